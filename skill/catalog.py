@@ -1,0 +1,158 @@
+"""Catalog.build(pm): every exercise, routine and band name the plugins offer, validated once."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .plugins import BandCoachPluginManager, PluginFailure, call_each, call_first
+from .progression import Progression, SessionRecord
+from .routines import BandLevel, Exercise, Routine, Variant
+from .timeline import Cue, Timeline, build_timeline
+
+logger = logging.getLogger(__name__)
+
+BUILTIN_BAND_NAMES = {level.value: level for level in BandLevel}
+
+
+def normalise(spoken: str) -> str:
+    """Lowercase, strip punctuation and articles, fold spaces: how spoken names are compared."""
+    words = re.sub(r"[^a-z0-9 ]+", " ", spoken.lower().replace("-", " ")).split()
+    return " ".join(w for w in words if w not in {"a", "an", "the", "my", "band"}) or " ".join(words)
+
+
+@dataclass(slots=True)
+class Catalog:
+    """Everything the plugins offer, checked for clashes and dangling references."""
+
+    pm: BandCoachPluginManager
+    exercises: dict[str, Exercise] = field(default_factory=dict)
+    routines: dict[str, Routine] = field(default_factory=dict)
+    band_names: dict[str, BandLevel] = field(default_factory=dict)
+    exercise_owner: dict[str, str] = field(default_factory=dict)
+    _timelines: dict[tuple[Any, ...], Timeline] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, pm: BandCoachPluginManager) -> Catalog:
+        """Gather and validate; a bad contribution is reported with its plugin's name and skipped."""
+        catalog = cls(pm)
+        catalog._gather_exercises()
+        catalog._gather_routines()
+        catalog._gather_band_names()
+        return catalog
+
+    @property
+    def failures(self) -> list[PluginFailure]:
+        return self.pm.failures
+
+    def _gather_exercises(self) -> None:
+        for plugin, items in call_each(self.pm, "bandcoach_exercises"):
+            for ex in self._typed(plugin, items, Exercise, "bandcoach_exercises"):
+                if ex.id in self.exercises:
+                    self._reject(plugin, f"exercise {ex.id!r} is already defined by {self.exercise_owner[ex.id]}")
+                    continue
+                self.exercises[ex.id] = ex
+                self.exercise_owner[ex.id] = plugin
+
+    def _gather_routines(self) -> None:
+        for plugin, items in call_each(self.pm, "bandcoach_routines"):
+            for routine in self._typed(plugin, items, Routine, "bandcoach_routines"):
+                missing = [s.exercise for s in routine.steps if s.exercise not in self.exercises]
+                if missing:
+                    self._reject(plugin, f"routine {routine.id!r} names unknown exercises {missing}")
+                elif routine.id in self.routines:
+                    first = self.routines[routine.id].plugin
+                    self._reject(plugin, f"routine {routine.id!r} is already offered by {first}")
+                else:
+                    self.routines[routine.id] = replace(routine, plugin=plugin)
+
+    def _gather_band_names(self) -> None:
+        self.band_names = dict(BUILTIN_BAND_NAMES)
+        for plugin, mapping in call_each(self.pm, "bandcoach_band_aliases"):
+            if not isinstance(mapping, dict):
+                self._reject(plugin, "bandcoach_band_aliases must return a dict")
+                continue
+            for name, level in mapping.items():
+                if isinstance(level, BandLevel) and isinstance(name, str):
+                    self.band_names.setdefault(name.lower().strip(), level)
+
+    def _typed(self, plugin: str, items: Any, kind: type, hook: str) -> list[Any]:
+        if not isinstance(items, list | tuple):
+            self._reject(plugin, f"{hook} must return a list, not {type(items).__name__}")
+            return []
+        good = [item for item in items if isinstance(item, kind)]
+        if len(good) != len(items):
+            self._reject(plugin, f"{hook} returned {len(items) - len(good)} item(s) that are not {kind.__name__}")
+        return good
+
+    def _reject(self, plugin: str, why: str) -> None:
+        logger.error("plugin %r: %s; skipped", plugin, why)
+        self.pm.record_failure(plugin, why)
+
+    # --- resolving what a runner said ---------------------------------------------------------
+
+    def find_routine(self, spoken: str | None) -> Routine | None:
+        """The routine whose id, name or alias matches `spoken`, if any."""
+        return _match(spoken, {r.id: r.spoken_names for r in self.routines.values()}, self.routines)
+
+    def find_exercise(self, spoken: str | None) -> Exercise | None:
+        """The exercise whose id, name or alias matches `spoken`, if any."""
+        return _match(spoken, {e.id: e.spoken_names for e in self.exercises.values()}, self.exercises)
+
+    def find_band(self, spoken: str | None) -> BandLevel | None:
+        """The band level named by `spoken` ("heavy", "green"...), if any."""
+        if not spoken:
+            return None
+        key = normalise(spoken)
+        for name, level in self.band_names.items():
+            if normalise(name) == key:
+                return level
+        return None
+
+    # --- timelines ------------------------------------------------------------------------------
+
+    def timeline(
+        self, routine_id: str, *, band: BandLevel | None = None, variant: Variant = Variant.STANDARD,
+        locale: str = "en-US", extra_sets: int = 0,
+    ) -> Timeline:
+        """The worded timeline of a routine; memoised per catalog because it is pure."""
+        routine = self.routines[routine_id]
+        level = band or routine.band
+        key = (routine_id, level, variant, locale, extra_sets)
+        if key not in self._timelines:
+            self._timelines[key] = build_timeline(
+                routine.derive(variant), self.exercises, band=level, wording=self.cue_text,
+                locale=locale, extra_sets=extra_sets,
+            )
+        return self._timelines[key]
+
+    def variant_for_minutes(self, routine_id: str, minutes: float | None) -> Variant:
+        """The variant whose length is nearest to `minutes` (standard when no minutes are given)."""
+        if not minutes or minutes <= 0:
+            return Variant.STANDARD
+        return min(Variant, key=lambda v: abs(self.timeline(routine_id, variant=v).seconds - minutes * 60))
+
+    def cue_text(self, cue: Cue, locale: str) -> str:
+        """The words for a cue from the first plugin that answers; a plugin bug falls back to the next."""
+        text = call_first(self.pm, "bandcoach_cue_text", cue=cue, locale=locale)
+        return text if isinstance(text, str) and text.strip() else cue.kind.replace("_", " ")
+
+    def progression(self, routine_id: str, history: Sequence[SessionRecord]) -> Progression | None:
+        """What the plugins suggest for this routine next time, given the runner's history."""
+        result = call_first(self.pm, "bandcoach_progression", routine=self.routines[routine_id], history=history)
+        return result if isinstance(result, Progression) else None
+
+
+def _match(spoken: str | None, names: dict[str, tuple[str, ...]], table: dict[str, Any]) -> Any:
+    if not spoken:
+        return None
+    key = normalise(spoken)
+    if key.replace(" ", "_") in table:
+        return table[key.replace(" ", "_")]
+    for item_id, spoken_names in names.items():
+        if key == normalise(item_id) or any(key == normalise(n) for n in spoken_names):
+            return table[item_id]
+    return None

@@ -1,0 +1,103 @@
+"""The plugin contract: the `bandcoach` hook markers and every hook a plugin may implement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from audio.engines import TTSEngine
+
+    from .config import Settings
+    from .progression import Progression, SessionRecord
+    from .routines import BandLevel, Exercise, Routine
+    from .timeline import Cue
+
+hookspec = pluggy.HookspecMarker("bandcoach")
+hookimpl = pluggy.HookimplMarker("bandcoach")
+
+
+@hookspec
+def bandcoach_exercises() -> list[Exercise]:
+    """Exercises this plugin adds to the shared library.
+
+    Exercise ids are unique across all plugins: a second exercise with a taken id is skipped and
+    reported with both plugins' names. Routines of any plugin may name any exercise by id.
+
+    :returns: a list of :class:`skill.Exercise`.
+    """
+
+
+@hookspec
+def bandcoach_routines() -> list[Routine]:
+    """Routines this plugin offers, in their standard length.
+
+    Steps name exercises by id. Shorter and longer variants are derived by the host, so a plugin
+    writes each routine once. The host fills in ``Routine.plugin``.
+
+    :returns: a list of :class:`skill.Routine`.
+    """
+
+
+@hookspec
+def bandcoach_band_aliases() -> dict[str, BandLevel]:
+    """Extra spoken names for band levels, such as band colours.
+
+    :returns: a mapping of lowercase spoken name to :class:`skill.BandLevel`,
+        e.g. ``{"yellow": BandLevel.LIGHT}``.
+    """
+
+
+@hookspec
+def bandcoach_tts_engines(settings: Settings) -> list[TTSEngine]:
+    """Text-to-speech engines this plugin offers.
+
+    ``BANDCOACH_TTS`` chooses among them by name; ``auto`` prefers the first that is available
+    in the order gtts, espeak, then any other.
+
+    :param settings: the running configuration.
+    :returns: a list of objects that satisfy :class:`audio.engines.TTSEngine`.
+    """
+
+
+@hookspec(firstresult=True)
+def bandcoach_cue_text(cue: Cue, locale: str) -> str | None:
+    """The words spoken for one cue of a timeline.
+
+    First non-None result wins; return None to defer. The built-in wording is ``trylast``, so a
+    plugin can reword any cue kind (or any locale) and defer the rest.
+
+    :param cue: the cue, with its ``kind`` and ``params`` (exercise, counts, seconds, side...).
+    :param locale: the request's locale, e.g. ``en-GB``.
+    :returns: plain text (no SSML; the host escapes it), or None.
+    """
+
+
+@hookspec(firstresult=True)
+def bandcoach_progression(routine: Routine, history: Sequence[SessionRecord]) -> Progression | None:
+    """What to suggest the runner does next time with this routine.
+
+    First non-None result wins; return None to defer. The built-in rule (more sets, then a
+    heavier band; a step back after a long break) is ``trylast``.
+
+    :param routine: the routine in its standard form.
+    :param history: this runner's completed and stopped sessions of it, oldest first.
+    :returns: a :class:`skill.progression.Progression`, or None.
+    """
+
+
+@hookspec
+def bandcoach_register_commands(cli: click.Group) -> None:
+    """Add ``bandcoach <command>`` subcommands.
+
+    :param cli: the top-level click group; decorate new commands with ``@cli.command()``.
+    """
+
+
+HOOK_NAMES: tuple[str, ...] = tuple(
+    name for name in list(globals()) if name.startswith("bandcoach_")
+)

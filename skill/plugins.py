@@ -1,0 +1,150 @@
+"""The plugin manager: entry-point loading with failure isolation, safe hook calls, and listing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+from .config import Settings
+
+logger = logging.getLogger(__name__)
+
+GROUP = "bandcoach"
+BUILTIN_DIST = "bandcoach"
+
+
+@dataclass(frozen=True, slots=True)
+class PluginFailure:
+    """A plugin that could not load, or a hook implementation that raised, and why."""
+
+    name: str
+    dist: str
+    error: str
+
+
+@dataclass(slots=True)
+class PluginInfo:
+    """What `bandcoach plugins` shows of one loaded plugin."""
+
+    name: str
+    dist: str
+    version: str
+    hooks: list[str] = field(default_factory=list)
+    routines: list[str] = field(default_factory=list)
+
+
+class BandCoachPluginManager(pluggy.PluginManager):
+    """A pluggy manager that also remembers where each plugin came from and what failed."""
+
+    def __init__(self) -> None:
+        super().__init__(GROUP)
+        self.add_hookspecs(hookspecs)
+        self.origins: dict[str, tuple[str, str]] = {}
+        self.failures: list[PluginFailure] = []
+
+    def register_plugin(self, plugin: Any, name: str, *, dist: str = "(registered)", version: str = "") -> bool:
+        """Register `plugin`; a plugin that does not fit the contract is recorded and skipped."""
+        if self.has_plugin(name) or name in self.origins:
+            first = self.origins.get(name, ("?", ""))[0]
+            self.record_load_failure(name, dist, f"the name is already taken by a plugin from {first}")
+            return False
+        try:
+            self.register(plugin, name=name)
+            self.check_pending()
+        except Exception as exc:  # pluggy raises several types; any of them means "skip this plugin"
+            if self.is_registered(plugin):
+                self.unregister(plugin)
+            self.record_load_failure(name, dist, str(exc))
+            return False
+        self.origins[name] = (dist, version)
+        return True
+
+    def record_failure(self, name: str, error: str) -> None:
+        """Note a hook implementation that raised; `bandcoach plugins` lists it."""
+        dist = self.origins.get(name, ("(registered)", ""))[0]
+        self.failures.append(PluginFailure(name, dist, error))
+
+    def record_load_failure(self, name: str, dist: str, error: str) -> None:
+        """Log and keep a plugin that could not load; the skill goes on without it."""
+        logger.error("plugin %r from %s failed to load: %s; skipped", name, dist, error)
+        self.failures.append(PluginFailure(name, dist, error))
+
+    def info(self) -> list[PluginInfo]:
+        """Every registered plugin with its distribution and the hooks it implements."""
+        out = []
+        for name, plugin in sorted(self.list_name_plugin(), key=lambda np: np[0]):
+            if name is None or plugin is None:
+                continue
+            dist, version = self.origins.get(name, ("(registered)", ""))
+            hooks = sorted(c.name for c in self.get_hookcallers(plugin) or [])
+            out.append(PluginInfo(name, dist, version, hooks))
+        return out
+
+
+def make_plugin_manager(settings: Settings | None = None, *, load: bool = True) -> BandCoachPluginManager:
+    """Build a manager with the hook specs and (unless `load` is false) the entry-point plugins."""
+    pm = BandCoachPluginManager()
+    settings = settings or Settings()
+    if load:
+        load_entry_points(pm, allow=settings.load_plugins)
+    if settings.trace_plugins:
+        pm.add_hookcall_monitoring(
+            lambda name, impls, kw: logger.info("hook %s -> %s", name, [i.plugin_name for i in impls]),
+            lambda outcome, name, impls, kw: None,
+        )
+    return pm
+
+
+def load_entry_points(pm: BandCoachPluginManager, *, allow: tuple[str, ...] | None = None) -> None:
+    """Load every `bandcoach` entry point, built-ins first; a failing one is recorded and skipped.
+
+    `allow` names the distributions that may load (None = all), like llm's LLM_LOAD_PLUGINS.
+    """
+    eps = metadata.entry_points(group=GROUP)
+    ordered = sorted(eps, key=lambda ep: (_dist_name(ep) != BUILTIN_DIST, _dist_name(ep), ep.name))
+    for ep in ordered:
+        dist = _dist_name(ep)
+        if allow is not None and dist not in allow:
+            continue
+        try:
+            obj = ep.load()
+        except Exception as exc:  # an import error in someone else's package must not stop ours
+            pm.record_load_failure(ep.name, dist, f"{type(exc).__name__}: {exc}")
+            continue
+        pm.register_plugin(obj, ep.name, dist=dist, version=ep.dist.version if ep.dist else "")
+
+
+def _dist_name(ep: metadata.EntryPoint) -> str:
+    return (ep.dist.name if ep.dist else "?").lower().replace("_", "-")
+
+
+def call_each(pm: BandCoachPluginManager, hook_name: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+    """Call every implementation of a collecting hook, in pluggy's order, isolating failures.
+
+    Yields (plugin_name, result) for each implementation that returned a value; one that raises
+    is logged with its name, recorded, and skipped, where pluggy would abort the whole call.
+    """
+    hook = getattr(pm.hook, hook_name)
+    for impl in reversed(hook.get_hookimpls()):
+        args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
+        try:
+            result = impl.function(**args)
+        except Exception as exc:
+            logger.exception("plugin %r raised in %s; skipped", impl.plugin_name, hook_name)
+            pm.record_failure(impl.plugin_name, f"{hook_name}: {type(exc).__name__}: {exc}")
+            continue
+        if result is not None:
+            yield impl.plugin_name, result
+
+
+def call_first(pm: BandCoachPluginManager, hook_name: str, **kwargs: Any) -> Any:
+    """Call a firstresult hook implementation by implementation; the first non-None result wins."""
+    for _name, result in call_each(pm, hook_name, **kwargs):
+        return result
+    return None

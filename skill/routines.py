@@ -1,0 +1,169 @@
+"""The coaching vocabulary as frozen dataclasses: band levels, exercises, steps, routines, variants."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+
+DEFAULT_TEMPO = 3.0  # seconds a repetition takes when an exercise does not say
+SIDE_SWITCH_SECONDS = 5  # time given to change sides
+SET_REST_SECONDS = 20  # rest between sets of one exercise when a step does not say
+
+
+class BandLevel(enum.StrEnum):
+    """The three resistance levels; values are what the runner says and what we store."""
+
+    LIGHT = "light"
+    MEDIUM = "medium"
+    HEAVY = "heavy"
+
+    @property
+    def pounds(self) -> tuple[int, int]:
+        """Typical resistance range in pounds, as the source article gives it."""
+        return {"light": (10, 35), "medium": (40, 80), "heavy": (60, 150)}[self.value]
+
+    def step(self, by: int) -> BandLevel:
+        """The level `by` notches up (positive) or down (negative), clamped to the ends."""
+        order = list(BandLevel)
+        return order[max(0, min(len(order) - 1, order.index(self) + by))]
+
+
+class Variant(enum.StrEnum):
+    """Lengths of one routine, derived from its standard form rather than written again."""
+
+    SHORT = "short"
+    STANDARD = "standard"
+    LONG = "long"
+
+
+# How a variant scales a standard routine: (sets, reps, holds, rests).
+_SCALE: dict[Variant, tuple[float, float, float, float]] = {
+    Variant.SHORT: (0.5, 0.75, 0.67, 0.5),
+    Variant.STANDARD: (1.0, 1.0, 1.0, 1.0),
+    Variant.LONG: (1.5, 1.0, 1.34, 1.0),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Exercise:
+    """A named movement: where the band goes, how to set up, and reps or a hold (per side or not)."""
+
+    id: str
+    name: str
+    placement: str
+    setup: str
+    tips: tuple[str, ...] = ()
+    reps: int | None = None
+    hold_seconds: int | None = None
+    per_side: bool = False
+    band: BandLevel = BandLevel.LIGHT
+    aliases: tuple[str, ...] = ()
+    tempo_seconds: float = DEFAULT_TEMPO
+    side_names: tuple[str, str] = ("left", "right")
+
+    def __post_init__(self) -> None:
+        _check_id(self.id, "exercise")
+        if (self.reps is None) == (self.hold_seconds is None):
+            raise ValueError(f"exercise {self.id!r} needs exactly one of reps or hold_seconds")
+        if self.reps is not None and not 1 <= self.reps <= 100:
+            raise ValueError(f"exercise {self.id!r}: reps must be 1-100, not {self.reps}")
+        if self.hold_seconds is not None and not 5 <= self.hold_seconds <= 300:
+            raise ValueError(f"exercise {self.id!r}: hold_seconds must be 5-300, not {self.hold_seconds}")
+        if not 1 <= len(self.tips) <= 3:
+            raise ValueError(f"exercise {self.id!r} needs 1-3 form tips, has {len(self.tips)}")
+        if not 1.0 <= self.tempo_seconds <= 8.0:
+            raise ValueError(f"exercise {self.id!r}: tempo_seconds must be 1-8")
+
+    @property
+    def spoken_names(self) -> tuple[str, ...]:
+        """Every name a runner may use for it: the name first, then aliases."""
+        return (self.name.lower(), *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One exercise in a routine: how many sets, optional overrides, and the rest after it."""
+
+    exercise: str
+    sets: int = 1
+    reps: int | None = None
+    hold_seconds: int | None = None
+    rest_seconds: int = 15
+    rep_scale: float = 1.0
+    hold_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.sets <= 10:
+            raise ValueError(f"step {self.exercise!r}: sets must be 1-10, not {self.sets}")
+        if not 0 <= self.rest_seconds <= 180:
+            raise ValueError(f"step {self.exercise!r}: rest_seconds must be 0-180")
+
+
+@dataclass(frozen=True, slots=True)
+class Routine:
+    """An ordered list of steps with the names a runner says for it; `plugin` is set by the catalog."""
+
+    id: str
+    name: str
+    goal: str
+    steps: tuple[Step, ...]
+    aliases: tuple[str, ...] = ()
+    band: BandLevel = BandLevel.LIGHT
+    plugin: str = ""
+    variant: Variant = Variant.STANDARD
+
+    def __post_init__(self) -> None:
+        _check_id(self.id, "routine")
+        if not self.steps:
+            raise ValueError(f"routine {self.id!r} has no steps")
+
+    @property
+    def spoken_names(self) -> tuple[str, ...]:
+        return (self.name.lower(), *self.aliases)
+
+    def derive(self, variant: Variant) -> Routine:
+        """This routine at another length: scale the sets, reps, holds and rests of the standard form."""
+        if variant is self.variant:
+            return self
+        if self.variant is not Variant.STANDARD:
+            raise ValueError(f"routine {self.id!r}: derive variants from the standard form")
+        sets_f, reps_f, hold_f, rest_f = _SCALE[variant]
+        steps = tuple(
+            replace(
+                s,
+                sets=max(1, round(s.sets * sets_f)),
+                rest_seconds=round(s.rest_seconds * rest_f),
+                rep_scale=reps_f,
+                hold_scale=hold_f,
+            )
+            for s in self.steps
+        )
+        return replace(self, steps=steps, variant=variant)
+
+
+def _check_id(value: str, what: str) -> None:
+    if not value or not all(c.isalnum() or c in "_-" for c in value) or value != value.lower():
+        raise ValueError(f"{what} id {value!r} must be lowercase letters, digits, '-' or '_'")
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    """What one step asks for, after overrides and the variant: the numbers the timeline counts."""
+
+    sets: int
+    reps: int | None
+    hold_seconds: int | None
+    per_side: bool
+    rest_seconds: int
+    tempo_seconds: float
+
+
+def dose(step: Step, exercise: Exercise) -> Dose:
+    """Combine a step with its exercise's defaults and its variant's scaling."""
+    if exercise.hold_seconds is not None:
+        hold = step.hold_seconds or exercise.hold_seconds
+        return Dose(step.sets, None, max(10, round(hold * step.hold_scale)), exercise.per_side,
+                    step.rest_seconds, exercise.tempo_seconds)
+    reps = step.reps or exercise.reps or 1
+    return Dose(step.sets, max(3, round(reps * step.rep_scale)), None, exercise.per_side,
+                step.rest_seconds, exercise.tempo_seconds)

@@ -1,0 +1,165 @@
+"""Routine -> timeline of cues (what to say and when); pure and deterministic."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .routines import SIDE_SWITCH_SECONDS, BandLevel, Dose, Exercise, Routine, dose
+
+WORDS_PER_SECOND = 2.6  # a coach's steady pace; used to budget time for speech
+SETUP_SECONDS = 4.0  # time to get into position after hearing the setup
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One spoken line: its kind, the facts its words need, and `seconds` until the next cue starts.
+
+    `text` is empty until the wording hook fills it in.
+    """
+
+    kind: str
+    seconds: float
+    params: Mapping[str, Any] = field(default_factory=dict)
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One exercise of a routine: its cues, then the rest after it (empty after the last)."""
+
+    index: int
+    exercise: Exercise
+    dose: Dose
+    cues: tuple[Cue, ...]
+    rest: tuple[Cue, ...] = ()
+
+    @property
+    def seconds(self) -> float:
+        return sum(c.seconds for c in self.cues) + sum(c.seconds for c in self.rest)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """A routine expanded for one band level and variant: blocks of cues, in order."""
+
+    routine: Routine
+    band: BandLevel
+    locale: str
+    blocks: tuple[Block, ...]
+
+    @property
+    def seconds(self) -> float:
+        return sum(b.seconds for b in self.blocks)
+
+    def cues(self) -> list[Cue]:
+        return [c for b in self.blocks for c in (*b.cues, *b.rest)]
+
+
+Wording = Callable[[Cue, str], str]
+
+
+def speech_seconds(text: str) -> float:
+    """A budget for saying `text` aloud at a coach's pace."""
+    return round(len(text.split()) / WORDS_PER_SECOND + 0.4, 1)
+
+
+def build_timeline(
+    routine: Routine,
+    exercises: Mapping[str, Exercise],
+    *,
+    band: BandLevel,
+    wording: Wording,
+    locale: str = "en-US",
+    extra_sets: int = 0,
+) -> Timeline:
+    """Expand `routine` into blocks of worded cues; `wording(cue, locale)` supplies every line."""
+    steps = routine.steps
+    blocks = []
+    for i, step in enumerate(steps):
+        exercise = exercises[step.exercise]
+        d = dose(step, exercise)
+        if extra_sets:
+            d = replace(d, sets=min(10, d.sets + extra_sets))
+        nxt = exercises[steps[i + 1].exercise] if i + 1 < len(steps) else None
+        raw = _block_cues(routine, exercise, d, i, len(steps), band)
+        rest = _rest_cues(d.rest_seconds, nxt) if nxt is not None else (Cue("outro", 0.0, {"routine": routine.name}),)
+        blocks.append(Block(i, exercise, d, _worded(raw, wording, locale), _worded(rest, wording, locale)))
+    return Timeline(routine, band, locale, tuple(blocks))
+
+
+def _worded(cues: tuple[Cue, ...] | list[Cue], wording: Wording, locale: str) -> tuple[Cue, ...]:
+    """Fill in each cue's words; a cue whose slot is too short for them gets a longer slot."""
+    out = []
+    for cue in cues:
+        text = wording(cue, locale)
+        seconds = max(cue.seconds, speech_seconds(text)) if cue.kind in _FLEXIBLE else cue.seconds
+        out.append(replace(cue, text=text, seconds=seconds))
+    return tuple(out)
+
+
+# Cues whose slot is "as long as the words take" rather than a beat of the exercise.
+_FLEXIBLE = {"intro", "setup", "set", "side", "outro", "next_up", "rest", "release", "done"}
+
+
+def _block_cues(
+    routine: Routine, ex: Exercise, d: Dose, index: int, total: int, band: BandLevel
+) -> list[Cue]:
+    cues: list[Cue] = []
+    if index == 0:
+        cues.append(Cue("intro", 0.0, {"routine": routine.name, "goal": routine.goal, "steps": total,
+                                      "band": band.value}))
+    cues.append(Cue("setup", SETUP_SECONDS, {
+        "exercise": ex.name, "number": index + 1, "of": total, "placement": ex.placement,
+        "setup": ex.setup, "tips": ex.tips, "band": band.value, "sets": d.sets, "reps": d.reps,
+        "hold": d.hold_seconds, "per_side": d.per_side,
+    }))
+    sides = ex.side_names if d.per_side else (None,)
+    for set_no in range(1, d.sets + 1):
+        if d.sets > 1:
+            cues.append(Cue("set", 0.0, {"set": set_no, "of": d.sets}))
+        for side_no, side in enumerate(sides):
+            if side is not None:
+                cues.append(Cue("side", 1.0, {"side": side, "first": side_no == 0}))
+            cues.extend(_work_cues(d))
+            if side is not None and side_no == 0:
+                cues.append(Cue("switch_sides", float(SIDE_SWITCH_SECONDS), {"side": sides[1]}))
+        if set_no < d.sets:
+            cues.extend(_rest_cues(d.rest_seconds, None, between_sets=True))
+    cues.append(Cue("done", 0.0, {"exercise": ex.name}))
+    return cues
+
+
+def _work_cues(d: Dose) -> list[Cue]:
+    """The counted part of one set on one side: reps paced by tempo, or a hold with a countdown."""
+    if d.hold_seconds is not None:
+        hold = d.hold_seconds
+        cues = [Cue("hold", float(hold - 3 if hold < 20 else hold // 2), {"seconds": hold})]
+        if hold >= 20:
+            cues.append(Cue("halfway", float(hold - hold // 2 - 3), {"seconds": hold - hold // 2}))
+        cues += [Cue("count", 1.0, {"n": n}) for n in (3, 2, 1)]
+        cues.append(Cue("release", 1.0, {}))
+        return cues
+    reps, tempo = d.reps or 1, d.tempo_seconds
+    if reps <= 5:
+        return [Cue("go", tempo * (reps - 1), {"reps": reps}), Cue("last_one", tempo, {})]
+    return [
+        Cue("go", tempo * (reps - 5), {"reps": reps}),
+        Cue("more", tempo * 4, {"left": 5}),
+        Cue("last_one", tempo, {}),
+    ]
+
+
+def _rest_cues(seconds: int, nxt: Exercise | None, *, between_sets: bool = False) -> tuple[Cue, ...]:
+    """A rest: how long, what comes next, "ten seconds left", then three, two, one."""
+    if seconds <= 0:
+        return (Cue("next_up", 1.0, {"exercise": nxt.name}),) if nxt else ()
+    params = {"seconds": seconds, "between_sets": between_sets, "next": nxt.name if nxt else None}
+    if seconds < 15:
+        return (Cue("rest", float(seconds - 3), params), *(Cue("count", 1.0, {"n": n}) for n in (3, 2, 1)))
+    return (
+        Cue("rest", float(seconds - 10), params),
+        Cue("ten_left", 7.0, {"seconds": 10}),
+        *(Cue("count", 1.0, {"n": n}) for n in (3, 2, 1)),
+    )
