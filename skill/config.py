@@ -68,6 +68,9 @@ class Settings:
     tts: str = _setting(
         "TTS", "Speech engine: auto (gTTS when reachable, else espeak), espeak, gtts, or a "
         "comma-separated order of preference.", "auto")
+    gtts_url: str = _setting(
+        "GTTS_URL", "Where gTTS sends its requests; {tld} becomes the locale's accent domain "
+        "(a mirror, or a local stand-in in tests).", "https://translate.google.{tld}")
     public_url: str | None = _setting(
         "PUBLIC_URL", "Public HTTPS base URL where /audio/ is reachable by Alexa; unset = text speech.")
     audio_store: str = _setting(
