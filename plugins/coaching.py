@@ -1,0 +1,115 @@
+"""The built-in words for every cue kind; trylast, so any plugin can reword a cue and defer the rest."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from skill import Cue, hookimpl
+
+from .loader import DataFileError, read_toml
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_LANGUAGE = "en"
+# Every phrase the wording below needs; checked when the plugin loads, so a bad cues.toml skips
+# the plugin at start-up instead of failing on every cue.
+REQUIRED = (
+    "intro", "setup", "dose_reps", "dose_reps_sets", "dose_hold", "dose_hold_sets", "each_side", "set",
+    "side_first", "side_next", "go", "more", "last_one", "hold", "halfway", "count", "release",
+    "switch_sides", "rest", "rest_next", "rest_set", "ten_left", "next_up", "done", "outro", "numbers",
+)
+
+
+def _load_tables(name: str = "cues.toml") -> dict[str, dict[str, Any]]:
+    path, doc = read_toml(name)
+    base = doc.get(FALLBACK_LANGUAGE)
+    if not isinstance(base, dict):
+        raise DataFileError(path, f"[{FALLBACK_LANGUAGE}]", "the fallback phrase table is missing")
+    for key in REQUIRED:
+        if not isinstance(base.get(key), str | list):
+            raise DataFileError(path, f"[{FALLBACK_LANGUAGE}] field {key!r}", "missing; every cue kind needs words")
+    return doc
+
+
+_TABLES = _load_tables()
+
+
+def phrases(locale: str) -> Mapping[str, Any]:
+    """The phrase table for `locale`: its own overrides, then its language's, then English."""
+    language = locale.split("-")[0]
+    return {**_TABLES[FALLBACK_LANGUAGE], **_TABLES.get(language, {}), **_TABLES.get(locale, {})}
+
+
+@hookimpl(trylast=True)
+def bandcoach_cue_text(cue: Cue, locale: str) -> str:
+    """Plain coaching English for `cue`; an unknown kind still gets a short line, so nothing is silent."""
+    table = phrases(locale)
+    try:
+        return _wording(cue, table)
+    except (KeyError, IndexError, TypeError, ValueError):
+        logger.debug("no built-in words for cue %r with params %r; using a generic line", cue.kind, cue.params)
+        return _sentence(cue.kind.replace("_", " "))
+
+
+def _wording(cue: Cue, table: Mapping[str, Any]) -> str:
+    params = dict(cue.params)
+    if cue.kind == "setup":
+        params["dose"] = _dose(cue.params, table)
+        params["tips"] = " ".join(cue.params.get("tips") or ())
+    p = _values(params, table)
+    if cue.kind == "side":
+        text = table["side_first" if cue.params.get("first") else "side_next"].format_map(p)
+    elif cue.kind == "rest":
+        follow = "rest_set" if cue.params.get("between_sets") or not cue.params.get("next") else "rest_next"
+        text = f"{table['rest'].format_map(p)} {table[follow].format_map(p)}"
+    elif isinstance(table.get(cue.kind), str) and cue.kind not in _PARTS:
+        text = table[cue.kind].format_map(p)
+    else:
+        text = _sentence(cue.kind.replace("_", " "))
+    return " ".join(text.split())
+
+
+# Phrase-table entries that are pieces of other lines, not the words of a cue kind.
+_PARTS = {"dose_reps", "dose_reps_sets", "dose_hold", "dose_hold_sets", "each_side", "side_first", "side_next",
+          "rest_next", "rest_set", "numbers"}
+
+
+def _dose(params: Mapping[str, Any], table: Mapping[str, Any]) -> str:
+    """What the step asks for: "3 sets of 12 reps on each side." or "Hold for 30 seconds."."""
+    unit = "reps" if params.get("reps") else "hold"
+    key = f"dose_{unit}_sets" if (params.get("sets") or 1) > 1 else f"dose_{unit}"
+    each = table["each_side"] if params.get("per_side") else ""
+    return table[key].format_map({**params, "each": each})
+
+
+def _values(params: Mapping[str, Any], table: Mapping[str, Any]) -> dict[str, Any]:
+    """Params plus what templates need: names as they read mid-sentence, small numbers as words, and
+    a capitalised twin of every text value ({band} -> {Band}) for the start of a sentence."""
+    values: dict[str, Any] = dict(params)
+    for key in ("exercise", "next", "routine"):
+        if isinstance(values.get(key), str):
+            values[key] = _mid_sentence(values[key])
+    numbers = table["numbers"]
+    for key in ("n", "left", "steps"):
+        if isinstance(values.get(key), int) and 0 <= values[key] < len(numbers):
+            values[f"{key}_word"] = numbers[values[key]]
+        elif key in values:
+            values[f"{key}_word"] = str(values[key])
+    for key, value in list(values.items()):
+        if isinstance(value, str):
+            values[key[:1].upper() + key[1:]] = value[:1].upper() + value[1:]
+    return values
+
+
+def _mid_sentence(name: str) -> str:
+    """An exercise name as it reads inside a sentence: "Lateral band walk" -> "lateral band walk"."""
+    if len(name) > 1 and name[1].isupper():  # an acronym or a name that wants its capitals
+        return name
+    return name[:1].lower() + name[1:]
+
+
+def _sentence(words: str) -> str:
+    words = words.strip() or "next"
+    return words[:1].upper() + words[1:] + ("" if words.endswith((".", "!", "?")) else ".")

@@ -1,0 +1,11 @@
+"""The desk routine: seated band work for runners who sit all day."""
+
+from skill import Routine, hookimpl
+
+from .loader import load_routines
+
+
+@hookimpl
+def bandcoach_routines() -> list[Routine]:
+    """The desk routine, read from data/desk.toml (its content lives there, not in code)."""
+    return load_routines("desk.toml")

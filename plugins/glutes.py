@@ -1,0 +1,11 @@
+"""The glute strength routine: small-space band strength for hips and glutes."""
+
+from skill import Routine, hookimpl
+
+from .loader import load_routines
+
+
+@hookimpl
+def bandcoach_routines() -> list[Routine]:
+    """The glute strength routine, read from data/glutes.toml (its content lives there, not in code)."""
+    return load_routines("glutes.toml")
