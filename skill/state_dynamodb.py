@@ -1,0 +1,127 @@
+"""The deployed state backend: one DynamoDB item per user, written with a version condition."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .state import FORMAT, StateError, Store, UserState, decode_state, encode_state
+
+logger = logging.getLogger(__name__)
+
+CONFLICT_RETRIES = 100  # optimistic writes retried this often before we give up on one update
+
+
+class DynamoDBStore(Store):
+    """State in a DynamoDB table keyed by `user` (the hashed id); `version` guards every write."""
+
+    def __init__(self, table: str, *, secret: bytes, endpoint_url: str | None = None,
+                 region: str = "us-east-1", client: Any = None) -> None:
+        super().__init__(secret=secret)
+        self.table = table
+        self.client = client or boto3.session.Session().client(
+            "dynamodb", endpoint_url=endpoint_url, region_name=region,
+            config=Config(max_pool_connections=64, retries={"mode": "standard", "max_attempts": 5}))
+
+    def load(self, user_id: str) -> UserState:
+        return self._get(self.key(user_id))[0]
+
+    def update(self, user_id: str, fn: Callable[[UserState], UserState]) -> UserState:
+        key = self.key(user_id)
+        for attempt in range(CONFLICT_RETRIES):
+            old, version = self._get(key)
+            new = fn(old)
+            if new == old:
+                return new
+            item = {"user": {"S": key}, "version": {"N": str(version + 1)},
+                    "state": {"S": json.dumps(encode_state(new), separators=(",", ":"))},
+                    "updated_at": {"S": datetime.now(UTC).isoformat()}}
+            try:
+                with self._errors():
+                    self.client.put_item(TableName=self.table, Item=item, **_unchanged_since(version))
+                return new
+            except _Conflict:
+                logger.debug("state of %s changed underneath (attempt %d); retrying", key[:12], attempt + 1)
+                time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
+        raise StateError(f"state update kept conflicting {CONFLICT_RETRIES} times: too many requests for one "
+                         "user at once; try again")
+
+    def forget(self, user_id: str) -> bool:
+        with self._errors():
+            response = self.client.delete_item(TableName=self.table, Key={"user": {"S": self.key(user_id)}},
+                                               ReturnValues="ALL_OLD")
+        return "Attributes" in response
+
+    def migrate(self) -> int:
+        """Create the table when missing; items are upgraded as they are read, so that is all."""
+        self.ensure_table()
+        return FORMAT
+
+    def ensure_table(self) -> bool:
+        """Create the table (on-demand billing) and wait until it is active; False if it existed."""
+        try:
+            with self._errors():
+                self.client.create_table(
+                    TableName=self.table, BillingMode="PAY_PER_REQUEST",
+                    AttributeDefinitions=[{"AttributeName": "user", "AttributeType": "S"}],
+                    KeySchema=[{"AttributeName": "user", "KeyType": "HASH"}])
+        except _TableExists:
+            return False
+        self.client.get_waiter("table_exists").wait(TableName=self.table, WaiterConfig={"Delay": 1})
+        logger.info("created DynamoDB table %s", self.table)
+        return True
+
+    def _get(self, key: str) -> tuple[UserState, int]:
+        """The stored state and its version (defaults and 0 when there is no item)."""
+        with self._errors():
+            item = self.client.get_item(TableName=self.table, Key={"user": {"S": key}}, ConsistentRead=True).get("Item")
+        if not item:
+            return UserState(), 0
+        return decode_state(json.loads(item["state"]["S"])), int(item["version"]["N"])
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Turn AWS failures into StateError with the fix; conflicts and existing tables into signals."""
+        try:
+            yield
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ConditionalCheckFailedException":
+                raise _Conflict from exc
+            if code == "ResourceInUseException":
+                raise _TableExists from exc
+            if code == "ResourceNotFoundException":
+                raise StateError(f"DynamoDB table {self.table!r} does not exist: run 'bandcoach db migrate' "
+                                 "to create it, or deploy the stack that defines it") from exc
+            raise StateError(f"DynamoDB {code or 'request'} failed on table {self.table!r}: "
+                             f"{exc.response.get('Error', {}).get('Message', exc)}; check the AWS credentials, "
+                             "region (BANDCOACH_AWS_REGION) and the table's permissions") from exc
+        except BotoCoreError as exc:
+            raise StateError(f"cannot reach DynamoDB: {exc}; check BANDCOACH_AWS_ENDPOINT_URL, "
+                             "BANDCOACH_AWS_REGION and the AWS credentials") from exc
+
+
+def _unchanged_since(version: int) -> dict[str, Any]:
+    """The put_item condition: the item is still at `version` (0: there is still no item)."""
+    if version == 0:
+        return {"ConditionExpression": "attribute_not_exists(#user)", "ExpressionAttributeNames": {"#user": "user"}}
+    return {"ConditionExpression": "#version = :seen", "ExpressionAttributeNames": {"#version": "version"},
+            "ExpressionAttributeValues": {":seen": {"N": str(version)}}}
+
+
+class _Conflict(Exception):
+    """Another request wrote the item between our read and our conditional write."""
+
+
+class _TableExists(Exception):
+    """create_table found the table already there."""

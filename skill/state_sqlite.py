@@ -1,0 +1,234 @@
+"""The embedded state backend: one SQLite file in WAL mode, forward migrations, one transaction per update."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from .progression import SessionRecord
+from .routines import BandLevel
+from .state import (
+    Preferences,
+    StateError,
+    Store,
+    UserState,
+    decode_position,
+    decode_session,
+    encode_position,
+    encode_session,
+)
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+BUSY_TIMEOUT_MS = 5_000  # how long SQLite itself waits for another writer
+LOCK_RETRIES = 8  # then we back off and try the whole transaction again, this many times
+
+# Forward migrations: MIGRATIONS[n] takes the schema from version n to n + 1. Only ever append.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (  # v1: users with a band, per-routine bands and a position; sessions one row each
+        """CREATE TABLE users (
+            user TEXT PRIMARY KEY,
+            band TEXT,
+            bands TEXT NOT NULL DEFAULT '{}',
+            position TEXT,
+            version INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL)""",
+        """CREATE TABLE sessions (
+            user TEXT NOT NULL REFERENCES users(user) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            routine TEXT NOT NULL,
+            variant TEXT NOT NULL,
+            band TEXT NOT NULL,
+            extra_sets INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            duration_seconds INTEGER NOT NULL,
+            completed INTEGER NOT NULL,
+            PRIMARY KEY (user, seq)) WITHOUT ROWID""",
+    ),
+    (  # v2: preferences; the band becomes the default band, the locale is new
+        "ALTER TABLE users RENAME COLUMN band TO default_band",
+        "ALTER TABLE users ADD COLUMN locale TEXT",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+_SESSION_COLUMNS = "routine, variant, band, extra_sets, started_at, duration_seconds, completed"
+_SESSION_NAMES = _SESSION_COLUMNS.split(", ")
+
+
+class SQLiteStore(Store):
+    """State in one SQLite file; safe across threads and processes (a connection per call, WAL)."""
+
+    def __init__(self, path: Path, *, secret: bytes) -> None:
+        super().__init__(secret=secret)
+        self.path = Path(path)
+        self._migrated = False
+        self._migrate_lock = threading.Lock()
+
+    def load(self, user_id: str) -> UserState:
+        key = self.key(user_id)
+        return self._run(lambda conn: _read(conn, key)[0], write=False)
+
+    def update(self, user_id: str, fn: Callable[[UserState], UserState]) -> UserState:
+        key = self.key(user_id)
+
+        def transaction(conn: sqlite3.Connection) -> UserState:
+            old, seqs = _read(conn, key)
+            new = fn(old)
+            if new != old:
+                _write(conn, key, old, new, seqs)
+            return new
+
+        return self._run(transaction, write=True)
+
+    def forget(self, user_id: str) -> bool:
+        key = self.key(user_id)
+        return self._run(lambda conn: conn.execute("DELETE FROM users WHERE user = ?", (key,)).rowcount > 0,
+                         write=True)
+
+    def migrate(self, *, target: int = SCHEMA_VERSION) -> int:
+        """Apply the migrations up to `target` (tests stop early to build an old database)."""
+        with self._migrate_lock:
+            version = self._run(lambda conn: _migrate(conn, target), write=True, ensure=False, wal=True)
+            self._migrated = version == SCHEMA_VERSION
+        return version
+
+    def schema_version(self) -> int:
+        """The version the file is at now (0 for a new file)."""
+        return self._run(_current_version, write=False, ensure=False)
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StateError(f"cannot open the state database {self.path}: {exc}; "
+                             "set BANDCOACH_DB or BANDCOACH_DATA_DIR to a writable place") from exc
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL mode, and much faster
+        return conn
+
+    def _run(self, fn: Callable[[sqlite3.Connection], T], *, write: bool, ensure: bool = True,
+             wal: bool = False) -> T:
+        """Run `fn` in one transaction on a fresh connection, retrying while the file is locked.
+
+        `ensure` migrates first (once per store); `wal` switches the file to WAL mode, which persists.
+        """
+        if ensure and not self._migrated:
+            self.migrate()
+        for attempt in range(LOCK_RETRIES + 1):
+            conn = self._connect()
+            try:
+                if wal:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                result = fn(conn)
+                conn.execute("COMMIT")
+                return result
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if not _is_locked(exc) or attempt == LOCK_RETRIES:
+                    raise StateError(f"state database {self.path} failed: {exc}; "
+                                     "check the file is writable and not on a network drive") from exc
+                logger.debug("state database locked (attempt %d); retrying", attempt + 1)
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            finally:
+                conn.close()
+        raise AssertionError("unreachable: the loop returns or raises")
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def _current_version(conn: sqlite3.Connection) -> int:
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone():
+        return 0
+    row = conn.execute("SELECT version FROM schema_version").fetchone()
+    return row[0] if row else 0
+
+
+def _migrate(conn: sqlite3.Connection, target: int) -> int:
+    version = _current_version(conn)
+    if version > SCHEMA_VERSION:
+        raise StateError(f"the state database is at schema v{version}, newer than this Band Coach "
+                         f"(v{SCHEMA_VERSION}): upgrade bandcoach")
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    for step in range(version, min(target, SCHEMA_VERSION)):
+        for sql in MIGRATIONS[step]:
+            conn.execute(sql)
+        logger.info("state database migrated to schema v%d", step + 1)
+    reached = max(version, min(target, SCHEMA_VERSION))
+    conn.execute("DELETE FROM schema_version")
+    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (reached,))
+    return reached
+
+
+def _read(conn: sqlite3.Connection, key: str) -> tuple[UserState, list[int]]:
+    """The user's state and the seq of each history row (defaults and [] for a new user)."""
+    row = conn.execute("SELECT default_band, locale, bands, position FROM users WHERE user = ?", (key,)).fetchone()
+    if row is None:
+        return UserState(), []
+    default_band, locale, bands, position = row
+    rows = conn.execute(f"SELECT seq, {_SESSION_COLUMNS} FROM sessions WHERE user = ? ORDER BY seq",
+                        (key,)).fetchall()
+    history = tuple(decode_session(dict(zip(_SESSION_NAMES, r[1:], strict=True))) for r in rows)
+    state = UserState(
+        Preferences(BandLevel(default_band) if default_band else None, locale),
+        decode_position(json.loads(position) if position else None),
+        history,
+        tuple(sorted((r, BandLevel(b)) for r, b in json.loads(bands).items())),
+    )
+    return state, [r[0] for r in rows]
+
+
+def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState, seqs: list[int]) -> None:
+    """Store `new` over `old`: the user row, then only the history rows that changed."""
+    prefs = new.preferences
+    position = encode_position(new.in_progress)
+    conn.execute(
+        """INSERT INTO users (user, default_band, locale, bands, position, version, updated_at)
+           VALUES (?, ?, ?, ?, ?, 1, ?)
+           ON CONFLICT (user) DO UPDATE SET default_band = excluded.default_band, locale = excluded.locale,
+               bands = excluded.bands, position = excluded.position, version = users.version + 1,
+               updated_at = excluded.updated_at""",
+        (key, prefs.default_band and prefs.default_band.value, prefs.locale,
+         json.dumps({r: b.value for r, b in new.bands}), json.dumps(position) if position else None,
+         datetime.now(UTC).isoformat()))
+    drop = _dropped_from_front(old.history, new.history)
+    if drop == len(seqs):
+        conn.execute("DELETE FROM sessions WHERE user = ?", (key,))
+    elif drop:
+        conn.execute("DELETE FROM sessions WHERE user = ? AND seq < ?", (key, seqs[drop]))
+    next_seq = (seqs[-1] + 1) if seqs else 0
+    added = new.history[len(old.history) - drop:]
+    conn.executemany(
+        f"INSERT INTO sessions (user, seq, {_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(key, next_seq + i, *(encode_session(s)[c] for c in _SESSION_NAMES)) for i, s in enumerate(added)])
+
+
+def _dropped_from_front(old: Sequence[SessionRecord], new: Sequence[SessionRecord]) -> int:
+    """How many of the oldest `old` sessions are gone, when `new` is the rest of `old` plus additions.
+
+    Appending and trimming the oldest (the usual changes) cost one small write; any other change
+    returns len(old): every row is rewritten.
+    """
+    for drop in range(len(old)):
+        kept = len(old) - drop
+        if len(new) >= kept and tuple(new[:kept]) == tuple(old[drop:]):
+            return drop
+    return len(old)
