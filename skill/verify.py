@@ -1,0 +1,408 @@
+"""Alexa request verification: certificate URL, certificate chain, body signature, timestamp, skill id."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import http.client
+import logging
+import os
+import ssl
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+import certifi
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.utils import CryptographyDeprecationWarning
+from cryptography.x509.verification import PolicyBuilder, Store
+from cryptography.x509.verification import VerificationError as PathError
+
+from .errors import BadRequest, ConfigError
+
+if TYPE_CHECKING:
+    from .config import Settings
+
+logger = logging.getLogger(__name__)
+
+ALEXA_SIGNER = "echo-api.amazon.com"
+CERT_URL_HOST = "s3.amazonaws.com"
+CERT_URL_PATH_PREFIX = "/echo.api/"
+TIMESTAMP_TOLERANCE = timedelta(seconds=150)
+_URL_HEADER = "signaturecertchainurl"
+_SIGNATURE_HEADERS = (("signature-256", hashes.SHA256()), ("signature", hashes.SHA1()))
+_DOCS = "Read more: docs/security.md"
+
+Fetch = Callable[[str, float, int], bytes]
+
+
+class VerificationError(BadRequest):
+    """A request that failed Alexa verification; `check` names the rule it broke (e.g. "signature")."""
+
+    def __init__(self, check: str, message: str) -> None:
+        super().__init__(f"request verification failed ({check}): {message}", status=400)
+        self.check = check
+        self.detail = message
+
+
+def _reject(check: str, message: str) -> VerificationError:
+    """Log the one line that says which check failed, and build the error to raise."""
+    logger.warning("Alexa request rejected by the %s check: %s", check, message)
+    return VerificationError(check, message)
+
+
+def _show(value: object) -> str:
+    """A short, escaped rendering of an untrusted value, safe for one log line."""
+    text = repr(value)
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def validate_cert_url(url: str) -> None:
+    """Raise VerificationError("cert_url") unless `url` is where Amazon publishes its signing chain.
+
+    The rules are Amazon's: https, host s3.amazonaws.com, port 443 when given, and a path under
+    /echo.api/ once `.` and `..` segments (also percent-encoded ones) are resolved.
+    """
+    fix = f"Alexa sends https://{CERT_URL_HOST}{CERT_URL_PATH_PREFIX}...; this request did not come from Alexa"
+    if not url.isprintable() or any(ch.isspace() for ch in url):
+        raise _reject("cert_url", f"SignatureCertChainUrl {_show(url)} contains spaces or control characters; {fix}")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise _reject("cert_url", f"SignatureCertChainUrl {_show(url)} is not a URL; {fix}") from None
+    if parts.scheme.lower() != "https":
+        raise _reject("cert_url", f"SignatureCertChainUrl {_show(url)} does not use https; {fix}")
+    if parts.hostname != CERT_URL_HOST or parts.username is not None or parts.password is not None:
+        raise _reject("cert_url", f"SignatureCertChainUrl {_show(url)} is not on host {CERT_URL_HOST}; {fix}")
+    if port not in (None, 443):
+        raise _reject("cert_url", f"SignatureCertChainUrl {_show(url)} uses port {port}, not 443; {fix}")
+    if not _remove_dot_segments(unquote(parts.path)).startswith(CERT_URL_PATH_PREFIX):
+        raise _reject("cert_url", f"SignatureCertChainUrl {_show(url)} is not under {CERT_URL_PATH_PREFIX}; {fix}")
+
+
+def _remove_dot_segments(path: str) -> str:
+    """Resolve `.` and `..` in a URL path (RFC 3986 5.2.4); `..` never climbs above the root."""
+    kept: list[str] = []
+    for segment in path.split("/"):
+        if segment == ".":
+            continue
+        if segment == "..":
+            if len(kept) > 1:
+                kept.pop()
+            continue
+        kept.append(segment)
+    return "/".join(kept)
+
+
+def check_application_id(envelope: Mapping[str, Any], allowed: Sequence[str]) -> None:
+    """Raise VerificationError("application_id") unless every applicationId in the envelope is allowed.
+
+    The ids are read from context.System.application and session.application; with no
+    configured ids (`allowed` empty) every request passes.
+    """
+    if not allowed:
+        return
+    found = [
+        value for value in (
+            _dig(envelope, "context", "System", "application", "applicationId"),
+            _dig(envelope, "session", "application", "applicationId"),
+        ) if value is not None
+    ]
+    if not found:
+        raise _reject("application_id", "the request carries no applicationId; it was not sent to this skill")
+    for app_id in found:
+        if app_id not in allowed:
+            raise _reject(
+                "application_id",
+                f"applicationId {_show(app_id)} is not one of this skill's ids; "
+                "fix: add it to BANDCOACH_SKILL_ID if this skill should answer it",
+            )
+
+
+def _dig(value: Any, *keys: str) -> Any:
+    """value[k1][k2]... or None when any level is missing or not a mapping (hostile envelopes)."""
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _check_timestamp(envelope: Mapping[str, Any], now: datetime) -> None:
+    """Refuse replays: request.timestamp must be within TIMESTAMP_TOLERANCE of now, either side."""
+    raw = _dig(envelope, "request", "timestamp")
+    if not isinstance(raw, str):
+        raise _reject("timestamp", "request.timestamp is missing; Alexa always sends an ISO 8601 time")
+    try:
+        stamp = datetime.fromisoformat(raw)
+    except ValueError:
+        raise _reject("timestamp", f"request.timestamp {_show(raw)} is not an ISO 8601 time") from None
+    if stamp.tzinfo is None:
+        raise _reject("timestamp", f"request.timestamp {_show(raw)} has no UTC offset; Alexa sends ...Z")
+    skew = abs(now - stamp)
+    if skew > TIMESTAMP_TOLERANCE:
+        raise _reject(
+            "timestamp",
+            f"request.timestamp {_show(raw)} is {skew.total_seconds():.0f} s from now (limit "
+            f"{TIMESTAMP_TOLERANCE.total_seconds():.0f} s); a replay, or fix this machine's clock (NTP)",
+        )
+
+
+def _signature(headers: Mapping[str, str]) -> tuple[bytes, hashes.HashAlgorithm]:
+    """The decoded body signature: Signature-256 (SHA-256), else the legacy Signature (SHA-1)."""
+    for name, algorithm in _SIGNATURE_HEADERS:
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return base64.b64decode(value.strip(), validate=True), algorithm
+        except (binascii.Error, ValueError):
+            raise _reject("signature", f"the {name} header is not base64") from None
+    raise _reject("signature", "neither Signature-256 nor Signature header is present; the request is unsigned")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """The chain must come from the URL we checked, so a redirect is an error, not a hop."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+@cache
+def _opener() -> urllib.request.OpenerDirector:
+    context = ssl.create_default_context(cafile=certifi.where())
+    return urllib.request.build_opener(_NoRedirect(), urllib.request.HTTPSHandler(context=context))
+
+
+def fetch_url(url: str, timeout: float, max_bytes: int) -> bytes:
+    """GET `url` without following redirects; fail past `timeout` seconds overall or `max_bytes` bytes."""
+    deadline = time.monotonic() + timeout
+    try:
+        with _opener().open(url, timeout=timeout) as response:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise _reject("cert_fetch", f"{_show(url)} declares {declared} bytes, over the {max_bytes} limit")
+            body = bytearray()
+            while chunk := response.read1(16384):
+                body += chunk
+                if len(body) > max_bytes:
+                    raise _reject("cert_fetch", f"{_show(url)} sent more than {max_bytes} bytes")
+                if time.monotonic() > deadline:
+                    raise _reject("cert_fetch", f"{_show(url)} took longer than {timeout} s")
+            return bytes(body)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        raise _reject("cert_fetch", f"{_show(url)} answered HTTP {exc.code}; it is not a certificate chain") from None
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        raise _reject("cert_fetch", f"cannot download {_show(url)}: {exc}; check outbound HTTPS access") from None
+
+
+def _load_store(ca_bundle: Path | None) -> Store:
+    """The trusted roots: `ca_bundle` when given, else certifi's bundle."""
+    path = Path(ca_bundle) if ca_bundle is not None else Path(certifi.where())
+    try:
+        with warnings.catch_warnings():
+            # certifi ships a root with a non-positive serial; it is trusted input, so the notice is noise.
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            return Store(x509.load_pem_x509_certificates(path.read_bytes()))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"CA bundle {path} is unusable: {exc}; fix: point BANDCOACH_CA_BUNDLE at a PEM file of root "
+            "certificates, or unset it to use certifi's"
+        ) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class _TrustedKey:
+    """A chain-verified Alexa signing key and the window in which every certificate of its chain is valid."""
+
+    public_key: rsa.RSAPublicKey
+    not_before: datetime
+    not_after: datetime
+
+
+class RequestVerifier:
+    """Verifies Alexa web-service requests; one instance per app, safe to share between threads.
+
+    Each certificate URL is downloaded once, verified once and kept (on disk and in memory), so a
+    request normally costs one RSA signature check plus the timestamp check.
+    """
+
+    def __init__(
+        self,
+        *,
+        cert_cache_dir: Path,
+        ca_bundle: Path | None = None,
+        fetch_timeout: float = 5.0,
+        max_chain_bytes: int = 64 * 1024,
+        clock: Callable[[], datetime] = _utc_now,
+        fetch: Fetch | None = None,
+    ) -> None:
+        self._cache_dir = Path(cert_cache_dir)
+        self._store = _load_store(ca_bundle)
+        self._fetch_timeout = fetch_timeout
+        self._max_chain_bytes = max_chain_bytes
+        self._clock = clock
+        self._fetch = fetch or fetch_url
+        self._keys: dict[str, _TrustedKey] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RequestVerifier:
+        """A verifier using the configured certificate cache and CA bundle."""
+        return cls(cert_cache_dir=settings.cert_cache_path, ca_bundle=settings.ca_bundle)
+
+    def verify(self, headers: Mapping[str, str], body: bytes, envelope: Mapping[str, Any]) -> None:
+        """Raise VerificationError unless the request is signed by Alexa and fresh.
+
+        `body` is the raw request body exactly as received and `envelope` its parsed JSON; header
+        names are matched case-insensitively.
+        """
+        lowered = {name.lower(): value for name, value in headers.items()}
+        url = lowered.get(_URL_HEADER)
+        if not url:
+            raise _reject("cert_url", "the SignatureCertChainUrl header is missing; the request is unsigned")
+        validate_cert_url(url)
+        signature, algorithm = _signature(lowered)
+        now = self._clock()
+        _check_timestamp(envelope, now)
+        key = self._signing_key(url, now)
+        try:
+            key.public_key.verify(signature, body, padding.PKCS1v15(), algorithm)
+        except InvalidSignature:
+            raise _reject(
+                "signature", f"the body does not match its {algorithm.name.upper()} signature; it was altered "
+                "or not signed by Alexa (pass the raw body, not re-serialised JSON)",
+            ) from None
+
+    def _signing_key(self, url: str, now: datetime) -> _TrustedKey:
+        """The verified key for `url`, from memory, else the disk cache, else the network."""
+        trusted = self._keys.get(url)
+        if trusted is None or now > trusted.not_after:
+            with self._lock:
+                trusted = self._keys.get(url)
+                if trusted is None or now > trusted.not_after:
+                    trusted = self._load(url, now)
+                    self._keys[url] = trusted
+        if now < trusted.not_before:
+            raise _reject("cert_validity", f"the signing chain is not valid before {_iso(trusted.not_before)}")
+        return trusted
+
+    def _load(self, url: str, now: datetime) -> _TrustedKey:
+        path = self._cache_dir / (hashlib.sha256(url.encode()).hexdigest() + ".pem")
+        cached = _read_cached_chain(path, now)
+        if cached is not None:
+            return self._trust(cached, now)
+        try:
+            pem = self._fetch(url, self._fetch_timeout, self._max_chain_bytes)
+        except VerificationError:
+            raise
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            raise _reject("cert_fetch", f"cannot download {_show(url)}: {exc}; check outbound HTTPS access") from None
+        try:
+            chain = x509.load_pem_x509_certificates(pem)
+        except ValueError:
+            raise _reject("cert_chain", f"{_show(url)} is not a PEM certificate chain") from None
+        trusted = self._trust(chain, now)
+        _write_atomically(path, pem)
+        return trusted
+
+    def _trust(self, chain: list[x509.Certificate], now: datetime) -> _TrustedKey:
+        """Check the leaf's dates, its SAN and its path to a trusted root; return its key."""
+        leaf, intermediates = chain[0], chain[1:]
+        if not leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc:
+            raise _reject(
+                "cert_validity",
+                f"the signing certificate is valid from {_iso(leaf.not_valid_before_utc)} to "
+                f"{_iso(leaf.not_valid_after_utc)}, not now; check this machine's clock",
+            )
+        if ALEXA_SIGNER not in _dns_names(leaf):
+            raise _reject("cert_san", f"the signing certificate does not name {ALEXA_SIGNER}; it is not Alexa's")
+        public_key = leaf.public_key()
+        if not isinstance(public_key, rsa.RSAPublicKey):
+            raise _reject("cert_key", "the signing certificate's key is not RSA; Alexa signs with RSA")
+        verifier = PolicyBuilder().store(self._store).time(now).build_server_verifier(x509.DNSName(ALEXA_SIGNER))
+        try:
+            path = verifier.verify(leaf, intermediates)
+        except PathError as exc:
+            raise _reject(
+                "cert_chain", f"the signing certificate does not chain to a trusted root ({exc}); "
+                f"fix: BANDCOACH_CA_BUNDLE must hold the root Amazon's chain ends in. {_DOCS}",
+            ) from None
+        return _TrustedKey(
+            public_key,
+            max(cert.not_valid_before_utc for cert in path),
+            min(cert.not_valid_after_utc for cert in path),
+        )
+
+
+def _dns_names(cert: x509.Certificate) -> set[str]:
+    """The certificate's SAN DNS names, lowercased; empty when it has none or they are unreadable."""
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (x509.ExtensionNotFound, ValueError):
+        return set()
+    return {name.lower() for name in san.get_values_for_type(x509.DNSName)}
+
+
+def _read_cached_chain(path: Path, now: datetime) -> list[x509.Certificate] | None:
+    """The chain cached at `path`, or None (and the file dropped) when missing, unreadable or expired."""
+    try:
+        chain = x509.load_pem_x509_certificates(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        logger.warning("certificate cache file %s is unreadable (%s); fetching the chain again", path, exc)
+        _drop(path)
+        return None
+    if now > chain[0].not_valid_after_utc:
+        logger.info("cached signing certificate %s expired; fetching the chain again", path.name)
+        _drop(path)
+        return None
+    return chain
+
+
+def _drop(path: Path) -> None:
+    """Remove a stale cache file; a failure only logs, since the fresh chain overwrites it anyway."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        logger.warning("cannot remove stale certificate cache file %s (%s)", path, exc)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write through a temp file and os.replace, so readers never see half a chain; failures only log."""
+    tmp_name: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pem")
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(data)
+        Path(tmp_name).replace(path)  # os.replace: atomic within one directory
+    except OSError as exc:
+        if tmp_name is not None:
+            Path(tmp_name).unlink(missing_ok=True)
+        logger.warning("cannot cache the signing chain at %s (%s); it will be fetched again next start", path, exc)
