@@ -49,7 +49,7 @@ class Catalog:
         return self.pm.failures
 
     def _gather_exercises(self) -> None:
-        for plugin, items in call_each(self.pm, "bandcoach_exercises"):
+        for plugin, items in self._collect("bandcoach_exercises"):
             for ex in self._typed(plugin, items, Exercise, "bandcoach_exercises"):
                 if ex.id in self.exercises:
                     self._reject(plugin, f"exercise {ex.id!r} is already defined by {self.exercise_owner[ex.id]}")
@@ -58,7 +58,7 @@ class Catalog:
                 self.exercise_owner[ex.id] = plugin
 
     def _gather_routines(self) -> None:
-        for plugin, items in call_each(self.pm, "bandcoach_routines"):
+        for plugin, items in self._collect("bandcoach_routines"):
             for routine in self._typed(plugin, items, Routine, "bandcoach_routines"):
                 missing = [s.exercise for s in routine.steps if s.exercise not in self.exercises]
                 if missing:
@@ -71,13 +71,18 @@ class Catalog:
 
     def _gather_band_names(self) -> None:
         self.band_names = dict(BUILTIN_BAND_NAMES)
-        for plugin, mapping in call_each(self.pm, "bandcoach_band_aliases"):
+        for plugin, mapping in self._collect("bandcoach_band_aliases"):
             if not isinstance(mapping, dict):
                 self._reject(plugin, "bandcoach_band_aliases must return a dict")
                 continue
             for name, level in mapping.items():
                 if isinstance(level, BandLevel) and isinstance(name, str):
                     self.band_names.setdefault(name.lower().strip(), level)
+
+    def _collect(self, hook: str) -> list[tuple[str, Any]]:
+        """A collecting hook's results in registration order (pluggy calls the newest first), so a
+        built-in keeps its ids and colours and a later plugin's clash is the one rejected."""
+        return list(reversed(list(call_each(self.pm, hook))))
 
     def _typed(self, plugin: str, items: Any, kind: type, hook: str) -> list[Any]:
         if not isinstance(items, list | tuple):
