@@ -1,0 +1,150 @@
+"""The coaching vocabulary's validation rules and the derivation of short and long variants."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from skill.routines import BandLevel, Exercise, Routine, Step, Variant, dose
+
+
+def exercise(**overrides: object) -> Exercise:
+    fields = {"id": "clam", "name": "Clamshell", "placement": "above your knees", "setup": "Lie on your side.",
+              "tips": ("Keep your heels together.",), "reps": 12}
+    return Exercise(**{**fields, **overrides})
+
+
+def routine(*steps: Step, **overrides: object) -> Routine:
+    fields = {"id": "mini", "name": "Mini", "goal": "Test things.",
+              "steps": steps or (Step("clam", sets=2, rest_seconds=20), Step("clam", sets=3, rest_seconds=30))}
+    return Routine(**{**fields, **overrides})
+
+
+@pytest.mark.parametrize("bad_id", ["", "Clam", "clam shell", "clam!", "clam.shell"])
+def test_exercise_id_must_be_lowercase_word_characters(bad_id: str) -> None:
+    with pytest.raises(ValueError, match="lowercase"):
+        exercise(id=bad_id)
+
+
+def test_exercise_with_both_reps_and_hold_is_rejected() -> None:
+    with pytest.raises(ValueError, match="exactly one of reps or hold_seconds"):
+        exercise(reps=10, hold_seconds=30)
+
+
+def test_exercise_with_neither_reps_nor_hold_is_rejected() -> None:
+    with pytest.raises(ValueError, match="exactly one of reps or hold_seconds"):
+        exercise(reps=None)
+
+
+@pytest.mark.parametrize("reps", [0, 101])
+def test_exercise_reps_out_of_range_is_rejected(reps: int) -> None:
+    with pytest.raises(ValueError, match="reps must be 1-100"):
+        exercise(reps=reps)
+
+
+@pytest.mark.parametrize("hold", [4, 301])
+def test_exercise_hold_out_of_range_is_rejected(hold: int) -> None:
+    with pytest.raises(ValueError, match="hold_seconds must be 5-300"):
+        exercise(reps=None, hold_seconds=hold)
+
+
+@pytest.mark.parametrize("tips", [(), ("a.", "b.", "c.", "d.")])
+def test_exercise_needs_one_to_three_tips(tips: tuple[str, ...]) -> None:
+    with pytest.raises(ValueError, match="1-3 form tips"):
+        exercise(tips=tips)
+
+
+@pytest.mark.parametrize("tempo", [0.5, 9.0])
+def test_exercise_tempo_out_of_range_is_rejected(tempo: float) -> None:
+    with pytest.raises(ValueError, match="tempo_seconds"):
+        exercise(tempo_seconds=tempo)
+
+
+def test_exercise_spoken_names_are_the_lowercase_name_then_aliases() -> None:
+    assert exercise(aliases=("clams",)).spoken_names == ("clamshell", "clams")
+
+
+@pytest.mark.parametrize("sets", [0, 11])
+def test_step_sets_out_of_range_is_rejected(sets: int) -> None:
+    with pytest.raises(ValueError, match="sets must be 1-10"):
+        Step("clam", sets=sets)
+
+
+@pytest.mark.parametrize("rest", [-1, 181])
+def test_step_rest_out_of_range_is_rejected(rest: int) -> None:
+    with pytest.raises(ValueError, match="rest_seconds must be 0-180"):
+        Step("clam", rest_seconds=rest)
+
+
+def test_routine_without_steps_is_rejected() -> None:
+    with pytest.raises(ValueError, match="has no steps"):
+        Routine("empty", "Empty", "Nothing.", steps=())
+
+
+def test_routine_id_is_checked_like_exercise_ids() -> None:
+    with pytest.raises(ValueError, match="routine id"):
+        routine(id="My Routine")
+
+
+def test_band_level_step_moves_and_clamps_at_the_ends() -> None:
+    assert BandLevel.LIGHT.step(1) is BandLevel.MEDIUM
+    assert BandLevel.HEAVY.step(1) is BandLevel.HEAVY
+    assert BandLevel.MEDIUM.step(-5) is BandLevel.LIGHT
+
+
+def test_band_level_pounds_rise_with_the_level() -> None:
+    assert BandLevel.LIGHT.pounds < BandLevel.MEDIUM.pounds < BandLevel.HEAVY.pounds
+
+
+def test_derive_standard_returns_the_same_routine() -> None:
+    r = routine()
+    assert r.derive(Variant.STANDARD) is r
+
+
+def test_derive_short_halves_sets_and_rests_but_keeps_at_least_one_set() -> None:
+    short = routine(Step("clam", sets=1, rest_seconds=20), Step("clam", sets=4, rest_seconds=30)).derive(Variant.SHORT)
+    assert [s.sets for s in short.steps] == [1, 2]
+    assert [s.rest_seconds for s in short.steps] == [10, 15]
+    assert short.variant is Variant.SHORT
+
+
+def test_derive_long_adds_sets_and_keeps_rests() -> None:
+    long = routine().derive(Variant.LONG)
+    assert [s.sets for s in long.steps] == [3, 4]
+    assert [s.rest_seconds for s in long.steps] == [20, 30]
+
+
+def test_derive_from_a_derived_variant_is_refused() -> None:
+    with pytest.raises(ValueError, match="standard form"):
+        routine().derive(Variant.SHORT).derive(Variant.LONG)
+
+
+def test_dose_takes_the_exercise_reps_unless_the_step_overrides_them() -> None:
+    ex = exercise(reps=12)
+    assert dose(Step("clam"), ex).reps == 12
+    assert dose(Step("clam", reps=8), ex).reps == 8
+
+
+def test_dose_of_a_short_variant_scales_reps_with_a_floor_of_three() -> None:
+    short = routine(Step("clam", reps=12), Step("clam", reps=3)).derive(Variant.SHORT)
+    assert [dose(s, exercise()).reps for s in short.steps] == [9, 3]
+
+
+def test_dose_of_a_hold_scales_with_the_variant_and_never_drops_below_ten_seconds() -> None:
+    ex = exercise(reps=None, hold_seconds=30)
+    r = routine(Step("clam"), Step("clam", hold_seconds=12))
+    assert [dose(s, ex).hold_seconds for s in r.derive(Variant.LONG).steps] == [40, 16]
+    assert [dose(s, ex).hold_seconds for s in r.derive(Variant.SHORT).steps] == [20, 10]
+
+
+def test_dose_carries_per_side_and_tempo_from_the_exercise() -> None:
+    d = dose(Step("clam"), exercise(per_side=True, tempo_seconds=2.5))
+    assert (d.per_side, d.tempo_seconds, d.reps, d.hold_seconds) == (True, 2.5, 12, None)
+
+
+def test_exercises_and_routines_are_immutable() -> None:
+    ex = exercise()
+    with pytest.raises(AttributeError):
+        ex.reps = 3  # type: ignore[misc]
+    assert replace(ex, reps=3).reps == 3

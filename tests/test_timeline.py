@@ -1,0 +1,151 @@
+"""Expanding a routine into timed cues: order, counts, sides, rests, and time budgets for speech."""
+
+from __future__ import annotations
+
+from skill.routines import BandLevel, Exercise, Routine, Step
+from skill.timeline import Cue, Timeline, build_timeline, speech_seconds
+
+EXERCISES = {
+    "squat": Exercise("squat", "Band squat", "above your knees", "Feet wide.", ("Knees out.",), reps=12),
+    "jacks": Exercise("jacks", "Jacks", "around your ankles", "Stand tall.", ("Land softly.",), reps=4,
+                      tempo_seconds=1.5),
+    "clam": Exercise("clam", "Clamshell", "above your knees", "Lie on your side.", ("Heels together.",),
+                     reps=10, per_side=True),
+    "calf": Exercise("calf", "Calf stretch", "around one foot", "Sit tall.", ("No bouncing.",),
+                     hold_seconds=30, per_side=True),
+    "short_hold": Exercise("short_hold", "Short hold", "around one foot", "Sit tall.", ("Breathe.",),
+                           hold_seconds=15),
+}
+
+
+def kind_words(cue: Cue, locale: str) -> str:
+    """Wording that names the cue kind, so tests can read the timeline."""
+    return cue.kind.replace("_", " ")
+
+
+def timeline(*steps: Step, wording=kind_words, extra_sets: int = 0) -> Timeline:
+    r = Routine("test", "Test", "Test the timeline.", steps=steps)
+    return build_timeline(r, EXERCISES, band=BandLevel.LIGHT, wording=wording, extra_sets=extra_sets)
+
+
+def kinds(t: Timeline) -> list[str]:
+    return [c.kind for c in t.cues()]
+
+
+def test_timeline_starts_with_intro_and_setup_and_ends_with_outro() -> None:
+    k = kinds(timeline(Step("squat"), Step("jacks")))
+    assert k[:2] == ["intro", "setup"]
+    assert k[-1] == "outro"
+    assert k.count("intro") == 1 and k.count("outro") == 1
+
+
+def test_intro_names_the_routine_goal_step_count_and_band() -> None:
+    intro = timeline(Step("squat"), Step("jacks")).cues()[0]
+    assert dict(intro.params) == {"routine": "Test", "goal": "Test the timeline.", "steps": 2, "band": "light"}
+
+
+def test_rep_exercise_over_five_reps_counts_five_more_then_last_one() -> None:
+    t = timeline(Step("squat"))
+    assert kinds(t)[2:5] == ["go", "more", "last_one"]
+    go, more, last = t.cues()[2:5]
+    assert go.seconds + more.seconds + last.seconds == 12 * EXERCISES["squat"].tempo_seconds
+
+
+def test_rep_exercise_of_five_or_fewer_reps_has_no_five_more() -> None:
+    assert "more" not in kinds(timeline(Step("jacks")))
+
+
+def test_per_side_exercise_switches_sides_between_the_two_sides() -> None:
+    k = kinds(timeline(Step("clam")))
+    first, second = (i for i, kind in enumerate(k) if kind == "side")
+    assert k[first:second + 1].count("switch_sides") == 1
+    assert k[second - 1] == "switch_sides"
+
+
+def test_each_set_of_a_per_side_exercise_works_both_sides() -> None:
+    assert kinds(timeline(Step("clam", sets=3))).count("switch_sides") == 3
+
+
+def test_long_hold_has_a_halfway_cue_then_three_two_one_and_release() -> None:
+    t = timeline(Step("calf"))
+    work = [c for c in t.cues() if c.kind in {"hold", "halfway", "count", "release"}][:6]
+    assert [c.kind for c in work] == ["hold", "halfway", "count", "count", "count", "release"]
+    assert [c.params["n"] for c in work if c.kind == "count"] == [3, 2, 1]
+    assert sum(c.seconds for c in work[:5]) == 30
+
+
+def test_short_hold_has_no_halfway_cue() -> None:
+    assert "halfway" not in kinds(timeline(Step("short_hold")))
+
+
+def test_rest_of_fifteen_seconds_or_more_has_ten_seconds_left_and_a_countdown() -> None:
+    t = timeline(Step("squat", rest_seconds=30), Step("jacks"))
+    rest = list(t.blocks[0].rest)
+    assert [c.kind for c in rest] == ["rest", "ten_left", "count", "count", "count"]
+    assert sum(c.seconds for c in rest) == 30
+    assert rest[0].params["next"] == "Jacks"
+
+
+def test_short_rest_counts_down_without_ten_seconds_left() -> None:
+    rest = [c.kind for c in timeline(Step("squat", rest_seconds=10), Step("jacks")).blocks[0].rest]
+    assert rest == ["rest", "count", "count", "count"]
+
+
+def test_no_rest_goes_straight_to_next_up() -> None:
+    rest = timeline(Step("squat", rest_seconds=0), Step("jacks")).blocks[0].rest
+    assert [c.kind for c in rest] == ["next_up"]
+    assert rest[0].params["exercise"] == "Jacks"
+
+
+def test_rest_between_sets_is_marked_and_names_no_next_exercise() -> None:
+    t = timeline(Step("squat", sets=2, rest_seconds=20))
+    rest = next(c for c in t.cues() if c.kind == "rest")
+    assert rest.params["between_sets"] is True and rest.params["next"] is None
+
+
+def test_last_block_ends_with_the_outro_instead_of_a_rest() -> None:
+    t = timeline(Step("squat", rest_seconds=60))
+    assert [c.kind for c in t.blocks[-1].rest] == ["outro"]
+
+
+def test_setup_carries_what_the_wording_needs() -> None:
+    setup = next(c for c in timeline(Step("clam", sets=2), Step("squat")).cues() if c.kind == "setup")
+    assert setup.params["number"] == 1 and setup.params["of"] == 2
+    assert setup.params["per_side"] is True and setup.params["sets"] == 2 and setup.params["reps"] == 10
+    assert setup.params["tips"] == ("Heels together.",)
+
+
+def test_a_long_setup_line_gets_as_long_a_slot_as_its_words_need() -> None:
+    long_words = " ".join(["word"] * 60)
+    t = timeline(Step("squat"), wording=lambda cue, locale: long_words if cue.kind == "setup" else "x")
+    setup = next(c for c in t.cues() if c.kind == "setup")
+    assert setup.seconds == speech_seconds(long_words) > 20
+
+
+def test_a_counted_cue_keeps_its_beat_however_long_its_words() -> None:
+    t = timeline(Step("squat"), wording=lambda cue, locale: " ".join(["word"] * 40))
+    assert [c.seconds for c in t.cues() if c.kind == "last_one"] == [EXERCISES["squat"].tempo_seconds]
+
+
+def test_every_cue_gets_its_text_from_the_wording_function() -> None:
+    t = timeline(Step("clam"), Step("calf", rest_seconds=20), Step("squat"))
+    assert all(c.text == c.kind.replace("_", " ") for c in t.cues())
+
+
+def test_extra_sets_add_sets_up_to_ten() -> None:
+    assert timeline(Step("squat", sets=2), extra_sets=1).blocks[0].dose.sets == 3
+    assert timeline(Step("squat", sets=9), extra_sets=3).blocks[0].dose.sets == 10
+
+
+def test_timeline_seconds_is_the_sum_of_its_cues() -> None:
+    t = timeline(Step("clam", sets=2), Step("calf"), Step("squat"))
+    assert t.seconds == sum(c.seconds for c in t.cues())
+
+
+def test_timeline_is_deterministic() -> None:
+    steps = (Step("clam", sets=2), Step("calf"))
+    assert timeline(*steps) == timeline(*steps)
+
+
+def test_speech_seconds_grows_with_the_number_of_words() -> None:
+    assert speech_seconds("Three.") < speech_seconds("Rest for twenty seconds. Next up: calf stretch.")
