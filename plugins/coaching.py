@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from skill import Cue, hookimpl
 
-from .loader import DataFileError, read_toml
+from .loader import DATA_DIR, DataFileError, read_toml
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +25,9 @@ REQUIRED = (
 )
 
 
-def _load_tables(name: str = "cues.toml") -> dict[str, dict[str, Any]]:
-    path, doc = read_toml(name)
+def load_phrase_tables(name: str = "cues.toml", *, data_dir: Path = DATA_DIR) -> dict[str, dict[str, Any]]:
+    """Every locale's phrase table from `name`, after checking the English one has every phrase."""
+    path, doc = read_toml(name, data_dir=data_dir)
     base = doc.get(FALLBACK_LANGUAGE)
     if not isinstance(base, dict):
         raise DataFileError(path, f"[{FALLBACK_LANGUAGE}]", "the fallback phrase table is missing")
@@ -33,13 +37,14 @@ def _load_tables(name: str = "cues.toml") -> dict[str, dict[str, Any]]:
     return doc
 
 
-_TABLES = _load_tables()
+_TABLES = load_phrase_tables()
 
 
+@functools.cache
 def phrases(locale: str) -> Mapping[str, Any]:
     """The phrase table for `locale`: its own overrides, then its language's, then English."""
     language = locale.split("-")[0]
-    return {**_TABLES[FALLBACK_LANGUAGE], **_TABLES.get(language, {}), **_TABLES.get(locale, {})}
+    return MappingProxyType({**_TABLES[FALLBACK_LANGUAGE], **_TABLES.get(language, {}), **_TABLES.get(locale, {})})
 
 
 @hookimpl(trylast=True)
