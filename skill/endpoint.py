@@ -1,0 +1,90 @@
+"""One request envelope in, one response envelope out: parsing, limits, ask-sdk dispatch, serialising.
+
+Shared by POST /alexa, the Lambda entry point and `bandcoach say`, so every front door behaves alike.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from ask_sdk_core.exceptions import SerializationException
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_model import RequestEnvelope, Response, ResponseEnvelope
+from ask_sdk_model.request import Request
+
+from .errors import BadRequest
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 128 * 1024
+MAX_DEPTH = 32
+KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)
+_ENVELOPE = "ask_sdk_model.request_envelope.RequestEnvelope"
+
+
+def parse_body(body: bytes) -> dict[str, Any]:
+    """The JSON object in a request body; anything too big, malformed, deep or not an object is refused."""
+    if len(body) > MAX_BODY_BYTES:
+        raise BadRequest(f"request body is over {MAX_BODY_BYTES // 1024} KiB")
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(f"request body is not valid JSON: {type(exc).__name__}") from None
+    if not isinstance(data, dict):
+        raise BadRequest("request body must be a JSON object (an Alexa request envelope)")
+    if _depth(data) > MAX_DEPTH:
+        raise BadRequest(f"request body is nested deeper than {MAX_DEPTH} levels")
+    return data
+
+
+def _depth(value: Any) -> int:
+    """How deeply containers nest, measured without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item if isinstance(v, dict | list))
+    return deepest
+
+
+class SkillEndpoint:
+    """Runs envelopes through an ask-sdk skill with ask-sdk's own (de)serialiser."""
+
+    def __init__(self, skill: CustomSkill) -> None:
+        self.skill = skill
+        self.serializer = DefaultSerializer()
+
+    def handle(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        """Answer one parsed envelope; malformed envelopes raise BadRequest, unknown types get no words."""
+        request = envelope.get("request")
+        if not isinstance(request, dict) or not isinstance(request.get("type"), str):
+            raise BadRequest("envelope has no request with a type")
+        if request["type"] not in KNOWN_REQUEST_TYPES:
+            logger.info("unknown request type %r: answered with an empty response", request["type"][:100])
+            return self.serializer.serialize(ResponseEnvelope(version="1.0", response=Response()))
+        response = self.skill.invoke(request_envelope=self._deserialize(envelope), context=None)
+        return self.serializer.serialize(response)
+
+    def _deserialize(self, envelope: dict[str, Any]) -> RequestEnvelope:
+        """ask-sdk's model of the envelope; a context we cannot read is narrowed to its System part."""
+        try:
+            return self.serializer.deserialize(json.dumps(envelope), _ENVELOPE)
+        except (SerializationException, ValueError, TypeError, AttributeError) as exc:
+            first = exc
+        context = envelope.get("context")
+        if isinstance(context, dict) and set(context) - {"System"}:
+            narrowed = {**envelope, "context": {"System": context.get("System", {})}}
+            try:
+                parsed = self.serializer.deserialize(json.dumps(narrowed), _ENVELOPE)
+            except (SerializationException, ValueError, TypeError, AttributeError):
+                pass
+            else:
+                logger.warning("ignored unreadable context interfaces: %s", str(first)[:200])
+                return parsed
+        raise BadRequest(f"not a valid Alexa request envelope: {str(first)[:200]}")

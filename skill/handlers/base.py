@@ -1,0 +1,136 @@
+"""What every handler shares: its dependencies, slot reading, the coaching position, and replies."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import Response
+from ask_sdk_model.intent_request import IntentRequest
+
+from .. import prompts, ssml
+from ..catalog import Catalog
+from ..config import LOCALES, Settings
+from ..routines import BandLevel, Variant
+
+logger = logging.getLogger(__name__)
+
+MAX_SLOT_CHARS = 200  # longer slot values are cut before we look at them
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """What handlers need, passed in by build_skill (no module globals)."""
+
+    catalog: Catalog
+    settings: Settings
+    store: Any = None  # skill.state.Store once state is configured; None keeps everything in the session
+    speech: Any = None  # audio-backed speech (skill.voice.Voice) when a public audio URL is set
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a runner is in a routine; lives in session attributes (and the state store)."""
+
+    routine: str
+    band: BandLevel
+    variant: Variant = Variant.STANDARD
+    block: int = 0
+    extra_sets: int = 0
+    paused: bool = False
+
+    @classmethod
+    def from_attributes(cls, attrs: dict[str, Any] | None, catalog: Catalog) -> Position | None:
+        """The position stored in session attributes, or None when absent or not trustworthy."""
+        data = (attrs or {}).get("position")
+        if not isinstance(data, dict):
+            return None
+        try:
+            pos = cls(
+                routine=str(data["routine"]), band=BandLevel(data["band"]), variant=Variant(data["variant"]),
+                block=int(data["block"]), extra_sets=int(data.get("extra_sets", 0)),
+                paused=bool(data.get("paused", False)),
+            )
+        except (KeyError, ValueError, TypeError):
+            logger.warning("ignoring a malformed position in session attributes")
+            return None
+        if pos.routine not in catalog.routines:
+            return None
+        blocks = len(catalog.timeline(pos.routine, band=pos.band, variant=pos.variant).blocks)
+        return replace(pos, block=max(0, min(pos.block, blocks - 1)), extra_sets=max(0, min(pos.extra_sets, 5)))
+
+    def to_attributes(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["band"], data["variant"] = self.band.value, self.variant.value
+        return {"position": data}
+
+
+class Handler(AbstractRequestHandler):
+    """A request handler that receives its dependencies through the constructor."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.deps.catalog
+
+
+def locale_of(handler_input: HandlerInput) -> str:
+    """The request's locale when we have a model for it, else en-US."""
+    loc = getattr(handler_input.request_envelope.request, "locale", None)
+    return loc if loc in LOCALES else "en-US"
+
+
+def slot(handler_input: HandlerInput, name: str) -> tuple[str | None, str | None]:
+    """A slot's spoken value and, when entity resolution matched, its canonical id."""
+    request = handler_input.request_envelope.request
+    if not isinstance(request, IntentRequest) or request.intent is None or not request.intent.slots:
+        return None, None
+    found = request.intent.slots.get(name)
+    if found is None:
+        return None, None
+    value = found.value if isinstance(found.value, str) else None
+    value = value[:MAX_SLOT_CHARS] if value else None
+    resolved = None
+    for authority in getattr(found.resolutions, "resolutions_per_authority", None) or []:
+        code = getattr(getattr(authority.status, "code", None), "value", None)
+        if code == "ER_SUCCESS_MATCH" and authority.values:
+            resolved = getattr(authority.values[0].value, "id", None)
+            break
+    return value, resolved if isinstance(resolved, str) else None
+
+
+def session_attributes(handler_input: HandlerInput) -> dict[str, Any]:
+    """Session attributes, tolerant of sessions that carry none or a wrong type."""
+    session = handler_input.request_envelope.session
+    attrs = getattr(session, "attributes", None)
+    return attrs if isinstance(attrs, dict) else {}
+
+
+def reply(
+    handler_input: HandlerInput, speech: str, *, reprompt: str | None = None, end: bool | None = None,
+    attributes: dict[str, Any] | None = None,
+) -> Response:
+    """Speak SSML, optionally reprompt, keep or end the session, and set session attributes."""
+    builder = handler_input.response_builder.speak(speech)
+    if reprompt:
+        builder.ask(reprompt)
+    if end is not None and not reprompt:
+        builder.set_should_end_session(end)
+    handler_input.attributes_manager.session_attributes = attributes or {}
+    return builder.response
+
+
+def say(handler_input: HandlerInput, text: str, *, reprompt: str | None = None,
+        end: bool | None = None, attributes: dict[str, Any] | None = None) -> Response:
+    """Plain sentences (escaped by the SSML module) as a reply."""
+    return reply(handler_input, ssml.speak(text), reprompt=ssml.speak(reprompt) if reprompt else None,
+                 end=end, attributes=attributes)
+
+
+def ask_which_routine(handler_input: HandlerInput, catalog: Catalog, text: str) -> Response:
+    return say(handler_input, text, reprompt=prompts.welcome_reprompt(catalog))

@@ -1,0 +1,58 @@
+"""CanFulfillIntentRequest: say YES only for what Band Coach can really do."""
+
+from __future__ import annotations
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_request_type
+from ask_sdk_model import Response
+from ask_sdk_model.canfulfill import (
+    CanFulfillIntent,
+    CanFulfillIntentValues,
+    CanFulfillSlot,
+    CanFulfillSlotValues,
+    CanUnderstandSlotValues,
+)
+
+from .base import Handler
+
+# Our intents, and how to judge each of their slots.
+_SLOT_CHECKS = {
+    "StartRoutineIntent": ("routine", "band", "minutes"),
+    "PlayRoutineIntent": ("routine", "band", "minutes"),
+    "DescribeExerciseIntent": ("exercise",),
+    "ListRoutinesIntent": (),
+}
+
+
+class CanFulfillIntentRequestHandler(Handler):
+    """Name-free discovery: can this skill handle the intent with these slot values?"""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("CanFulfillIntentRequest")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        intent = handler_input.request_envelope.request.intent
+        name = getattr(intent, "name", None)
+        slots = getattr(intent, "slots", None) or {}
+        if name not in _SLOT_CHECKS:
+            verdict = CanFulfillIntent(can_fulfill=CanFulfillIntentValues.NO, slots={})
+        else:
+            judged = {slot_name: self._judge(slot_name, getattr(slot, "value", None))
+                      for slot_name, slot in slots.items()}
+            ok = all(s.can_fulfill == CanFulfillSlotValues.YES for s in judged.values())
+            verdict = CanFulfillIntent(
+                can_fulfill=CanFulfillIntentValues.YES if ok else CanFulfillIntentValues.NO, slots=judged)
+        handler_input.response_builder.set_can_fulfill_intent(verdict)
+        return handler_input.response_builder.response
+
+    def _judge(self, name: str, value: object) -> CanFulfillSlot:
+        known = {
+            "routine": lambda v: self.catalog.find_routine(v) is not None,
+            "band": lambda v: self.catalog.find_band(v) is not None,
+            "exercise": lambda v: self.catalog.find_exercise(v) is not None,
+            "minutes": lambda v: v.isdigit() and 0 < int(v) <= 120,
+        }.get(name)
+        fits = isinstance(value, str) and known is not None and known(value[:200])
+        yes_no = CanFulfillSlotValues.YES if fits else CanFulfillSlotValues.NO
+        understood = CanUnderstandSlotValues.YES if fits else CanUnderstandSlotValues.NO
+        return CanFulfillSlot(can_understand=understood, can_fulfill=yes_no)

@@ -1,0 +1,67 @@
+"""Requests that need no words: session ends, system errors, skill events, and unknown types."""
+
+from __future__ import annotations
+
+import logging
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import get_request_type, is_request_type
+from ask_sdk_model import Response
+
+from .base import Handler
+
+logger = logging.getLogger(__name__)
+
+
+class SessionEndedRequestHandler(Handler):
+    """SessionEndedRequest: log why the session ended (and any error); Alexa wants an empty answer."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("SessionEndedRequest")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        request = handler_input.request_envelope.request
+        reason = getattr(getattr(request, "reason", None), "value", None)
+        error = getattr(request, "error", None)
+        if error is not None:
+            logger.warning("session ended (%s): %s: %s", reason, getattr(getattr(error, "object_type", None),
+                           "value", getattr(error, "object_type", None)), str(getattr(error, "message", ""))[:200])
+        else:
+            logger.info("session ended (%s)", reason)
+        return handler_input.response_builder.response
+
+
+class ExceptionEncounteredHandler(Handler):
+    """System.ExceptionEncountered: Alexa reports our earlier response failed; log it, say nothing."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("System.ExceptionEncountered")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        request = handler_input.request_envelope.request
+        error = getattr(request, "error", None)
+        logger.error("Alexa reported an error with our response: %s %s",
+                     getattr(error, "object_type", None), str(getattr(error, "message", ""))[:200])
+        return handler_input.response_builder.response
+
+
+class SkillEventHandler(Handler):
+    """AlexaSkillEvent.* (enabled, disabled, permissions...): logged, acknowledged with an empty body."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return get_request_type(handler_input).startswith("AlexaSkillEvent.")
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        logger.info("skill event %s", get_request_type(handler_input))
+        return handler_input.response_builder.response
+
+
+class UnknownRequestHandler(Handler):
+    """Any request type not handled above (Display.*, new interfaces): logged, empty response. Last."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        logger.info("ignoring request type %r", str(get_request_type(handler_input))[:100])
+        return handler_input.response_builder.response

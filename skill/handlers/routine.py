@@ -1,0 +1,122 @@
+"""Starting routines, listing them, describing exercises, and coaching one block per response."""
+
+from __future__ import annotations
+
+import logging
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
+from ask_sdk_model import Response
+
+from .. import prompts, ssml
+from . import memory
+from .base import Deps, Handler, Position, ask_which_routine, locale_of, reply, say, session_attributes, slot
+
+logger = logging.getLogger(__name__)
+
+MAX_MINUTES = 120
+
+
+def coach_block(handler_input: HandlerInput, deps: Deps, pos: Position, *, before: list[str] | None = None,
+                with_intro: bool = False) -> Response:
+    """Speak block `pos.block` of the routine, then ask for "next" (or finish after the last block)."""
+    timeline = deps.catalog.timeline(pos.routine, band=pos.band, variant=pos.variant,
+                                     locale=locale_of(handler_input), extra_sets=pos.extra_sets)
+    block = timeline.blocks[pos.block]
+    cues = [c for c in block.cues if with_intro or c.kind != "intro"]
+    last = pos.block == len(timeline.blocks) - 1
+    if last:
+        cues += list(block.rest)  # the outro
+        memory.finished(handler_input, deps, pos, timeline.seconds)
+        speech = _speech(deps, cues, before or [], [])
+        return reply(handler_input, speech, end=True)
+    nxt = timeline.blocks[pos.block + 1].exercise
+    memory.remember(handler_input, deps, pos)
+    speech = _speech(deps, cues, before or [], [prompts.next_prompt(nxt)])
+    return reply(handler_input, speech, reprompt=ssml.speak(prompts.next_reprompt()),
+                 attributes=pos.to_attributes())
+
+
+def _speech(deps: Deps, cues: list, before: list[str], after: list[str]) -> str:
+    """Recorded clips when the audio cache has every cue and a public URL is set, else text SSML."""
+    if deps.speech is not None:
+        recorded = deps.speech.clips(cues, before=before, after=after)
+        if recorded:
+            return recorded
+    return ssml.cues_to_ssml(cues, before=before, after=after)
+
+
+class StartRoutineIntentHandler(Handler):
+    """Start a routine by name or alias, with an optional band level and length in minutes."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("StartRoutineIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        heard, resolved = slot(handler_input, "routine")
+        routine = self.catalog.routines.get(resolved or "") or self.catalog.find_routine(heard)
+        if routine is None:
+            if heard:
+                return ask_which_routine(handler_input, self.catalog, prompts.unknown_routine(heard, self.catalog))
+            return ask_which_routine(handler_input, self.catalog, prompts.which_routine(self.catalog))
+        band_heard, band_id = slot(handler_input, "band")
+        band = self.catalog.find_band(band_id) or self.catalog.find_band(band_heard)
+        progression = memory.suggestion(handler_input, self.deps, routine.id)
+        extra_sets = 0
+        before: list[str] = []
+        if band is None:
+            band = progression.band if progression else memory.band_for(handler_input, self.deps, routine)
+            if progression:
+                extra_sets = progression.extra_sets
+        if band_heard and self.catalog.find_band(band_heard) is None and band_id is None:
+            before.append(f"I don't know a {prompts.echo(band_heard)} band, so I'll use {band.value}.")
+        minutes = _minutes(handler_input)
+        variant = self.catalog.variant_for_minutes(routine.id, minutes)
+        seconds = self.catalog.timeline(routine.id, band=band, variant=variant, extra_sets=extra_sets).seconds
+        pos = Position(routine.id, band, variant, 0, extra_sets)
+        before.insert(0, prompts.starting(variant, seconds))
+        return coach_block(handler_input, self.deps, pos, before=before, with_intro=True)
+
+
+def _minutes(handler_input: HandlerInput) -> float | None:
+    raw, _ = slot(handler_input, "minutes")
+    try:
+        value = float(raw) if raw else None
+    except ValueError:
+        return None
+    return value if value and 0 < value <= MAX_MINUTES else None
+
+
+class ListRoutinesIntentHandler(Handler):
+    """Name every routine with its length and goal."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("ListRoutinesIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return say(handler_input, prompts.routine_list(self.catalog) + " " + prompts.which_routine(self.catalog),
+                   reprompt=prompts.welcome_reprompt(self.catalog), attributes=_keep(handler_input, self.deps))
+
+
+class DescribeExerciseIntentHandler(Handler):
+    """Explain one exercise from the library: placement, setup, tips, dose."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("DescribeExerciseIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        heard, resolved = slot(handler_input, "exercise")
+        exercise = self.catalog.exercises.get(resolved or "") or self.catalog.find_exercise(heard)
+        attrs = _keep(handler_input, self.deps)
+        if exercise is None:
+            text = prompts.unknown_exercise(heard) if heard else prompts.which_exercise()
+            return say(handler_input, text, reprompt=prompts.which_exercise(), attributes=attrs)
+        follow = prompts.next_reprompt() if attrs else prompts.anything_else()
+        return say(handler_input, f"{prompts.describe(exercise)} {follow}", reprompt=follow, attributes=attrs)
+
+
+def _keep(handler_input: HandlerInput, deps: Deps) -> dict:
+    """Session attributes that keep an ongoing routine's position across a side question."""
+    pos = Position.from_attributes(session_attributes(handler_input), deps.catalog)
+    return pos.to_attributes() if pos else {}
+

@@ -1,0 +1,93 @@
+"""Cues and sentences -> SSML within Alexa's limits; the only module that writes SSML."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from xml.sax.saxutils import escape as _xml_escape
+
+from .timeline import Cue, speech_seconds
+
+MAX_CHARS = 8000  # Alexa's limit on outputSpeech
+MAX_BREAK = 10.0  # Alexa's longest <break>
+MAX_AUDIO_TAGS = 5  # Alexa's limit on <audio> tags per response
+MAX_AUDIO_SECONDS = 240.0  # Alexa's limit on <audio> time in outputSpeech
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def escape(text: str) -> str:
+    """Text made safe inside SSML: XML metacharacters escaped, control characters dropped."""
+    return _xml_escape(_CONTROL.sub(" ", text), {'"': "&quot;"})
+
+
+def pause(seconds: float) -> str:
+    """Silence of `seconds`, as one or more <break> tags of at most ten seconds each."""
+    parts = []
+    remaining = round(seconds, 1)
+    while remaining > 0.05:
+        step = min(MAX_BREAK, remaining)
+        parts.append(f'<break time="{_ms(step)}ms"/>')
+        remaining = round(remaining - step, 1)
+    return "".join(parts)
+
+
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+def speak(*sentences: str) -> str:
+    """Plain sentences as one SSML document."""
+    return wrap(" ".join(escape(s.strip()) for s in sentences if s and s.strip()))
+
+
+def wrap(body: str) -> str:
+    """Put a body that is already SSML inside <speak>."""
+    return f"<speak>{body}</speak>"
+
+
+def cue_body(cues: Sequence[Cue], *, budget: int = MAX_CHARS - 200) -> tuple[str, int]:
+    """SSML body for cues, each followed by the silence left in its slot.
+
+    Returns the body and how many cues fit in `budget` characters; the caller decides what to
+    say about the rest (in session mode the runner says "next").
+    """
+    out: list[str] = []
+    used = 0
+    for count, cue in enumerate(cues):
+        piece = escape(cue.text)
+        gap = cue.seconds - speech_seconds(cue.text)
+        if gap > 0.2:
+            piece += pause(gap)
+        if used + len(piece) + 1 > budget:
+            return " ".join(out), count
+        out.append(piece)
+        used += len(piece) + 1
+    return " ".join(out), len(cues)
+
+
+def cues_to_ssml(cues: Sequence[Cue], *, before: Iterable[str] = (), after: Iterable[str] = ()) -> str:
+    """A whole response: sentences before, the timed cues, sentences after; always within limits."""
+    head = " ".join(escape(s) for s in before if s)
+    tail = " ".join(escape(s) for s in after if s)
+    budget = MAX_CHARS - len(wrap("")) - len(head) - len(tail) - 2
+    body, _fitted = cue_body(cues, budget=budget)
+    return wrap(" ".join(p for p in (head, body, tail) if p))
+
+
+def audio_clips(urls: Sequence[str], *, before: Iterable[str] = (), after: Iterable[str] = ()) -> str:
+    """Pre-recorded clips (HTTPS MP3 in Alexa's profile) between spoken sentences."""
+    if len(urls) > MAX_AUDIO_TAGS:
+        raise ValueError(f"at most {MAX_AUDIO_TAGS} <audio> tags per response, got {len(urls)}")
+    clips = "".join(f'<audio src="{escape(url)}"/>' for url in urls)
+    head = " ".join(escape(s) for s in before if s)
+    tail = " ".join(escape(s) for s in after if s)
+    return wrap(" ".join(p for p in (head, clips, tail) if p))
+
+
+def plain_text(ssml: str) -> str:
+    """What a person hears, as text: tags removed, entities decoded, pauses shown as an ellipsis."""
+    text = re.sub(r"(<break[^>]*/>)+", " … ", ssml)
+    text = _TAG.sub("", text)
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+    return re.sub(r"\s+", " ", text).replace(" … …", " …").strip()
