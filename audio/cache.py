@@ -1,0 +1,391 @@
+"""The content-addressed prompt store: one MP3 per (engine identity, locale, text), a SQLite manifest, LRU pruning."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import filelock
+
+from . import mp3
+from .engines import EngineIdentity, TTSEngine, identity
+
+logger = logging.getLogger(__name__)
+
+MANIFEST = "manifest.sqlite3"
+LOCK_DIR = ".locks"
+LOCK_TIMEOUT_SECONDS = 300.0  # longer than any synthesis with retries; past it we generate unlocked
+TOUCH_EVERY_SECONDS = 60.0  # last_used is refreshed at most this often, so lookups rarely write
+ORPHAN_GRACE_SECONDS = 300.0  # files younger than this may be a write between rename and manifest row
+KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS prompts (
+    key TEXT PRIMARY KEY, text TEXT NOT NULL, engine TEXT NOT NULL, engine_version TEXT NOT NULL,
+    voice TEXT NOT NULL, locale TEXT NOT NULL, rate TEXT NOT NULL, path TEXT NOT NULL,
+    duration REAL NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,
+    created REAL NOT NULL, last_used REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS prompts_last_used ON prompts (last_used);
+CREATE TABLE IF NOT EXISTS voices (
+    locale TEXT PRIMARY KEY, engine TEXT NOT NULL, engine_version TEXT NOT NULL,
+    voice TEXT NOT NULL, rate TEXT NOT NULL, updated REAL NOT NULL
+);
+"""
+_COLUMNS = "key, text, engine, engine_version, voice, locale, rate, path, duration, size, sha256, created, last_used"
+
+
+def canonical_text(text: str) -> str:
+    """The text as it is keyed and spoken: surrounding and repeated whitespace folded."""
+    return " ".join(text.split())
+
+
+def prompt_key(ident: EngineIdentity, locale: str, text: str, *, format_version: int = mp3.FORMAT_VERSION) -> str:
+    """sha256 of the canonical JSON of everything that changes the bytes of a prompt."""
+    payload = {
+        "engine": ident.engine, "engine_version": ident.version, "voice": ident.voice, "locale": locale,
+        "rate": ident.rate, "text": canonical_text(text), "format_version": format_version,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _safe(part: str) -> str:
+    """A path component made only of harmless characters (a plugin's voice name could hold '/')."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", part).lstrip(".") or "_"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One cached prompt, as its manifest row describes it; `path` is absolute."""
+
+    key: str
+    text: str
+    engine: str
+    engine_version: str
+    voice: str
+    locale: str
+    rate: str
+    path: Path
+    duration: float
+    size: int
+    sha256: str
+    created: float
+    last_used: float
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """The audio for one text: its bytes always; `path` is None when the cache could not store it."""
+
+    key: str
+    data: bytes
+    duration: float
+    path: Path | None
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EngineStats:
+    count: int
+    size: int
+    duration: float
+
+
+@dataclass(frozen=True, slots=True)
+class CacheStats:
+    """Totals for `bandcoach audio stats`, overall and per engine."""
+
+    count: int
+    size: int
+    duration: float
+    per_engine: dict[str, EngineStats] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PruneResult:
+    removed: int
+    freed: int
+    remaining: int
+
+
+class AudioCache:
+    """Prompts under one directory; make one instance per directory (it holds no shared state).
+
+    Safe across threads and processes: each operation opens its own SQLite connection (WAL), and
+    generating a key holds a file lock so it happens once however many warms run at once.
+    """
+
+    def __init__(self, audio_dir: str | Path) -> None:
+        self.root = Path(audio_dir)
+        self.manifest = self.root / MANIFEST
+        self._schema_ready = False
+
+    # --- manifest ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.manifest, timeout=30.0, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            if not self._schema_ready:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(_SCHEMA)
+                self._schema_ready = True
+            yield conn
+        finally:
+            conn.close()
+
+    def _entry(self, row: sqlite3.Row) -> Entry:
+        values = dict(row)
+        values["path"] = self.root / values["path"]
+        return Entry(**values)
+
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[Entry]:
+        with self._db() as conn:
+            return [self._entry(r) for r in conn.execute(sql, params).fetchall()]
+
+    def get(self, key: str) -> Entry | None:
+        """The manifest entry for `key`, whether or not its file is intact."""
+        found = self._rows(f"SELECT {_COLUMNS} FROM prompts WHERE key = ?", (key,))
+        return found[0] if found else None
+
+    def entries(self) -> list[Entry]:
+        """Every manifest entry, least recently used first."""
+        return self._rows(f"SELECT {_COLUMNS} FROM prompts ORDER BY last_used, created")
+
+    def touch(self, keys: Sequence[str], *, when: float | None = None, force: bool = False) -> None:
+        """Mark prompts as used now (or at `when`); unless `force`, skipped when marked within the last minute."""
+        now = time.time() if when is None else when
+        stale = float("inf") if force else now - TOUCH_EVERY_SECONDS
+        with self._db() as conn:
+            conn.executemany(
+                "UPDATE prompts SET last_used = ? WHERE key = ? AND last_used < ?",
+                [(now, key, stale) for key in keys],
+            )
+
+    def remember_identity(self, locale: str, ident: EngineIdentity) -> None:
+        """Record the engine a warm used for `locale`, so lookups can compute keys without it."""
+        with self._db() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO voices (locale, engine, engine_version, voice, rate, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (locale, ident.engine, ident.version, ident.voice, ident.rate, time.time()),
+            )
+
+    def identity_for(self, locale: str) -> EngineIdentity | None:
+        """The engine identity the last completed warm of `locale` used, if any."""
+        try:
+            with self._db() as conn:
+                row = conn.execute(
+                    "SELECT engine, engine_version, voice, rate FROM voices WHERE locale = ?", (locale,)
+                ).fetchone()
+        except sqlite3.Error:
+            logger.exception("audio manifest %s unreadable; answering without cached audio", self.manifest)
+            return None
+        return EngineIdentity(row["engine"], row["engine_version"], row["voice"], row["rate"]) if row else None
+
+    # --- lookups for the request path (never generate) ------------------------------------------
+
+    def path_for(self, key: str) -> Path | None:
+        """The file of a cached prompt, or None if the key is unknown or its file is gone."""
+        if not KEY_PATTERN.match(key):
+            return None
+        try:
+            entry = self.get(key)
+        except sqlite3.Error:
+            logger.exception("audio manifest %s unreadable", self.manifest)
+            return None
+        return entry.path if entry is not None and _size(entry.path) == entry.size else None
+
+    def lookup(self, text: str, locale: str, ident: EngineIdentity | None = None) -> Entry | None:
+        """The cached prompt for `text`, by the given identity or the one last warmed for `locale`."""
+        found = self.lookup_many([text], locale, ident)
+        return found[0] if found else None
+
+    def lookup_many(
+        self, texts: Sequence[str], locale: str, ident: EngineIdentity | None = None
+    ) -> list[Entry] | None:
+        """Entries for every text, in order, or None unless all of them are cached with intact files.
+
+        This is the request path's question ("can this whole response be played from the cache?"):
+        one manifest query and a stat per file, no engine and no network.
+        """
+        ident = ident or self.identity_for(locale)
+        if ident is None or not texts:
+            return None
+        keys = [prompt_key(ident, locale, t) for t in texts]
+        try:
+            unique = sorted(set(keys))
+            marks = ",".join("?" * len(unique))
+            rows = {e.key: e for e in self._rows(f"SELECT {_COLUMNS} FROM prompts WHERE key IN ({marks})", unique)}
+            if any(rows.get(k) is None or _size(rows[k].path) != rows[k].size for k in unique):
+                return None
+            self.touch(unique)
+        except sqlite3.Error:
+            logger.exception("audio manifest %s unreadable; answering without cached audio", self.manifest)
+            return None
+        return [rows[k] for k in keys]
+
+    # --- generation -------------------------------------------------------------------------
+
+    def relative_path(self, ident: EngineIdentity, locale: str, key: str) -> Path:
+        """`<engine>/<voice>-<locale>/<key[:2]>/<key>.mp3`."""
+        return Path(_safe(ident.engine), _safe(f"{ident.voice}-{locale}"), key[:2], f"{key}.mp3")
+
+    def ensure(self, engine: TTSEngine, text: str, locale: str) -> Prompt:
+        """The prompt for `text`: from the cache when intact, else synthesised, converted and stored.
+
+        Only one thread or process generates a given key at a time. A failure of the cache itself
+        (disk, manifest) is logged and the audio is still returned; a failure of the engine raises.
+        """
+        text = canonical_text(text)
+        if not text:
+            raise ValueError("a prompt needs some text to speak")
+        ident = identity(engine, locale)
+        key = prompt_key(ident, locale, text)
+        cached = self._intact(key)
+        if cached is not None:
+            return cached
+        with self._lock(key):
+            cached = self._intact(key)
+            if cached is not None:
+                return cached
+            data = mp3.to_alexa_mp3(engine.synthesize(text, locale).data)
+            seconds = mp3.duration(data)
+            path = self._store(key, data, ident, locale, text, seconds)
+            return Prompt(key, data, seconds, path, created=True)
+
+    def _intact(self, key: str) -> Prompt | None:
+        """The cached prompt when its file matches the manifest's size and sha256; else None."""
+        try:
+            entry = self.get(key)
+            if entry is None:
+                return None
+            data = entry.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except (OSError, sqlite3.Error):
+            logger.exception("audio cache read failed for %s; generating again", key)
+            return None
+        if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
+            logger.warning("cached prompt %s is damaged (%d bytes, expected %d); generating again",
+                           entry.path, len(data), entry.size)
+            return None
+        with contextlib.suppress(sqlite3.Error):
+            self.touch([key])
+        return Prompt(key, data, entry.duration, entry.path, created=False)
+
+    @contextlib.contextmanager
+    def _lock(self, key: str) -> Iterator[None]:
+        """An inter-process lock per key prefix (256 lock files at most, never removed: safe reuse)."""
+        try:
+            (self.root / LOCK_DIR).mkdir(parents=True, exist_ok=True)
+            lock = filelock.FileLock(self.root / LOCK_DIR / f"{key[:2]}.lock", timeout=LOCK_TIMEOUT_SECONDS)
+            lock.acquire()
+        except (OSError, filelock.Timeout):
+            logger.exception("audio cache lock for %s unavailable; generating without it", key)
+            yield
+            return
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _store(self, key: str, data: bytes, ident: EngineIdentity, locale: str, text: str,
+               seconds: float) -> Path | None:
+        """Write atomically (temp file in the same directory, then rename), then record it."""
+        rel = self.relative_path(ident, locale, key)
+        path = self.root / rel
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                Path(tmp).replace(path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    Path(tmp).unlink()
+                raise
+            now = time.time()
+            with self._db() as conn:
+                conn.execute(
+                    f"INSERT OR REPLACE INTO prompts ({_COLUMNS}) VALUES ({','.join('?' * 13)})",
+                    (key, text, ident.engine, ident.version, ident.voice, locale, ident.rate, rel.as_posix(),
+                     seconds, len(data), hashlib.sha256(data).hexdigest(), now, now),
+                )
+        except (OSError, sqlite3.Error):
+            logger.exception("audio cache write failed for %s; the audio is used but not kept", key)
+            return None
+        return path
+
+    # --- upkeep -----------------------------------------------------------------------------
+
+    def stats(self) -> CacheStats:
+        """Count, bytes and seconds of audio, overall and per engine."""
+        with self._db() as conn:
+            rows = conn.execute(
+                "SELECT engine, COUNT(*) AS n, COALESCE(SUM(size), 0) AS size, "
+                "COALESCE(SUM(duration), 0) AS seconds FROM prompts GROUP BY engine ORDER BY engine"
+            ).fetchall()
+        per = {r["engine"]: EngineStats(r["n"], r["size"], r["seconds"]) for r in rows}
+        return CacheStats(
+            sum(s.count for s in per.values()), sum(s.size for s in per.values()),
+            sum(s.duration for s in per.values()), per,
+        )
+
+    def prune(self, max_bytes: int) -> PruneResult:
+        """Delete least recently used prompts until the cache holds at most `max_bytes`.
+
+        Also forgets rows whose file is gone and removes stray files no row describes (older than
+        a few minutes, so a write in progress is left alone).
+        """
+        removed = freed = 0
+        entries = self.entries()
+        total = sum(e.size for e in entries)
+        for entry in entries:
+            if total <= max_bytes and entry.path.exists():
+                continue
+            with self._lock(entry.key):
+                size = _size(entry.path)
+                with contextlib.suppress(FileNotFoundError):
+                    entry.path.unlink()
+                with self._db() as conn:
+                    conn.execute("DELETE FROM prompts WHERE key = ?", (entry.key,))
+            total -= entry.size
+            if size is not None:
+                removed += 1
+                freed += size
+        freed += self._sweep_orphans()
+        return PruneResult(removed, freed, max(total, 0))
+
+    def _sweep_orphans(self) -> int:
+        """Remove audio and temp files under the cache that no manifest row describes."""
+        live = {e.path for e in self.entries()}
+        cutoff = time.time() - ORPHAN_GRACE_SECONDS
+        freed = 0
+        for path in [*self.root.glob("*/*/??/*.mp3"), *self.root.glob("*/*/??/.*.tmp")]:
+            with contextlib.suppress(FileNotFoundError):
+                stat = path.stat()
+                if path not in live and stat.st_mtime < cutoff:
+                    path.unlink()
+                    freed += stat.st_size
+        return freed
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None

@@ -1,0 +1,142 @@
+"""The network engine: Google Translate's voice through gTTS, with accents, a timeout, retries and a cap."""
+
+from __future__ import annotations
+
+import io
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+
+import gtts
+import requests
+from gtts.tts import gTTSError
+
+from skill import hookimpl
+from skill.config import Settings
+
+from . import Speech
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_URL = "https://translate.google.{tld}"
+ACCENTS = {"en-US": "com", "en-GB": "co.uk", "en-AU": "com.au", "en-CA": "ca", "en-IN": "co.in"}
+"""gTTS picks the accent through the Google domain it asks (gTTS docs, "Localized accents")."""
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_RETRY_AFTER = 30.0  # never sleep longer than this on a server's Retry-After
+
+
+class _RoutedTTS(gtts.gTTS):
+    """gTTS whose requests go to `base_url` instead of https://translate.google.<tld>.
+
+    The seam: gTTS 2.5 builds each request in `_prepare_requests()` from a fixed host pattern and
+    sends it itself, so we rewrite the host of the prepared requests and keep everything else
+    (tokenising, the batchexecute payload, response parsing) as gTTS does it.
+    """
+
+    def __init__(self, text: str, *, base_url: str, **kwargs: object) -> None:
+        super().__init__(text, **kwargs)  # type: ignore[arg-type]
+        self.base_url = base_url
+
+    def _prepare_requests(self) -> list[requests.PreparedRequest]:
+        prepared = super()._prepare_requests()
+        default_host = DEFAULT_URL.format(tld=self.tld)
+        host = self.base_url.format(tld=self.tld).rstrip("/")
+        for request in prepared:
+            if request.url and request.url.startswith(default_host):
+                request.url = host + request.url[len(default_host):]
+        return prepared
+
+
+class GTTSEngine:
+    """Google Translate's text-to-speech through gTTS: natural voices, needs the network.
+
+    At most `max_workers` requests run at once (a semaphore), each with a timeout; a 429, a 5xx or
+    a failed connection is retried with exponential backoff and jitter, honouring Retry-After.
+    """
+
+    name = "gtts"
+    version = gtts.__version__
+    rate = "normal"  # gTTS offers normal or slow; coaching cues use normal
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_URL,
+        timeout: float = 10.0,
+        probe_timeout: float = 3.0,
+        retries: int = 4,
+        backoff: float = 0.5,
+        max_workers: int = 2,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url
+        self.timeout = timeout
+        self.probe_timeout = probe_timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_workers = max_workers
+        self.unavailable_reason = ""
+        self._sleep = sleep
+        self._slots = threading.BoundedSemaphore(max_workers)
+        self._probed: bool | None = None
+
+    def voice(self, locale: str) -> str:
+        """The accent domain, e.g. co.uk for en-GB; it is what makes the voices differ."""
+        return ACCENTS.get(locale, "com")
+
+    def available(self) -> bool:
+        """One short real request, made once per engine object (so once per run), never per cue."""
+        if self._probed is None:
+            try:
+                self._request("OK", "en-US", timeout=self.probe_timeout, attempts=1)
+                self._probed = True
+            except (gTTSError, requests.RequestException, AssertionError) as exc:
+                self.unavailable_reason = f"{self.base_url.format(tld='com')} failed the probe ({exc})"
+                logger.info("gTTS unavailable: %s", self.unavailable_reason)
+                self._probed = False
+        return self._probed
+
+    def synthesize(self, text: str, locale: str) -> Speech:
+        """Speak `text` with the locale's accent as MP3 (24 kHz, 32 kbps, as Google sends it)."""
+        return Speech(self._request(text, locale, timeout=self.timeout, attempts=self.retries + 1), "mp3")
+
+    def _request(self, text: str, locale: str, *, timeout: float, attempts: int) -> bytes:
+        tts = _RoutedTTS(
+            text, base_url=self.base_url, tld=self.voice(locale), lang=locale.split("-")[0],
+            lang_check=False, timeout=timeout,
+        )
+        for attempt in range(attempts):
+            buffer = io.BytesIO()
+            try:
+                with self._slots:
+                    tts.write_to_fp(buffer)
+            except gTTSError as exc:
+                status = exc.rsp.status_code if exc.rsp is not None else None
+                transient = status is None or status in RETRY_STATUSES
+                if not transient or attempt + 1 >= attempts:
+                    raise
+                delay = self._delay(attempt, exc.rsp)
+                logger.warning("gTTS %s; retry %d/%d in %.2fs", status or "unreachable", attempt + 1,
+                               attempts - 1, delay)
+                self._sleep(delay)
+                continue
+            if not buffer.getvalue():
+                raise gTTSError(f"gTTS returned no audio for {text!r}")
+            return buffer.getvalue()
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    def _delay(self, attempt: int, response: requests.Response | None) -> float:
+        """Exponential backoff with jitter, or the server's Retry-After when it says more."""
+        delay = self.backoff * (2**attempt) * (1 + random.random() / 4)
+        retry_after = response.headers.get("Retry-After") if response is not None else None
+        if retry_after and retry_after.strip().isdigit():
+            delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))
+        return delay
+
+
+@hookimpl
+def bandcoach_tts_engines(settings: Settings) -> list[GTTSEngine]:
+    """Offer gTTS, pointed at `BANDCOACH_GTTS_URL`; it reports itself unavailable when offline."""
+    return [GTTSEngine(base_url=settings.gtts_url)]

@@ -1,0 +1,141 @@
+"""Any engine's audio -> Alexa's MP3 profile: MPEG-2 Layer III, mono, 24 kHz, 48 kbps, trimmed, level."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import lameenc
+import miniaudio
+import mutagen.mp3
+import numpy as np
+
+SAMPLE_RATE = 24_000  # one of Alexa's three accepted rates, and gTTS's own: no resampling for it
+BITRATE_KBPS = 48  # the bitrate Alexa's SSML <audio> requires
+CHANNELS = 1
+FRAME_SAMPLES = 576  # samples per MPEG-2 Layer III frame
+FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE  # 24 ms
+LAME_QUALITY = 5  # LAME's "good" preset: about twice as fast as 2 and indistinguishable for speech
+
+TARGET_RMS_DBFS = -20.0  # speech level every prompt is brought to, whichever engine made it
+PEAK_CEILING_DBFS = -1.0  # never let the gain push a peak above this
+GATE_DBFS = -50.0  # windows quieter than this (or 40 dB under the loudest) count as silence
+WINDOW_SECONDS = 0.010
+PAD_SECONDS = 0.040  # keep a breath of silence so consonants are not clipped
+
+FORMAT_VERSION = 1
+"""Bump when the bytes this module produces change (profile, trim, level): it is in every cache key."""
+
+# A silent MPEG-2 Layer III frame: header FF F3 64 C0 (24 kHz, 48 kbps, mono, no CRC, no padding)
+# followed by zeroed side information (no Huffman data, main_data_begin 0): it decodes to 576
+# zero samples and depends on no other frame, so any number of copies can be concatenated.
+_FRAME_BYTES = 72 * BITRATE_KBPS * 1000 // SAMPLE_RATE  # 144
+_SILENT_FRAME = bytes([0xFF, 0xF3, 0x64, 0xC0]) + bytes(_FRAME_BYTES - 4)
+
+
+class AudioError(ValueError):
+    """Audio we cannot turn into a prompt: undecodable, or nothing but silence."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mp3Info:
+    """What an MP3 file says about itself, read back with mutagen."""
+
+    version: float
+    layer: int
+    sample_rate: int
+    bitrate: int
+    channels: int
+    duration: float
+
+
+def decode(data: bytes) -> np.ndarray:
+    """Decode WAV or MP3 bytes to mono 24 kHz signed 16-bit samples (miniaudio resamples)."""
+    try:
+        sound = miniaudio.decode(
+            data, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=CHANNELS, sample_rate=SAMPLE_RATE
+        )
+    except miniaudio.DecodeError as exc:
+        raise AudioError(f"cannot decode audio ({len(data)} bytes): {exc}") from exc
+    return np.frombuffer(sound.samples, dtype=np.int16)
+
+
+def _window_dbfs(samples: np.ndarray) -> np.ndarray:
+    """Loudness of each 10 ms window in dBFS."""
+    size = int(SAMPLE_RATE * WINDOW_SECONDS)
+    count = len(samples) // size
+    if count == 0:
+        return np.full(1, -120.0)
+    windows = samples[: count * size].astype(np.float64).reshape(count, size) / 32768.0
+    rms = np.sqrt(np.mean(windows**2, axis=1))
+    return 20 * np.log10(np.maximum(rms, 1e-6))
+
+
+def _voiced(levels: np.ndarray) -> np.ndarray:
+    return levels > max(GATE_DBFS, float(levels.max()) - 40.0)
+
+
+def trim(samples: np.ndarray) -> np.ndarray:
+    """Cut leading and trailing silence, keeping a short pad; raise AudioError on pure silence."""
+    levels = _window_dbfs(samples)
+    voiced = np.flatnonzero(_voiced(levels))
+    if levels.max() <= GATE_DBFS or voiced.size == 0:
+        raise AudioError("the engine produced only silence")
+    size = int(SAMPLE_RATE * WINDOW_SECONDS)
+    pad = int(SAMPLE_RATE * PAD_SECONDS)
+    start = max(0, voiced[0] * size - pad)
+    end = min(len(samples), (voiced[-1] + 1) * size + pad)
+    return samples[start:end]
+
+
+def normalise(samples: np.ndarray) -> np.ndarray:
+    """Bring the speech (voiced windows) to TARGET_RMS_DBFS without peaks above the ceiling."""
+    levels = _window_dbfs(samples)
+    voiced = _voiced(levels)
+    if not voiced.any():
+        return samples
+    speech_rms_db = 10 * np.log10(np.mean(10 ** (levels[voiced] / 10)))
+    peak = max(1, int(np.abs(samples.astype(np.int32)).max()))
+    peak_db = 20 * math.log10(peak / 32768.0)
+    gain_db = min(TARGET_RMS_DBFS - speech_rms_db, PEAK_CEILING_DBFS - peak_db)
+    scaled = samples.astype(np.float64) * 10 ** (gain_db / 20)
+    return np.clip(np.round(scaled), -32768, 32767).astype(np.int16)
+
+
+def encode(samples: np.ndarray) -> bytes:
+    """Encode mono 24 kHz samples as constant 48 kbps MPEG-2 Layer III."""
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(BITRATE_KBPS)
+    encoder.set_in_sample_rate(SAMPLE_RATE)
+    encoder.set_out_sample_rate(SAMPLE_RATE)
+    encoder.set_channels(CHANNELS)
+    encoder.set_quality(LAME_QUALITY)
+    encoder.silence()  # LAME would otherwise print its banner to stdout
+    return bytes(encoder.encode(samples.astype(np.int16).tobytes()) + encoder.flush())
+
+
+def to_alexa_mp3(data: bytes) -> bytes:
+    """Whatever an engine produced (WAV or MP3) -> a trimmed, levelled MP3 in Alexa's profile."""
+    return encode(normalise(trim(decode(data))))
+
+
+def silence(seconds: float) -> bytes:
+    """MP3 silence in the same profile, `seconds` rounded to whole 24 ms frames (at least one)."""
+    if seconds < 0 or not math.isfinite(seconds):
+        raise ValueError(f"silence needs a duration of 0 seconds or more, not {seconds!r}")
+    return _SILENT_FRAME * max(1, round(seconds / FRAME_SECONDS))
+
+
+def duration(mp3_bytes: bytes) -> float:
+    """Seconds of audio in MP3 bytes, by decoding them (exact, whatever the headers claim)."""
+    try:
+        return miniaudio.mp3_get_info(mp3_bytes).duration
+    except miniaudio.DecodeError as exc:
+        raise AudioError(f"not an MP3 ({len(mp3_bytes)} bytes): {exc}") from exc
+
+
+def info(path: str | Path) -> Mp3Info:
+    """Version, layer, rate, bitrate, channels and length of an MP3 file, as mutagen reads them."""
+    meta = mutagen.mp3.MP3(str(path)).info
+    return Mp3Info(meta.version, meta.layer, meta.sample_rate, meta.bitrate, meta.channels, meta.length)

@@ -1,0 +1,134 @@
+"""Generate ahead of time every prompt the routines can speak, in parallel, keeping whatever is done."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from skill.catalog import Catalog
+from skill.errors import UnknownRoutine
+from skill.routines import BandLevel, Variant
+
+from .cache import AudioCache, Prompt, canonical_text
+from .engines import TTSEngine, identity
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class WarmReport:
+    """What one warm did: prompts made, found, failed; seconds and bytes of the prompts it covers."""
+
+    new: int = 0
+    cached: int = 0
+    failed: int = 0
+    duration: float = 0.0
+    size: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def total(self) -> int:
+        return self.new + self.cached + self.failed
+
+    def add(self, prompt: Prompt) -> None:
+        if prompt.created:
+            self.new += 1
+        else:
+            self.cached += 1
+        self.duration += prompt.duration
+        self.size += len(prompt.data)
+
+
+def cue_texts(
+    catalog: Catalog,
+    *,
+    locale: str,
+    routines: Sequence[str] = (),
+    bands: Sequence[BandLevel] = (),
+    variants: Sequence[Variant] = (),
+    extra_texts: Iterable[str] = (),
+) -> list[str]:
+    """Every distinct cue text of the chosen routines (all by default) at every band and variant.
+
+    `extra_texts` adds prompts that are not cues (the skill's fixed phrases); order is kept so
+    a warm proceeds routine by routine.
+    """
+    unknown = [r for r in routines if r not in catalog.routines]
+    if unknown:
+        raise UnknownRoutine(unknown[0], sorted(catalog.routines))
+    seen: dict[str, None] = {}
+    for routine_id in routines or sorted(catalog.routines):
+        for variant in variants or list(Variant):
+            for band in bands or list(BandLevel):
+                timeline = catalog.timeline(routine_id, band=band, variant=variant, locale=locale)
+                for cue in timeline.cues():
+                    seen.setdefault(canonical_text(cue.text), None)
+    for text in extra_texts:
+        seen.setdefault(canonical_text(text), None)
+    seen.pop("", None)
+    return list(seen)
+
+
+def worker_count(engine: TTSEngine) -> int:
+    """Threads for a warm: the engine's own cap, and no more than two per core."""
+    return max(1, min(int(getattr(engine, "max_workers", 1) or 1), 2 * (os.cpu_count() or 1)))
+
+
+def warm(
+    cache: AudioCache,
+    engine: TTSEngine,
+    texts: Sequence[str],
+    locale: str,
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> WarmReport:
+    """Make sure every text is cached for `locale`; a failed text is counted, never fatal.
+
+    On KeyboardInterrupt, prompts in flight finish (each write is atomic), the rest are cancelled,
+    and the report comes back with `interrupted` set. A warm that was not interrupted records
+    the engine's identity for the locale (if any prompt succeeded), which is what the request path
+    looks prompts up by.
+    """
+    report = WarmReport()
+    pool = ThreadPoolExecutor(max_workers=workers or worker_count(engine), thread_name_prefix="warm")
+    pending: dict[Future[Prompt], str] = {}
+    try:
+        pending = {pool.submit(cache.ensure, engine, text, locale): text for text in texts}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                _collect(report, pending.pop(future), future)
+                if progress is not None:
+                    progress(1)
+    except KeyboardInterrupt:
+        report.interrupted = True
+        logger.warning("warm interrupted; finishing the %d prompt(s) in flight", len(pending))
+        pool.shutdown(wait=True, cancel_futures=True)
+        for future, text in pending.items():
+            if future.done() and not future.cancelled():
+                _collect(report, text, future)
+        return report
+    finally:
+        pool.shutdown(wait=True)
+    if report.new + report.cached:
+        try:
+            cache.remember_identity(locale, identity(engine, locale))
+        except sqlite3.Error:
+            logger.exception("could not record the engine used for %s; lookups will miss until the next warm", locale)
+    return report
+
+
+def _collect(report: WarmReport, text: str, future: Future[Prompt]) -> None:
+    error = future.exception()
+    if error is None:
+        report.add(future.result())
+        return
+    report.failed += 1
+    report.failures.append((text, f"{type(error).__name__}: {error}"))
+    logger.error("prompt %r failed: %s", text, error)
