@@ -1,0 +1,115 @@
+"""Shared fixtures: isolated settings and directories, a fresh plugin manager, the app and its clients."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skill.app import create_app
+from skill.catalog import Catalog
+from skill.config import Settings
+from skill.plugins import BandCoachPluginManager, make_plugin_manager
+
+ENVELOPES = Path(__file__).parent / "envelopes"
+PLUGIN_SOURCES = Path(__file__).parent / "plugin_sources"
+
+
+@pytest.fixture(autouse=True)
+def env_setup(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep every test away from the developer's home and site-packages plugins (llm's env_setup)."""
+    home = tmp_path_factory.mktemp("home")
+    for name in list(__import__("os").environ):
+        if name.startswith("BANDCOACH_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("BANDCOACH_LOAD_PLUGINS", "bandcoach")
+    monkeypatch.setenv("BANDCOACH_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("BANDCOACH_CACHE_DIR", str(home / "cache"))
+    monkeypatch.setenv("BANDCOACH_TTS", "espeak")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for local development: verification off, state and caches under tmp_path."""
+    return Settings(verify=False, load_plugins=("bandcoach",), data_dir=tmp_path / "data",
+                    cache_dir=tmp_path / "cache", tts="espeak")
+
+
+@pytest.fixture
+def pm(settings: Settings) -> BandCoachPluginManager:
+    """A fresh plugin manager with the built-ins from their entry points."""
+    return make_plugin_manager(settings)
+
+
+@pytest.fixture
+def catalog(pm: BandCoachPluginManager) -> Catalog:
+    return Catalog.build(pm)
+
+
+@pytest.fixture
+def app(settings: Settings, pm: BandCoachPluginManager):
+    return create_app(settings, pm=pm)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner():
+    from click.testing import CliRunner
+
+    return CliRunner()
+
+
+@pytest.fixture
+def post(client) -> Callable[[dict[str, Any]], Any]:
+    """POST an envelope to /alexa and return the Flask response."""
+
+    def _post(envelope: dict[str, Any]) -> Any:
+        return client.post("/alexa", data=json.dumps(envelope), content_type="application/json")
+
+    return _post
+
+
+@pytest.fixture
+def envelope() -> Callable[..., dict[str, Any]]:
+    """Load tests/envelopes/<name>.json, optionally replacing slot values: envelope("start", routine="desk")."""
+
+    def _load(name: str, **slots: str) -> dict[str, Any]:
+        data = json.loads((ENVELOPES / f"{name}.json").read_text())
+        for slot_name, value in slots.items():
+            data["request"]["intent"]["slots"][slot_name] = {"name": slot_name, "value": value,
+                                                            "confirmationStatus": "NONE"}
+        return data
+
+    return _load
+
+
+@pytest.fixture
+def third_party(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
+    """Install a plugin from tests/plugin_sources/ as a real distribution (dist-info + entry point), no pip."""
+
+    def _install(module: str, dist: str = "bandcoach-yoga", entry_name: str = "yoga") -> Path:
+        site = tmp_path / "site"
+        site.mkdir(exist_ok=True)
+        shutil.copy(PLUGIN_SOURCES / f"{module}.py", site / f"{module}.py")
+        info = site / f"{dist.replace('-', '_')}-0.1.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n")
+        (info / "entry_points.txt").write_text(textwrap.dedent(f"""\
+            [bandcoach]
+            {entry_name} = {module}
+            """))
+        monkeypatch.syspath_prepend(str(site))
+        monkeypatch.delitem(__import__("sys").modules, module, raising=False)
+        __import__("importlib").invalidate_caches()
+        return site
+
+    return _install
