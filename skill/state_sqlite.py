@@ -29,8 +29,8 @@ from .state import (
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-BUSY_TIMEOUT_MS = 5_000  # how long SQLite itself waits for another writer
-LOCK_RETRIES = 8  # then we back off and try the whole transaction again, this many times
+BUSY_TIMEOUT_MS = 2_000  # how long SQLite itself waits for another writer
+LOCK_RETRIES = 2  # then we back off and try the whole transaction again: well inside Alexa's 8 s
 
 # Forward migrations: MIGRATIONS[n] takes the schema from version n to n + 1. Only ever append.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -136,9 +136,13 @@ class SQLiteStore(Store):
             except sqlite3.Error as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-                if not _is_locked(exc) or attempt == LOCK_RETRIES:
+                if not _is_locked(exc):
                     raise StateError(f"state database {self.path} failed: {exc}; "
                                      "check the file is writable and not on a network drive") from exc
+                if attempt == LOCK_RETRIES:
+                    raise StateError(f"state database {self.path} stayed locked: another program holds a write "
+                                     "transaction on it; close that program, or keep the file off network "
+                                     "drives") from exc
                 logger.debug("state database locked (attempt %d); retrying", attempt + 1)
                 time.sleep(random.uniform(0, 0.01 * 2**attempt))
             except BaseException:

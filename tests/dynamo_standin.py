@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import socket
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 from moto.server import ThreadedMotoServer
+
+from skill.state_dynamodb import DynamoDBStore
 
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -47,3 +50,18 @@ def use_dummy_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+
+
+@pytest.fixture(scope="session")
+def dynamo_endpoint() -> Iterator[str]:
+    """One moto server for the whole run; each test makes its own table."""
+    with moto_server() as url:
+        yield url
+
+
+def dynamo_store(endpoint: str, monkeypatch: pytest.MonkeyPatch, *, secret: bytes = b"test-secret") -> DynamoDBStore:
+    """A DynamoDBStore on a fresh, created table of the stand-in."""
+    use_dummy_credentials(monkeypatch)
+    store = DynamoDBStore(f"state-{uuid.uuid4().hex[:12]}", secret=secret, endpoint_url=endpoint)
+    store.ensure_table()
+    return store
