@@ -21,6 +21,7 @@ CUSTOM_INTENTS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
             "start the {routine}",
             "start my {routine}",
             "start the {routine} routine",
+            "start my {routine} routine",
             "for a {routine}",
             "for the {routine} routine",
             "give me a {routine}",
