@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import stat
 import threading
@@ -246,7 +245,7 @@ def test_empty_user_id_is_refused() -> None:
 def test_generated_secret_is_private_and_reused(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     first = load_secret(settings)
-    mode = stat.S_IMODE(os.stat(tmp_path / "data" / "secret").st_mode)
+    mode = stat.S_IMODE((tmp_path / "data" / "secret").stat().st_mode)
     assert (mode, len(first), load_secret(settings)) == (0o600, 64, first)
     assert not [p for p in (tmp_path / "data").iterdir() if p.name != "secret"]  # no temp files left
 
