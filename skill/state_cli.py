@@ -1,17 +1,18 @@
-"""`bandcoach progress`, `forget` and `db migrate`: thin commands over the state store."""
+"""`bandcoach progress`, `forget` and `db migrate`: thin commands over the state store.
+
+A StateError or ConfigError raised here becomes a one-line message with a non-zero exit in the
+`bandcoach` group (skill.cli.BandCoachGroup), the one place that converts them.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 
 from .config import Settings
-from .errors import BandCoachError
 from .state import Store, make_store, progress_summary
 
 HISTORY_SHOWN = 10  # sessions listed by the plain-text `progress`; --json gives them all
@@ -35,8 +36,7 @@ _user_option = click.option(
 @click.pass_context
 def progress(ctx: click.Context, user_id: str, as_json: bool) -> None:
     """Show a runner's band, workout in progress, history, streak and workouts this week."""
-    with _user_errors():
-        summary = progress_summary(_store(ctx).load(user_id), now=datetime.now(UTC))
+    summary = progress_summary(_store(ctx).load(user_id), now=datetime.now(UTC))
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
@@ -51,8 +51,7 @@ def forget(ctx: click.Context, user_id: str, yes: bool) -> None:
     """Delete everything stored about a runner (their position, history and bands)."""
     if not yes:
         click.confirm("Delete all Band Coach data stored for this user?", abort=True)
-    with _user_errors():
-        deleted = _store(ctx).forget(user_id)
+    deleted = _store(ctx).forget(user_id)
     click.echo("Deleted the user's data." if deleted else "Nothing was stored for that user; nothing deleted.")
 
 
@@ -65,8 +64,7 @@ def db() -> None:
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
     """Create or upgrade the state store's schema; print the version reached."""
-    with _user_errors():
-        version = _store(ctx).migrate()
+    version = _store(ctx).migrate()
     click.echo(f"State store at schema version {version}.")
 
 
@@ -74,17 +72,6 @@ def _store(ctx: click.Context) -> Store:
     """The store the settings on the group's context choose (the environment's when there are none)."""
     settings = getattr(ctx.obj, "settings", None)
     return make_store(settings if isinstance(settings, Settings) else Settings.from_env())
-
-
-@contextlib.contextmanager
-def _user_errors() -> Iterator[None]:
-    """Show a BandCoachError as a one-line error with a non-zero exit, never a traceback."""
-    try:
-        yield
-    except BandCoachError as exc:
-        error = click.ClickException(str(exc))
-        error.exit_code = exc.exit_code
-        raise error from exc
 
 
 def _as_text(summary: dict[str, Any]) -> str:
