@@ -57,7 +57,7 @@ def starting(variant: Variant, seconds: float) -> str:
 def next_prompt(next_exercise: Exercise | None) -> str:
     if next_exercise is None:
         return ""
-    return f"Say next when you're ready for {next_exercise.name}, or say repeat to hear that again."
+    return f"Say next when you're ready for {next_exercise.name.lower()}, or say repeat to hear that again."
 
 
 def next_reprompt() -> str:
