@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from plugins import progression as progression_plugin
 from skill import Change, Progression, Routine, SessionRecord, Step, hookimpl
 from skill.plugins import call_first, make_plugin_manager
-from skill.progression import next_progression, streak_days, workouts_this_week
+from skill.progression import (
+    LONG_BREAK,
+    MAX_EXTRA_SETS,
+    SESSIONS_TO_PROGRESS,
+    next_progression,
+    streak_days,
+    workouts_this_week,
+)
 from skill.routines import BandLevel, Variant
 
 NOW = datetime(2026, 3, 10, 18, 30, tzinfo=UTC)  # a Tuesday
@@ -126,3 +134,10 @@ def test_a_plugin_can_override_the_builtin_rule() -> None:
     assert call_first(pm, "bandcoach_progression", routine=RECOVERY, history=recent_three()).change is Change.ADD_SET
     pm.register_plugin(Gentle(), "gentle")
     assert call_first(pm, "bandcoach_progression", routine=RECOVERY, history=recent_three()).reason == "Keep it gentle."
+
+
+def test_coaching_doc_states_the_rule_constants() -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "coaching.md").read_text(encoding="utf-8")
+    for text in (f"SESSIONS_TO_PROGRESS = {SESSIONS_TO_PROGRESS}", f"MAX_EXTRA_SETS = {MAX_EXTRA_SETS}",
+                 f"LONG_BREAK = {LONG_BREAK.days} days"):
+        assert text in doc
