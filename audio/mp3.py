@@ -20,7 +20,8 @@ LAME_QUALITY = 5  # LAME's "good" preset: about twice as fast as 2 and indisting
 
 TARGET_RMS_DBFS = -20.0  # speech level every prompt is brought to, whichever engine made it
 PEAK_CEILING_DBFS = -1.0  # never let the gain push a peak above this
-GATE_DBFS = -50.0  # windows quieter than this (or 40 dB under the loudest) count as silence
+SILENCE_DBFS = -60.0  # audio whose loudest window is quieter than this is silence, not speech
+GATE_DB = 35.0  # windows more than this under the loudest one count as pauses (relative, so level-free)
 WINDOW_SECONDS = 0.010
 PAD_SECONDS = 0.040  # keep a breath of silence so consonants are not clipped
 
@@ -73,14 +74,14 @@ def _window_dbfs(samples: np.ndarray) -> np.ndarray:
 
 
 def _voiced(levels: np.ndarray) -> np.ndarray:
-    return levels > max(GATE_DBFS, float(levels.max()) - 40.0)
+    return levels > float(levels.max()) - GATE_DB
 
 
 def trim(samples: np.ndarray) -> np.ndarray:
     """Cut leading and trailing silence, keeping a short pad; raise AudioError on pure silence."""
     levels = _window_dbfs(samples)
     voiced = np.flatnonzero(_voiced(levels))
-    if levels.max() <= GATE_DBFS or voiced.size == 0:
+    if levels.max() <= SILENCE_DBFS or voiced.size == 0:
         raise AudioError("the engine produced only silence")
     size = int(SAMPLE_RATE * WINDOW_SECONDS)
     pad = int(SAMPLE_RATE * PAD_SECONDS)

@@ -45,6 +45,7 @@ class Behaviour:
     fail_status: int = 429
     always_fail: bool = False
     retry_after: str | None = None
+    delay: float = 0.0  # seconds to think before answering, to see how many requests overlap
 
 
 @dataclass(slots=True)
@@ -52,6 +53,8 @@ class _State:
     behaviour: Behaviour
     seen: list[Seen] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    in_flight: int = 0
+    max_in_flight: int = 0
 
 
 def google_like_mp3(text: str, lang: str) -> bytes:
@@ -88,6 +91,11 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         with state.lock:
             failing = state.behaviour.always_fail or len(state.seen) < state.behaviour.fail_first
+            state.in_flight += 1
+            state.max_in_flight = max(state.max_in_flight, state.in_flight)
+        time.sleep(state.behaviour.delay)
+        with state.lock:
+            state.in_flight -= 1
         if failing:
             self._answer(state.behaviour.fail_status, b"try later", tld, text, lang)
         else:
@@ -131,6 +139,11 @@ class GttsStandin:
     def seen(self) -> list[Seen]:
         with self.server.state.lock:
             return list(self.server.state.seen)
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests that were being answered at the same moment."""
+        return self.server.state.max_in_flight
 
     def __enter__(self) -> GttsStandin:
         self._thread.start()
