@@ -113,16 +113,16 @@ def test_gtts_waits_as_long_as_retry_after_asks() -> None:
 
 
 def test_gtts_gives_up_after_its_retries() -> None:
-    with GttsStandin(Behaviour(always_fail=True, fail_status=503)) as standin:
-        with pytest.raises(gTTSError, match="503"):
-            fast_gtts(standin, retries=2).synthesize("Go!", "en-US")
+    failing = GttsStandin(Behaviour(always_fail=True, fail_status=503))
+    with failing as standin, pytest.raises(gTTSError, match="503"):
+        fast_gtts(standin, retries=2).synthesize("Go!", "en-US")
     assert len(standin.seen) == 3
 
 
 def test_gtts_does_not_retry_a_refusal() -> None:
-    with GttsStandin(Behaviour(fail_first=1, fail_status=403)) as standin:
-        with pytest.raises(gTTSError, match="403"):
-            fast_gtts(standin).synthesize("Go!", "en-US")
+    refusing = GttsStandin(Behaviour(fail_first=1, fail_status=403))
+    with refusing as standin, pytest.raises(gTTSError, match="403"):
+        fast_gtts(standin).synthesize("Go!", "en-US")
     assert len(standin.seen) == 1
 
 
@@ -177,9 +177,9 @@ def test_comma_separated_order_is_followed() -> None:
 
 
 def test_no_engine_available_says_how_to_install_one_and_why_each_failed() -> None:
-    with GttsStandin(Behaviour(always_fail=True, fail_status=500)) as standin:
-        with pytest.raises(NoEngineAvailable) as caught:
-            choose_engine(Settings(tts="auto"), [fast_gtts(standin), missing_espeak()])
+    failing = GttsStandin(Behaviour(always_fail=True, fail_status=500))
+    with failing as standin, pytest.raises(NoEngineAvailable) as caught:
+        choose_engine(Settings(tts="auto"), [fast_gtts(standin), missing_espeak()])
     message = str(caught.value)
     assert "install espeak-ng (apt-get install espeak-ng) or allow network access for gTTS" in message
     assert "gtts:" in message and "espeak: /nonexistent/espeak-ng not found" in message
