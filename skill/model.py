@@ -138,7 +138,10 @@ def slot_types(catalog: Catalog) -> list[dict[str, Any]]:
 
 
 def _value(value_id: str, name: str, synonyms: tuple[str, ...]) -> dict[str, Any]:
-    unique = sorted({s.lower().strip() for s in synonyms} - {name.lower()})
+    spoken = {s.lower().strip() for s in (name, *synonyms)}
+    # Speech has no hyphens: "pre-run warm-up" may reach entity resolution as "pre run warm up".
+    spoken |= {" ".join(s.replace("-", " ").split()) for s in spoken if "-" in s}
+    unique = sorted(spoken - {name.lower()})
     entry: dict[str, Any] = {"id": value_id, "name": {"value": name}}
     if unique:
         entry["name"]["synonyms"] = unique
