@@ -183,12 +183,13 @@ def test_interrupted_warm_keeps_what_it_made_and_leaves_no_partial_file(tmp_path
     manifest = tmp_path / "cache" / "audio" / "manifest.sqlite3"
     args = ["audio", "warm", "--routine", "warmup", "--engine", "espeak"]
     code = "import sys; from skill.cli import cli; sys.exit(cli())"
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while rows(manifest) < 5 and time.monotonic() < deadline:
         time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err.decode()
     assert b"interrupted" in err
     made = rows(manifest)
