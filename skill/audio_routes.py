@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from flask import Blueprint, Response, jsonify, send_file
+from flask import Blueprint, Response, jsonify, request, send_file
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from audio.cache import KEY_PATTERN, AudioCache
@@ -45,6 +45,21 @@ def _not_found(why: str) -> tuple[Response, int]:
     return jsonify(error=f"no such audio prompt: {why}; run 'bandcoach audio warm' to generate prompts"), 404
 
 
+def _unsatisfiable(size: int) -> bool:
+    """Whether the request's Range cannot be served from `size` bytes (checked before opening the file)."""
+    if "Range" not in request.headers:
+        return False
+    wanted = request.range  # None when the header is malformed, which werkzeug also answers with 416
+    return wanted is None or wanted.range_for_length(size) is None
+
+
+def _range_not_satisfiable(size: int) -> Response:
+    response = jsonify(error=f"range not satisfiable: the prompt has {size} bytes")
+    response.status_code = 416
+    response.headers["Content-Range"] = f"bytes */{size}"
+    return response
+
+
 def audio_blueprint(settings: Settings, *, cache: AudioCache | None = None) -> Blueprint:
     """A blueprint serving the prompt cache under /audio/; register it in create_app."""
     cache = cache or AudioCache(settings.audio_path)
@@ -61,13 +76,13 @@ def audio_blueprint(settings: Settings, *, cache: AudioCache | None = None) -> B
         if not real.is_relative_to(root) or not real.is_file():
             logger.warning("audio %s resolves outside the cache (%s); refused", key, real)
             return _not_found(f"{key} is not in the cache")
+        size = real.stat().st_size
+        if _unsatisfiable(size):
+            return _range_not_satisfiable(size)
         try:
             response = send_file(real, mimetype=MIMETYPE, conditional=True, etag=key, max_age=None)
-        except RequestedRangeNotSatisfiable as exc:
-            response = jsonify(error=f"range not satisfiable: the prompt has {exc.length} bytes")
-            response.status_code = 416
-            response.headers["Content-Range"] = f"bytes */{exc.length}"
-            return response
+        except RequestedRangeNotSatisfiable:  # the file changed size between the check and the send
+            return _range_not_satisfiable(size)
         response.headers["Cache-Control"] = CACHE_CONTROL
         response.headers["Accept-Ranges"] = "bytes"
         return response

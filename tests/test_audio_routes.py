@@ -1,0 +1,128 @@
+"""GET /audio/<key>.mp3 through Flask's test client: headers, ranges, validators, refusals, URLs."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from audio.cache import AudioCache, Prompt
+from audio.engines import identity
+from audio.engines.espeak import EspeakEngine
+from skill.audio_routes import audio_blueprint, cached_audio_urls, public_audio_url
+from skill.config import Settings
+
+
+@pytest.fixture
+def audio_settings(settings: Settings) -> Settings:
+    return dataclasses.replace(settings, public_url="https://coach.example.org/skill/")
+
+
+@pytest.fixture
+def cache(audio_settings: Settings) -> AudioCache:
+    return AudioCache(audio_settings.audio_path)
+
+
+@pytest.fixture
+def prompt(cache: AudioCache) -> Prompt:
+    engine = EspeakEngine()
+    made = cache.ensure(engine, "Exercise 1 of 5: lateral band walk. Step wide and keep your knees out.", "en-US")
+    cache.remember_identity("en-US", identity(engine, "en-US"))
+    return made
+
+
+@pytest.fixture
+def audio_client(audio_settings: Settings) -> FlaskClient:
+    app = Flask(__name__)
+    app.register_blueprint(audio_blueprint(audio_settings))
+    return app.test_client()
+
+
+def test_a_cached_prompt_is_served_as_immutable_mpeg_audio(audio_client: FlaskClient, prompt: Prompt) -> None:
+    with audio_client.get(f"/audio/{prompt.key}.mp3") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "audio/mpeg"
+        assert response.data == prompt.data
+        assert response.headers["Accept-Ranges"] == "bytes"
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert response.headers["ETag"] == f'"{prompt.key}"'
+        assert int(response.headers["Content-Length"]) == len(prompt.data)
+
+
+@pytest.mark.parametrize(("header", "start", "stop"), [
+    ("bytes=100-199", 100, 200), ("bytes=0-0", 0, 1), ("bytes=-64", -64, None), ("bytes=1000-", 1000, None),
+])
+def test_a_range_request_gets_206_with_exactly_those_bytes(
+    audio_client: FlaskClient, prompt: Prompt, header: str, start: int, stop: int | None
+) -> None:
+    expected = prompt.data[start:stop]
+    first = start if start >= 0 else len(prompt.data) + start
+    with audio_client.get(f"/audio/{prompt.key}.mp3", headers={"Range": header}) as response:
+        assert response.status_code == 206
+        assert response.data == expected
+        assert response.headers["Content-Range"] == f"bytes {first}-{first + len(expected) - 1}/{len(prompt.data)}"
+
+
+@pytest.mark.parametrize("header", ["bytes={past}-", "bytes={past}-{beyond}", "bytes=oops"])
+def test_an_unsatisfiable_range_is_416_with_the_length(audio_client: FlaskClient, prompt: Prompt, header: str) -> None:
+    past = len(prompt.data) + 10
+    wanted = header.format(past=past, beyond=past * 2)
+    response = audio_client.get(f"/audio/{prompt.key}.mp3", headers={"Range": wanted})
+    assert response.status_code == 416
+    assert response.headers["Content-Range"] == f"bytes */{len(prompt.data)}"
+    assert "range not satisfiable" in response.get_json()["error"]
+
+
+def test_a_client_holding_the_prompt_gets_304(audio_client: FlaskClient, prompt: Prompt) -> None:
+    with audio_client.get(f"/audio/{prompt.key}.mp3", headers={"If-None-Match": f'"{prompt.key}"'}) as response:
+        assert response.status_code == 304 and response.data == b""
+
+
+@pytest.mark.parametrize("key", ["abc", "A" * 64, "g" * 64, "0" * 63, "0" * 65])
+def test_a_malformed_key_is_a_json_404(audio_client: FlaskClient, key: str) -> None:
+    response = audio_client.get(f"/audio/{key}.mp3")
+    assert response.status_code == 404
+    assert "64 lowercase hexadecimal" in response.get_json()["error"]
+
+
+def test_an_unknown_key_is_a_json_404_that_says_how_to_fill_the_cache(audio_client: FlaskClient) -> None:
+    response = audio_client.get(f"/audio/{'0' * 64}.mp3")
+    assert response.status_code == 404
+    assert "bandcoach audio warm" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("path", ["/audio/..%2f..%2fmanifest.sqlite3.mp3", "/audio/../manifest.sqlite3",
+                                  "/audio/%2e%2e/%2e%2e/etc/passwd.mp3"])
+def test_paths_that_climb_out_are_not_found(audio_client: FlaskClient, prompt: Prompt, path: str) -> None:
+    assert audio_client.get(path).status_code == 404
+
+
+def test_a_symlink_pointing_out_of_the_cache_is_refused(
+    audio_client: FlaskClient, prompt: Prompt, tmp_path: Path
+) -> None:
+    outside = tmp_path / "secret.mp3"
+    outside.write_bytes(b"s" * len(prompt.data))  # same size, so the manifest check alone would pass
+    assert prompt.path is not None
+    prompt.path.unlink()
+    prompt.path.symlink_to(outside)
+    response = audio_client.get(f"/audio/{prompt.key}.mp3")
+    assert response.status_code == 404
+    assert b"s" * 16 not in response.data
+
+
+def test_public_audio_url_needs_a_public_url(audio_settings: Settings, settings: Settings) -> None:
+    key = "ab" * 32
+    assert public_audio_url(audio_settings, key) == f"https://coach.example.org/skill/audio/{key}.mp3"
+    assert public_audio_url(settings, key) is None
+
+
+def test_cached_audio_urls_are_all_or_nothing(audio_settings: Settings, prompt: Prompt, cache: AudioCache) -> None:
+    text = cache.get(prompt.key).text
+    assert cached_audio_urls(audio_settings, [text, text], "en-US") == [
+        f"https://coach.example.org/skill/audio/{prompt.key}.mp3"] * 2
+    assert cached_audio_urls(audio_settings, [text, "Not warmed."], "en-US") is None
+    assert cached_audio_urls(audio_settings, [text], "en-GB") is None
+    assert cached_audio_urls(dataclasses.replace(audio_settings, public_url=None), [text], "en-US") is None
