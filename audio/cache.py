@@ -10,7 +10,9 @@ import os
 import re
 import sqlite3
 import tempfile
+import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,23 +130,22 @@ class AudioCache:
     def __init__(self, audio_dir: str | Path) -> None:
         self.root = Path(audio_dir)
         self.manifest = self.root / MANIFEST
-        self._schema_ready = False
+        self._connections = _Connections(self.root, self.manifest)
+        weakref.finalize(self, self._connections.close)
+
+    def close(self) -> None:
+        """Close the manifest connections now rather than when the cache is garbage collected."""
+        self._connections.close()
 
     # --- manifest ---------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        self.root.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.manifest, timeout=30.0, isolation_level=None)
         try:
-            conn.row_factory = sqlite3.Row
-            if not self._schema_ready:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(_SCHEMA)
-                self._schema_ready = True
-            yield conn
-        finally:
-            conn.close()
+            yield self._connections.get()
+        except sqlite3.DatabaseError:
+            self._connections.drop_current()  # a repaired or replaced file gets a fresh connection
+            raise
 
     def _entry(self, row: sqlite3.Row) -> Entry:
         values = dict(row)
@@ -166,6 +167,8 @@ class AudioCache:
 
     def touch(self, keys: Sequence[str], *, when: float | None = None, force: bool = False) -> None:
         """Mark prompts as used now (or at `when`); unless `force`, skipped when marked within the last minute."""
+        if not keys:
+            return
         now = time.time() if when is None else when
         stale = float("inf") if force else now - TOUCH_EVERY_SECONDS
         with self._db() as conn:
@@ -190,7 +193,7 @@ class AudioCache:
                 row = conn.execute(
                     "SELECT engine, engine_version, voice, rate FROM voices WHERE locale = ?", (locale,)
                 ).fetchone()
-        except sqlite3.Error:
+        except (OSError, sqlite3.Error):
             logger.exception("audio manifest %s unreadable; answering without cached audio", self.manifest)
             return None
         return EngineIdentity(row["engine"], row["engine_version"], row["voice"], row["rate"]) if row else None
@@ -203,7 +206,7 @@ class AudioCache:
             return None
         try:
             entry = self.get(key)
-        except sqlite3.Error:
+        except (OSError, sqlite3.Error):
             logger.exception("audio manifest %s unreadable", self.manifest)
             return None
         return entry.path if entry is not None and _size(entry.path) == entry.size else None
@@ -231,8 +234,9 @@ class AudioCache:
             rows = {e.key: e for e in self._rows(f"SELECT {_COLUMNS} FROM prompts WHERE key IN ({marks})", unique)}
             if any(rows.get(k) is None or _size(rows[k].path) != rows[k].size for k in unique):
                 return None
-            self.touch(unique)
-        except sqlite3.Error:
+            stale = time.time() - TOUCH_EVERY_SECONDS
+            self.touch([k for k in unique if rows[k].last_used < stale])  # usually nothing: no write
+        except (OSError, sqlite3.Error):
             logger.exception("audio manifest %s unreadable; answering without cached audio", self.manifest)
             return None
         return [rows[k] for k in keys]
@@ -282,8 +286,9 @@ class AudioCache:
             logger.warning("cached prompt %s is damaged (%d bytes, expected %d); generating again",
                            entry.path, len(data), entry.size)
             return None
-        with contextlib.suppress(sqlite3.Error):
-            self.touch([key])
+        if entry.last_used < time.time() - TOUCH_EVERY_SECONDS:
+            with contextlib.suppress(sqlite3.Error):
+                self.touch([key])
         return Prompt(key, data, entry.duration, entry.path, created=False)
 
     @contextlib.contextmanager
@@ -382,6 +387,63 @@ class AudioCache:
                     path.unlink()
                     freed += stat.st_size
         return freed
+
+
+class _Connections:
+    """One SQLite connection per thread for one manifest, created on first use, closed together.
+
+    Opening a connection costs about as much as ten queries, so the request path reuses them.
+    Connections of finished threads are closed as new ones open; after a fork the parent's are
+    never used.
+    """
+
+    def __init__(self, root: Path, manifest: Path) -> None:
+        self.root = root
+        self.manifest = manifest
+        self._lock = threading.Lock()
+        self._by_thread: dict[int, sqlite3.Connection] = {}
+        self._pid = os.getpid()
+        self._ready = False
+
+    def get(self) -> sqlite3.Connection:
+        conn = self._by_thread.get(threading.get_ident())
+        if conn is not None and self._pid == os.getpid():
+            return conn
+        with self._lock:
+            if self._pid != os.getpid():
+                self._by_thread, self._pid, self._ready = {}, os.getpid(), False
+            self._close_finished_threads()
+            self.root.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.manifest, timeout=30.0, isolation_level=None, check_same_thread=False)
+            try:
+                conn.row_factory = sqlite3.Row
+                if not self._ready:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.executescript(_SCHEMA)
+                    self._ready = True
+            except sqlite3.Error:
+                conn.close()
+                raise
+            self._by_thread[threading.get_ident()] = conn
+            return conn
+
+    def drop_current(self) -> None:
+        with self._lock:
+            conn = self._by_thread.pop(threading.get_ident(), None)
+            self._ready = False
+        if conn is not None:
+            conn.close()
+
+    def _close_finished_threads(self) -> None:
+        alive = {t.ident for t in threading.enumerate()}
+        for ident in [i for i in self._by_thread if i not in alive]:
+            self._by_thread.pop(ident).close()
+
+    def close(self) -> None:
+        with self._lock:
+            conns, self._by_thread = list(self._by_thread.values()), {}
+        for conn in conns:
+            conn.close()
 
 
 def _size(path: Path) -> int | None:
