@@ -1,0 +1,196 @@
+"""What the HTTP benchmarks share: starting servers, envelopes, wrk runs, peak memory, medians and tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from skill import testing  # noqa: E402
+from skill.handlers.base import Position  # noqa: E402
+from skill.routines import BandLevel  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+LUA_POST = BENCH / "post.lua"
+THREADS = 8  # waitress worker threads: bandcoach serve's default, used for the floor too
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    """A server subprocess under test: its name, URL and pid."""
+
+    name: str
+    url: str
+    proc: subprocess.Popen[bytes]
+
+    @property
+    def alexa_url(self) -> str:
+        return f"{self.url}/alexa"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def bandcoach_bin() -> str:
+    """The bandcoach console script beside this interpreter (the venv's), else on PATH."""
+    script = Path(sys.executable).parent / "bandcoach"
+    found = str(script) if script.is_file() else shutil.which("bandcoach")
+    if not found:
+        raise SystemExit("bandcoach is not installed: run pip install -e '.[dev]'")
+    return found
+
+
+def command(kind: str, port: int) -> list[str]:
+    """The command line that serves `kind` ('bandcoach' or 'floor') on 127.0.0.1:port."""
+    if kind == "bandcoach":
+        return [bandcoach_bin(), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(THREADS)]
+    return [sys.executable, str(BENCH / "floor_skill.py"), "--port", str(port), "--threads", str(THREADS)]
+
+
+def server_env(home: Path) -> dict[str, str]:
+    """bandcoach serve as a developer runs it: verification off, built-ins, state in a temp dir, quiet logs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BANDCOACH_")}
+    env.update(BANDCOACH_VERIFY="0", BANDCOACH_LOAD_PLUGINS="bandcoach", BANDCOACH_DATA_DIR=str(home / "data"),
+               BANDCOACH_CACHE_DIR=str(home / "cache"), BANDCOACH_LOG_LEVEL="WARNING")
+    return env
+
+
+def spawn(kind: str, home: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(command(kind, port), env=server_env(home), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, cwd=ROOT)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def running(kind: str) -> Iterator[Server]:
+    """Start a server of `kind`, wait until it answers, stop it afterwards."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-{kind}-") as home:
+        proc, url = spawn(kind, Path(home))
+        try:
+            wait_answering(proc, url)
+            yield Server(kind, url, proc)
+        finally:
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def wait_answering(proc: subprocess.Popen[bytes], url: str, *, timeout: float = 30.0, poll: float = 0.005) -> float:
+    """Seconds until POST /alexa answers a launch with 200; raises if the process dies or never answers."""
+    body = json.dumps(envelopes()["launch"]).encode()
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before answering")
+        try:
+            if post(url + "/alexa", body)[0] == 200:
+                return time.perf_counter() - start
+        except OSError:
+            time.sleep(poll)
+    raise RuntimeError(f"server did not answer within {timeout:.0f} s")
+
+
+def post(url: str, body: bytes) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as reply:
+        return reply.status, reply.read()
+
+
+def envelopes() -> dict[str, dict[str, Any]]:
+    """The request bodies benchmarked: a launch, starting a routine, and next with state in the session."""
+    position = Position("recovery", BandLevel.LIGHT).to_attributes()
+    return {
+        "launch": testing.launch_request(),
+        "start": testing.intent_request("StartRoutineIntent", {"routine": ("post-run stretch", "recovery")}),
+        "next": testing.intent_request("AMAZON.NextIntent", session_attributes=position),
+        "floor_intent": testing.intent_request("HelloIntent"),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class WrkResult:
+    requests_per_second: float
+    p99_ms: float
+    errors: int
+
+
+def wrk(url: str, body: dict[str, Any], *, seconds: float, connections: int, threads: int = 2) -> WrkResult:
+    """One wrk run that POSTs `body` to `url` (through bench/post.lua) and reports throughput and p99."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(body, handle)
+    try:
+        out = subprocess.run(
+            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
+             "-s", str(LUA_POST), url],
+            env={**os.environ, "BENCH_BODY": handle.name}, capture_output=True, text=True, check=True).stdout
+    finally:
+        Path(handle.name).unlink()
+    return parse_wrk(out)
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def parse_wrk(text: str) -> WrkResult:
+    """Requests/s, the 99th percentile in ms, and socket errors plus non-2xx answers from wrk's report."""
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", text).groups()
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    return WrkResult(rps, float(value) * _UNITS[unit], errors + (int(bad.group(1)) if bad else 0))
+
+
+def peak_rss_kib(pid: int) -> int:
+    """The process's peak resident set size (VmHWM) in KiB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmHWM for pid {pid}")
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def verdict(ratio: float, target: float, *, higher_is_better: bool) -> str:
+    ok = ratio >= target if higher_is_better else ratio <= target
+    return "meets" if ok else "**MISSES**"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A markdown table."""
+    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join("---" for _ in headers) + " |"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def log(message: str) -> None:
+    """Progress goes to stderr so stdout stays the markdown report."""
+    print(message, file=sys.stderr, flush=True)
