@@ -271,9 +271,11 @@ class RequestVerifier:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RequestVerifier:
-        """A verifier using the configured certificate cache and CA bundle."""
-        return cls(cert_cache_dir=settings.cert_cache_path, ca_bundle=settings.ca_bundle)
+    def from_settings(
+        cls, settings: Settings, *, clock: Callable[[], datetime] = _utc_now, fetch: Fetch | None = None,
+    ) -> RequestVerifier:
+        """A verifier using the configured certificate cache and CA bundle (clock and fetch: for tests)."""
+        return cls(cert_cache_dir=settings.cert_cache_path, ca_bundle=settings.ca_bundle, clock=clock, fetch=fetch)
 
     def verify(self, headers: Mapping[str, str], body: bytes, envelope: Mapping[str, Any]) -> None:
         """Raise VerificationError unless the request is signed by Alexa and fresh.
