@@ -267,8 +267,9 @@ class RequestVerifier:
         self._max_chain_bytes = max_chain_bytes
         self._clock = clock
         self._fetch = fetch or fetch_url
-        self._keys: dict[str, _TrustedKey] = {}
-        self._lock = threading.Lock()
+        self._keys: dict[str, _TrustedKey] = {}  # only chains that passed every check, so bounded
+        self._loading: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()  # guards _loading
 
     @classmethod
     def from_settings(
@@ -304,11 +305,19 @@ class RequestVerifier:
         """The verified key for `url`, from memory, else the disk cache, else the network."""
         trusted = self._keys.get(url)
         if trusted is None or now > trusted.not_after:
+            # One lock per URL: a slow or hostile download never holds up loading another URL.
             with self._lock:
-                trusted = self._keys.get(url)
-                if trusted is None or now > trusted.not_after:
-                    trusted = self._load(url, now)
-                    self._keys[url] = trusted
+                loading = self._loading.setdefault(url, threading.Lock())
+            try:
+                with loading:
+                    trusted = self._keys.get(url)
+                    if trusted is None or now > trusted.not_after:
+                        trusted = self._load(url, now)
+                        self._keys[url] = trusted
+            finally:
+                with self._lock:
+                    if not loading.locked():
+                        self._loading.pop(url, None)
         if now < trusted.not_before:
             raise _reject("cert_validity", f"the signing chain is not valid before {_iso(trusted.not_before)}")
         return trusted

@@ -626,6 +626,30 @@ def test_concurrent_first_requests_download_once(
     assert s3.fetched == [CERT_URL]
 
 
+def test_slow_download_of_one_url_does_not_hold_up_another(
+        pki: TestPki, make_verifier: Callable[..., RequestVerifier], s3: LocalS3) -> None:
+    slow_url = "https://s3.amazonaws.com/echo.api/slow.pem"
+    s3.route(slow_url, stall(1.0))
+    s3.serve(CERT_URL, pki.chain())
+    verifier = make_verifier(fetch_timeout=3.0)
+    outcome: list[str] = []
+
+    def slow() -> None:
+        try:
+            verifier.verify(*signed(pki, url=slow_url))
+        except VerificationError as exc:
+            outcome.append(exc.check)
+    thread = threading.Thread(target=slow)
+    thread.start()
+    while slow_url not in s3.fetched:
+        time.sleep(0.005)
+    started = time.monotonic()
+    verifier.verify(*signed(pki))
+    assert time.monotonic() - started < 0.5
+    thread.join()
+    assert outcome == ["cert_fetch"]
+
+
 # ---------------------------------------------------------------- errors, logging, settings
 
 def test_verification_error_is_a_400_bad_request_naming_the_check() -> None:
