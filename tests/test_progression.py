@@ -117,8 +117,13 @@ def recent_three() -> list[SessionRecord]:
 
 
 def test_builtin_hook_applies_the_rule() -> None:
-    result = progression_plugin.bandcoach_progression(RECOVERY, recent_three())
+    result = progression_plugin.bandcoach_progression(RECOVERY, recent_three(), None)
     assert (result.band, result.extra_sets, result.change) == (L, 1, Change.ADD_SET)
+
+
+def test_builtin_hook_honours_the_band_the_runner_chose() -> None:
+    result = progression_plugin.bandcoach_progression(RECOVERY, recent_three(), M)
+    assert (result.band, result.extra_sets, result.change) == (M, 0, Change.SAME)
 
 
 def test_a_plugin_can_override_the_builtin_rule() -> None:
@@ -131,9 +136,11 @@ def test_a_plugin_can_override_the_builtin_rule() -> None:
 
     pm = make_plugin_manager(load=False)
     pm.register_plugin(progression_plugin, "progression")
-    assert call_first(pm, "bandcoach_progression", routine=RECOVERY, history=recent_three()).change is Change.ADD_SET
+    assert call_first(pm, "bandcoach_progression", routine=RECOVERY, history=recent_three(),
+                      band=None).change is Change.ADD_SET
     pm.register_plugin(Gentle(), "gentle")
-    assert call_first(pm, "bandcoach_progression", routine=RECOVERY, history=recent_three()).reason == "Keep it gentle."
+    assert call_first(pm, "bandcoach_progression", routine=RECOVERY, history=recent_three(),
+                      band=None).reason == "Keep it gentle."
 
 
 def test_coaching_doc_states_the_rule_constants() -> None:
