@@ -15,6 +15,7 @@ from .endpoint import MAX_BODY_BYTES, SkillEndpoint, parse_body
 from .errors import BadRequest
 from .handlers import Deps, build_skill
 from .plugins import BandCoachPluginManager, make_plugin_manager
+from .state import make_store
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,9 @@ def build_runtime(settings: Settings | None = None, *, pm: BandCoachPluginManage
     settings = settings or Settings.from_env()
     pm = pm or make_plugin_manager(settings)
     catalog = Catalog.build(pm)
-    deps = Deps(catalog=catalog, settings=settings)
+    store = make_store(settings)
+    store.migrate()
+    deps = Deps(catalog=catalog, settings=settings, store=store)
     return Runtime(settings, pm, catalog, SkillEndpoint(build_skill(deps)))
 
 

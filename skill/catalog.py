@@ -145,9 +145,12 @@ class Catalog:
         text = call_first(self.pm, "bandcoach_cue_text", cue=cue, locale=locale)
         return text if isinstance(text, str) and text.strip() else cue.kind.replace("_", " ")
 
-    def progression(self, routine_id: str, history: Sequence[SessionRecord]) -> Progression | None:
+    def progression(
+        self, routine_id: str, history: Sequence[SessionRecord], *, band: BandLevel | None = None
+    ) -> Progression | None:
         """What the plugins suggest for this routine next time, given the runner's history."""
-        result = call_first(self.pm, "bandcoach_progression", routine=self.routines[routine_id], history=history)
+        result = call_first(self.pm, "bandcoach_progression", routine=self.routines[routine_id], history=history,
+                            band=band)
         return result if isinstance(result, Progression) else None
 
 

@@ -78,7 +78,9 @@ def bandcoach_cue_text(cue: Cue, locale: str) -> str | None:
 
 
 @hookspec(firstresult=True)
-def bandcoach_progression(routine: Routine, history: Sequence[SessionRecord]) -> Progression | None:
+def bandcoach_progression(
+    routine: Routine, history: Sequence[SessionRecord], band: BandLevel | None
+) -> Progression | None:
     """What to suggest the runner does next time with this routine.
 
     First non-None result wins; return None to defer. The built-in rule (more sets, then a
@@ -86,6 +88,8 @@ def bandcoach_progression(routine: Routine, history: Sequence[SessionRecord]) ->
 
     :param routine: the routine in its standard form.
     :param history: this runner's completed and stopped sessions of it, oldest first.
+    :param band: the band the runner said they use now for this routine (or in general), if any;
+        it wins over the band of the last session.
     :returns: a :class:`skill.progression.Progression`, or None.
     """
 

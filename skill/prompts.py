@@ -143,5 +143,33 @@ def echo(heard: str) -> str:
     return text if len(text) <= MAX_ECHO else text[:MAX_ECHO].rsplit(" ", 1)[0] + "…"
 
 
+def no_progress_yet(catalog: Catalog) -> str:
+    return f"You haven't finished a workout with me yet. Try {routine_names(catalog)}, and I'll keep track."
+
+
+def progress_report(this_week: int, streak: int, bands: dict[str, str]) -> str:
+    week = f"{this_week} workout{'s' if this_week != 1 else ''} this week"
+    run = {0: "no streak yet", 1: "a workout today or yesterday"}.get(streak, f"a {streak} day streak")
+    using = joined([f"the {band} band for {name}" for name, band in bands.items()])
+    return f"You've done {week}, with {run}. You're using {using}." if using else f"You've done {week}, with {run}."
+
+
+def which_band(heard: str | None) -> str:
+    prefix = f"I don't know a {echo(heard)} band. " if heard else ""
+    return f"{prefix}Which band are you using: light, medium or heavy?"
+
+
+def band_set(band: str, routine: str | None, kept: bool) -> str:
+    where = f" for {routine}" if routine else ""
+    if not kept:
+        return f"Okay, a {band} band{where}, for this session. I can't save it right now."
+    return f"Got it: the {band} band{where} from now on."
+
+
+def resume_offer(exercise: Exercise, routine: Routine) -> str:
+    return (f"Welcome back. You stopped at {exercise.name.lower()} in your {routine.name}. "
+            "Resume, or start something new?")
+
+
 def resume_reprompt() -> str:
     return "Say resume to pick up where you stopped, or tell me which routine to start."

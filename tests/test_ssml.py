@@ -7,7 +7,7 @@ import pytest
 from skill import ssml
 from skill.routines import BandLevel, Variant
 from skill.timeline import Cue
-from tests.alexa_checks import check_ssml
+from alexa_checks import check_ssml
 
 
 def test_text_is_escaped():

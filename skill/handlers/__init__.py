@@ -25,6 +25,7 @@ from .navigation import (
     ResumeIntentHandler,
     StartOverIntentHandler,
 )
+from .progress import ProgressIntentHandler, ResumeAnswerHandler, SetBandIntentHandler, YesNoHandler
 from .routine import DescribeExerciseIntentHandler, ListRoutinesIntentHandler, StartRoutineIntentHandler
 
 HANDLERS = (
@@ -32,6 +33,9 @@ HANDLERS = (
     StartRoutineIntentHandler,
     ListRoutinesIntentHandler,
     DescribeExerciseIntentHandler,
+    ResumeAnswerHandler,  # before YesNoHandler: yes/no that answer "resume?"
+    ProgressIntentHandler,
+    SetBandIntentHandler,
     NextIntentHandler,
     PreviousIntentHandler,
     RepeatIntentHandler,
@@ -41,6 +45,7 @@ HANDLERS = (
     HelpIntentHandler,
     StopHandler,
     FallbackIntentHandler,
+    YesNoHandler,
     PlaybackEventHandler,
     CanFulfillIntentRequestHandler,
     SessionEndedRequestHandler,

@@ -41,6 +41,7 @@ class Position:
     block: int = 0
     extra_sets: int = 0
     paused: bool = False
+    started: int = 0  # epoch seconds when the workout began, for its recorded duration
 
     @classmethod
     def from_attributes(cls, attrs: dict[str, Any] | None, catalog: Catalog) -> Position | None:
@@ -52,7 +53,7 @@ class Position:
             pos = cls(
                 routine=str(data["routine"]), band=BandLevel(data["band"]), variant=Variant(data["variant"]),
                 block=int(data["block"]), extra_sets=int(data.get("extra_sets", 0)),
-                paused=bool(data.get("paused", False)),
+                paused=bool(data.get("paused", False)), started=int(data.get("started", 0)),
             )
         except (KeyError, ValueError, TypeError):
             logger.warning("ignoring a malformed position in session attributes")
@@ -130,6 +131,12 @@ def say(handler_input: HandlerInput, text: str, *, reprompt: str | None = None,
     """Plain sentences (escaped by the SSML module) as a reply."""
     return reply(handler_input, ssml.speak(text), reprompt=ssml.speak(reprompt) if reprompt else None,
                  end=end, attributes=attributes)
+
+
+def kept_attributes(handler_input: HandlerInput, catalog: Catalog) -> dict[str, Any]:
+    """Session attributes that keep an ongoing routine's position across a side question."""
+    pos = Position.from_attributes(session_attributes(handler_input), catalog)
+    return pos.to_attributes() if pos else {}
 
 
 def ask_which_routine(handler_input: HandlerInput, catalog: Catalog, text: str) -> Response:

@@ -1,16 +1,28 @@
-"""The handlers' bridge to the state store: remember positions, record workouts, suggest progressions."""
+"""The handlers' bridge to the state store: remember positions, record workouts, suggest progressions.
+
+Every function degrades to "no memory" when there is no store or no user id, and a store failure is
+logged and never stops the coaching (the runner hears the routine; only the memory is lost).
+"""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from ask_sdk_core.handler_input import HandlerInput
 
-from ..progression import Progression
+from .. import prompts
+from ..progression import Change, Progression, SessionRecord
 from ..routines import BandLevel, Routine
+from ..state import Position as StoredPosition
+from ..state import UserState
 from .base import Deps, Position
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def user_id(handler_input: HandlerInput) -> str | None:
@@ -21,38 +33,104 @@ def user_id(handler_input: HandlerInput) -> str | None:
     return uid if isinstance(uid, str) and uid else None
 
 
+def _with_store(handler_input: HandlerInput, deps: Deps, action: Callable[[Any, str], T], default: T) -> T:
+    """Run `action(store, user_id)`; without a store, a user id, or on a store error, `default`."""
+    uid = user_id(handler_input)
+    if deps.store is None or uid is None:
+        return default
+    try:
+        return action(deps.store, uid)
+    except Exception:  # the store is memory, not the coaching: log it and carry on
+        logger.exception("state store failed; continuing without memory for this request")
+        return default
+
+
+def load(handler_input: HandlerInput, deps: Deps) -> UserState | None:
+    return _with_store(handler_input, deps, lambda store, uid: store.load(uid), None)
+
+
+def stored_position(pos: Position) -> StoredPosition:
+    started = datetime.fromtimestamp(pos.started or time.time(), UTC)
+    return StoredPosition(routine=pos.routine, variant=pos.variant, band=pos.band, step=pos.block,
+                          started_at=started, extra_sets=pos.extra_sets)
+
+
 def remember(handler_input: HandlerInput, deps: Deps, pos: Position) -> None:
     """Keep the runner's position so a later session can resume it."""
+    _with_store(handler_input, deps, lambda store, uid: store.set_position(uid, stored_position(pos)), None)
 
 
 def finished(handler_input: HandlerInput, deps: Deps, pos: Position, seconds: float) -> None:
     """Record a completed workout and forget the position."""
+    _with_store(handler_input, deps, lambda store, uid: store.record_workout(uid, _record(pos, seconds, True)), None)
+
+
+def abandoned(handler_input: HandlerInput, deps: Deps, pos: Position) -> None:
+    """The runner chose not to resume: the unfinished workout goes into the history as stopped early."""
+    _with_store(handler_input, deps, lambda store, uid: store.record_workout(uid, _record(pos, 0, False)), None)
 
 
 def stopped(handler_input: HandlerInput, deps: Deps, pos: Position) -> None:
-    """Note that the runner stopped early (keeps the position for resuming)."""
+    """The runner stopped mid-routine: keep the position; it is offered back at the next launch."""
+    remember(handler_input, deps, pos)
+
+
+def _record(pos: Position, planned: float, completed: bool) -> SessionRecord:
+    started = pos.started or time.time()
+    elapsed = time.time() - started
+    duration = elapsed if 0 < elapsed < 3 * max(planned, 60) else planned
+    return SessionRecord(routine=pos.routine, variant=pos.variant, band=pos.band, extra_sets=pos.extra_sets,
+                         started_at=datetime.fromtimestamp(started, UTC), duration_seconds=round(duration),
+                         completed=completed)
 
 
 def suggestion(handler_input: HandlerInput, deps: Deps, routine_id: str) -> Progression | None:
     """What the coach suggests for this routine given the runner's history (None without history)."""
-    return None
+    state = load(handler_input, deps)
+    if state is None or not state.sessions_of(routine_id):
+        return None
+    return deps.catalog.progression(routine_id, state.sessions_of(routine_id), band=state.band_for(routine_id))
 
 
 def band_for(handler_input: HandlerInput, deps: Deps, routine: Routine) -> BandLevel:
     """The band the runner uses for this routine, else their default, else the routine's."""
-    return routine.band
+    state = load(handler_input, deps)
+    return (state.band_for(routine.id) if state else None) or routine.band
+
+
+def set_band(handler_input: HandlerInput, deps: Deps, routine: str | None, band: BandLevel) -> bool:
+    """Remember the runner's band (for one routine, or as their default); False when it cannot be kept."""
+    return _with_store(handler_input, deps, lambda store, uid: store.set_band(uid, routine, band) and True, False)
 
 
 def resume_point(handler_input: HandlerInput, deps: Deps) -> Position | None:
-    """The unfinished routine kept for this runner, if any."""
-    return None
+    """The unfinished routine kept for this runner, if any (and if its routine is still offered)."""
+    state = load(handler_input, deps)
+    kept = state.in_progress if state else None
+    if kept is None or kept.routine not in deps.catalog.routines:
+        return None
+    pos = Position(kept.routine, kept.band, kept.variant, kept.step, kept.extra_sets, paused=True,
+                   started=int(kept.started_at.timestamp()))
+    return Position.from_attributes(pos.to_attributes(), deps.catalog)
 
 
 def resume_offer(handler_input: HandlerInput, deps: Deps) -> tuple[str, dict] | None:
     """The question "resume or start something new?" and the session attributes that await the answer."""
-    return None
+    pos = resume_point(handler_input, deps)
+    if pos is None:
+        return None
+    timeline = deps.catalog.timeline(pos.routine, band=pos.band, variant=pos.variant)
+    text = prompts.resume_offer(timeline.blocks[pos.block].exercise, timeline.routine)
+    return text, {**pos.to_attributes(), "offer": "resume"}
 
 
 def progress_news(handler_input: HandlerInput, deps: Deps) -> str:
-    """A sentence about a change the coach suggests (a set more, a heavier band), or ''."""
-    return ""
+    """At launch: what changes next time for the routine done last (a set more, a heavier band), or ''."""
+    state = load(handler_input, deps)
+    if state is None or not state.history:
+        return ""
+    last = state.history[-1].routine
+    if last not in deps.catalog.routines:
+        return ""
+    progression = suggestion(handler_input, deps, last)
+    return progression.reason if progression and progression.change is not Change.SAME else ""

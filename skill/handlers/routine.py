@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
@@ -10,7 +11,7 @@ from ask_sdk_model import Response
 
 from .. import prompts, ssml
 from . import memory
-from .base import Deps, Handler, Position, ask_which_routine, locale_of, reply, say, session_attributes, slot
+from .base import Deps, Handler, Position, ask_which_routine, kept_attributes, locale_of, reply, say, slot
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,10 @@ class StartRoutineIntentHandler(Handler):
         minutes = _minutes(handler_input)
         variant = self.catalog.variant_for_minutes(routine.id, minutes)
         seconds = self.catalog.timeline(routine.id, band=band, variant=variant, extra_sets=extra_sets).seconds
-        pos = Position(routine.id, band, variant, 0, extra_sets)
+        previous = memory.resume_point(handler_input, self.deps)
+        if previous is not None:
+            memory.abandoned(handler_input, self.deps, previous)
+        pos = Position(routine.id, band, variant, 0, extra_sets, started=int(time.time()))
         before.insert(0, prompts.starting(variant, seconds))
         return coach_block(handler_input, self.deps, pos, before=before, with_intro=True)
 
@@ -94,8 +98,9 @@ class ListRoutinesIntentHandler(Handler):
         return is_intent_name("ListRoutinesIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return say(handler_input, prompts.routine_list(self.catalog) + " " + prompts.which_routine(self.catalog),
-                   reprompt=prompts.welcome_reprompt(self.catalog), attributes=_keep(handler_input, self.deps))
+        text = f"{prompts.routine_list(self.catalog)} {prompts.which_routine(self.catalog)}"
+        return say(handler_input, text, reprompt=prompts.welcome_reprompt(self.catalog),
+                   attributes=kept_attributes(handler_input, self.catalog))
 
 
 class DescribeExerciseIntentHandler(Handler):
@@ -107,16 +112,10 @@ class DescribeExerciseIntentHandler(Handler):
     def handle(self, handler_input: HandlerInput) -> Response:
         heard, resolved = slot(handler_input, "exercise")
         exercise = self.catalog.exercises.get(resolved or "") or self.catalog.find_exercise(heard)
-        attrs = _keep(handler_input, self.deps)
+        attrs = kept_attributes(handler_input, self.catalog)
         if exercise is None:
             text = prompts.unknown_exercise(heard) if heard else prompts.which_exercise()
             return say(handler_input, text, reprompt=prompts.which_exercise(), attributes=attrs)
         follow = prompts.next_reprompt() if attrs else prompts.anything_else()
         return say(handler_input, f"{prompts.describe(exercise)} {follow}", reprompt=follow, attributes=attrs)
-
-
-def _keep(handler_input: HandlerInput, deps: Deps) -> dict:
-    """Session attributes that keep an ongoing routine's position across a side question."""
-    pos = Position.from_attributes(session_attributes(handler_input), deps.catalog)
-    return pos.to_attributes() if pos else {}
 

@@ -1,0 +1,93 @@
+"""The runner's progress: answering the resume offer, "how am I doing", and "I use a heavy band now"."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
+from ask_sdk_model import Response
+
+from .. import prompts
+from ..progression import streak_days, workouts_this_week
+from . import memory
+from .base import Handler, Position, kept_attributes, say, session_attributes, slot
+from .routine import coach_block
+
+
+def _offered(handler_input: HandlerInput, handler: Handler) -> Position | None:
+    attrs = session_attributes(handler_input)
+    return Position.from_attributes(attrs, handler.catalog) if attrs.get("offer") == "resume" else None
+
+
+class ResumeAnswerHandler(Handler):
+    """AMAZON.YesIntent / NoIntent after "Resume, or start something new?"."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return (is_intent_name("AMAZON.YesIntent")(handler_input) or is_intent_name("AMAZON.NoIntent")(handler_input)) \
+            and _offered(handler_input, self) is not None
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        pos = _offered(handler_input, self)
+        assert pos is not None  # can_handle checked it
+        if is_intent_name("AMAZON.YesIntent")(handler_input):
+            return coach_block(handler_input, self.deps, replace(pos, paused=False))
+        memory.abandoned(handler_input, self.deps, pos)
+        return say(handler_input, f"Okay. {prompts.which_routine(self.catalog)}",
+                   reprompt=prompts.welcome_reprompt(self.catalog))
+
+
+class YesNoHandler(Handler):
+    """AMAZON.YesIntent / NoIntent with no question pending: say what we can do instead of guessing."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AMAZON.YesIntent")(handler_input) or is_intent_name("AMAZON.NoIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        pos = Position.from_attributes(session_attributes(handler_input), self.catalog)
+        if pos is not None:
+            return say(handler_input, prompts.fallback_in_routine(), reprompt=prompts.next_reprompt(),
+                       attributes=pos.to_attributes())
+        return say(handler_input, prompts.which_routine(self.catalog), reprompt=prompts.welcome_reprompt(self.catalog))
+
+
+class ProgressIntentHandler(Handler):
+    """ProgressIntent: workouts this week, the streak, and the band per routine."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("ProgressIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        state = memory.load(handler_input, self.deps)
+        attrs = kept_attributes(handler_input, self.catalog)
+        if state is None or not state.history:
+            return say(handler_input, prompts.no_progress_yet(self.catalog), reprompt=prompts.anything_else(),
+                       attributes=attrs)
+        today = datetime.now(UTC).date()
+        bands = {r.name: (state.band_for(r.id) or r.band).value
+                 for r in self.catalog.routines.values() if state.sessions_of(r.id)}
+        text = prompts.progress_report(workouts_this_week(state.history, today=today),
+                                       streak_days(state.history, today=today), bands)
+        return say(handler_input, f"{text} {prompts.anything_else()}", reprompt=prompts.anything_else(),
+                   attributes=attrs)
+
+
+class SetBandIntentHandler(Handler):
+    """SetBandIntent: "I'm using a heavy band now" (optionally for one routine)."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("SetBandIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        heard, band_id = slot(handler_input, "band")
+        band = self.catalog.find_band(band_id) or self.catalog.find_band(heard)
+        attrs = kept_attributes(handler_input, self.catalog)
+        if band is None:
+            return say(handler_input, prompts.which_band(heard), reprompt=prompts.which_band(None), attributes=attrs)
+        routine_heard, routine_id = slot(handler_input, "routine")
+        routine = self.catalog.routines.get(routine_id or "") or self.catalog.find_routine(routine_heard)
+        kept = memory.set_band(handler_input, self.deps, routine.id if routine else None, band)
+        text = prompts.band_set(band.value, routine.name if routine else None, kept)
+        return say(handler_input, f"{text} {prompts.anything_else()}", reprompt=prompts.anything_else(),
+                   attributes=attrs)
