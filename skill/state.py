@@ -153,9 +153,14 @@ def load_secret(settings: Settings) -> bytes:
         return settings.secret.encode()
     path = settings.data_path / "secret"
     try:
-        return path.read_bytes().strip()
+        kept = path.read_bytes().strip()
     except FileNotFoundError:
         pass
+    else:
+        if not kept:
+            raise StateError(f"the user-id secret file {path} is empty: restore it from a backup, or delete it "
+                             "to start afresh (stored runners can then no longer be found)")
+        return kept
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".secret-{os.getpid()}-{secrets.token_hex(4)}")

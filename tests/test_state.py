@@ -250,6 +250,12 @@ def test_generated_secret_is_private_and_reused(tmp_path: Path) -> None:
     assert not [p for p in (tmp_path / "data").iterdir() if p.name != "secret"]  # no temp files left
 
 
+def test_empty_secret_file_is_refused_with_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "secret").write_text("\n")
+    with pytest.raises(StateError, match="restore it from a backup"):
+        load_secret(Settings(data_dir=tmp_path))
+
+
 def test_configured_secret_wins_and_writes_no_file(tmp_path: Path) -> None:
     assert load_secret(Settings(data_dir=tmp_path, secret="s3cret")) == b"s3cret"
     assert not (tmp_path / "secret").exists()
