@@ -16,6 +16,7 @@ from .errors import BadRequest
 from .handlers import Deps, build_skill
 from .plugins import BandCoachPluginManager, make_plugin_manager
 from .state import make_store
+from .verify import RequestVerifier, check_application_id
 
 logger = logging.getLogger(__name__)
 
@@ -31,20 +32,30 @@ class Runtime:
     verifier: Any = None  # skill.verify.RequestVerifier when verification is on
 
 
-def build_runtime(settings: Settings | None = None, *, pm: BandCoachPluginManager | None = None) -> Runtime:
-    """Settings, plugins and the skill, built once per process (hooks never run per request)."""
+def build_runtime(
+    settings: Settings | None = None, *, pm: BandCoachPluginManager | None = None, verifier: Any = None
+) -> Runtime:
+    """Settings, plugins and the skill, built once per process (hooks never run per request).
+
+    `verifier` replaces the one built from settings (tests pin its clock); it is ignored when
+    verification is off.
+    """
     settings = settings or Settings.from_env()
     pm = pm or make_plugin_manager(settings)
     catalog = Catalog.build(pm)
     store = make_store(settings)
     store.migrate()
     deps = Deps(catalog=catalog, settings=settings, store=store)
-    return Runtime(settings, pm, catalog, SkillEndpoint(build_skill(deps)))
+    if settings.verify and verifier is None:
+        verifier = RequestVerifier.from_settings(settings)
+    return Runtime(settings, pm, catalog, SkillEndpoint(build_skill(deps)), verifier if settings.verify else None)
 
 
-def create_app(settings: Settings | None = None, *, pm: BandCoachPluginManager | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None, *, pm: BandCoachPluginManager | None = None, verifier: Any = None
+) -> Flask:
     """The Flask app; tests pass their own settings and plugin manager, like flaskr's test_config."""
-    runtime = build_runtime(settings, pm=pm)
+    runtime = build_runtime(settings, pm=pm, verifier=verifier)
     app = Flask(__name__)
     app.extensions["bandcoach"] = runtime
     if not runtime.settings.verify:
@@ -58,6 +69,8 @@ def create_app(settings: Settings | None = None, *, pm: BandCoachPluginManager |
         envelope = parse_body(body)
         if runtime.verifier is not None:
             runtime.verifier.verify(request.headers, body, envelope)
+        if runtime.settings.skill_id:
+            check_application_id(envelope, runtime.settings.skill_id)
         return jsonify(runtime.endpoint.handle(envelope))
 
     @app.get("/healthz")
