@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-
-from skill import testing
-from skill import hookimpl
-from skill.routines import Variant
 from alexa_checks import check_response, speech_of
+
+from skill import hookimpl, testing
+from skill.routines import Variant
 
 
 def answer(post, env):

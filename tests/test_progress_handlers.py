@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from alexa_checks import check_response, speech_of
+
 from skill import testing
 from skill.progression import SessionRecord
 from skill.routines import BandLevel, Variant
-from alexa_checks import check_response, speech_of
 
 RUNNER = "amzn1.ask.account.RUNNER-ONE"
 

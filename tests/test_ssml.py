@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from alexa_checks import check_ssml
 
 from skill import ssml
 from skill.routines import BandLevel, Variant
 from skill.timeline import Cue
-from alexa_checks import check_ssml
 
 
 def test_text_is_escaped():
