@@ -136,3 +136,11 @@ def test_a_broken_store_never_stops_the_coaching(post, monkeypatch, caplog):
     data = start(post)
     assert "Exercise 1 of 5" in speech_of(data)
     assert "state store failed" in caplog.text
+
+
+def test_starting_another_routine_records_the_unfinished_one_as_stopped(app, post):
+    next_in(post, start(post, "recovery"))
+    start(post, "desk")
+    kept = state(app).load(RUNNER)
+    assert [(s.routine, s.completed) for s in kept.history] == [("recovery", False)]
+    assert kept.in_progress.routine == "desk"

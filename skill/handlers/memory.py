@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -45,8 +46,22 @@ def _with_store(handler_input: HandlerInput, deps: Deps, action: Callable[[Any, 
         return default
 
 
+_REQUEST_KEY = "bandcoach.user_state"  # the state loaded once per request, kept in request attributes
+
+
 def load(handler_input: HandlerInput, deps: Deps) -> UserState | None:
-    return _with_store(handler_input, deps, lambda store, uid: store.load(uid), None)
+    """The runner's state, read from the store at most once per request."""
+    cache = handler_input.attributes_manager.request_attributes
+    if _REQUEST_KEY not in cache:
+        cache[_REQUEST_KEY] = _with_store(handler_input, deps, lambda store, uid: store.load(uid), None)
+    return cache[_REQUEST_KEY]
+
+
+def _update(handler_input: HandlerInput, deps: Deps, fn: Callable[[UserState], UserState]) -> None:
+    """One atomic change to the runner's state; the request's cached copy follows it."""
+    state = _with_store(handler_input, deps, lambda store, uid: store.update(uid, fn), None)
+    if state is not None:
+        handler_input.attributes_manager.request_attributes[_REQUEST_KEY] = state
 
 
 def stored_position(pos: Position) -> StoredPosition:
@@ -57,17 +72,33 @@ def stored_position(pos: Position) -> StoredPosition:
 
 def remember(handler_input: HandlerInput, deps: Deps, pos: Position) -> None:
     """Keep the runner's position so a later session can resume it."""
-    _with_store(handler_input, deps, lambda store, uid: store.set_position(uid, stored_position(pos)), None)
+    stored = stored_position(pos)
+    _update(handler_input, deps, lambda s: replace(s, in_progress=stored))
+
+
+def begin(handler_input: HandlerInput, deps: Deps, pos: Position) -> None:
+    """A new workout starts: an unfinished one goes into the history as stopped early, in one write."""
+    stored = stored_position(pos)
+
+    def apply(state: UserState) -> UserState:
+        kept = state.in_progress
+        if kept is not None:
+            state = state.with_session(_record(_as_session(kept), 0, False))
+        return replace(state, in_progress=stored)
+
+    _update(handler_input, deps, apply)
 
 
 def finished(handler_input: HandlerInput, deps: Deps, pos: Position, seconds: float) -> None:
     """Record a completed workout and forget the position."""
-    _with_store(handler_input, deps, lambda store, uid: store.record_workout(uid, _record(pos, seconds, True)), None)
+    record = _record(pos, seconds, True)
+    _update(handler_input, deps, lambda s: replace(s.with_session(record), in_progress=None))
 
 
 def abandoned(handler_input: HandlerInput, deps: Deps, pos: Position) -> None:
     """The runner chose not to resume: the unfinished workout goes into the history as stopped early."""
-    _with_store(handler_input, deps, lambda store, uid: store.record_workout(uid, _record(pos, 0, False)), None)
+    record = _record(pos, 0, False)
+    _update(handler_input, deps, lambda s: replace(s.with_session(record), in_progress=None))
 
 
 def stopped(handler_input: HandlerInput, deps: Deps, pos: Position) -> None:
@@ -100,7 +131,9 @@ def band_for(handler_input: HandlerInput, deps: Deps, routine: Routine) -> BandL
 
 def set_band(handler_input: HandlerInput, deps: Deps, routine: str | None, band: BandLevel) -> bool:
     """Remember the runner's band (for one routine, or as their default); False when it cannot be kept."""
-    return _with_store(handler_input, deps, lambda store, uid: store.set_band(uid, routine, band) and True, False)
+    _update(handler_input, deps, lambda s: s.with_band(routine, band))
+    state = handler_input.attributes_manager.request_attributes.get(_REQUEST_KEY)
+    return state is not None and state.band_for(routine or "") is band
 
 
 def resume_point(handler_input: HandlerInput, deps: Deps) -> Position | None:
@@ -109,9 +142,12 @@ def resume_point(handler_input: HandlerInput, deps: Deps) -> Position | None:
     kept = state.in_progress if state else None
     if kept is None or kept.routine not in deps.catalog.routines:
         return None
-    pos = Position(kept.routine, kept.band, kept.variant, kept.step, kept.extra_sets, paused=True,
-                   started=int(kept.started_at.timestamp()))
-    return Position.from_attributes(pos.to_attributes(), deps.catalog)
+    return Position.from_attributes(_as_session(kept).to_attributes(), deps.catalog)
+
+
+def _as_session(kept: StoredPosition) -> Position:
+    return Position(kept.routine, kept.band, kept.variant, kept.step, kept.extra_sets, paused=True,
+                    started=int(kept.started_at.timestamp()))
 
 
 def resume_offer(handler_input: HandlerInput, deps: Deps) -> tuple[str, dict] | None:

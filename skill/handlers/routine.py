@@ -19,7 +19,7 @@ MAX_MINUTES = 120
 
 
 def coach_block(handler_input: HandlerInput, deps: Deps, pos: Position, *, before: list[str] | None = None,
-                with_intro: bool = False) -> Response:
+                with_intro: bool = False, new_workout: bool = False) -> Response:
     """Speak block `pos.block` of the routine, then ask for "next" (or finish after the last block)."""
     timeline = deps.catalog.timeline(pos.routine, band=pos.band, variant=pos.variant,
                                      locale=locale_of(handler_input), extra_sets=pos.extra_sets)
@@ -32,7 +32,7 @@ def coach_block(handler_input: HandlerInput, deps: Deps, pos: Position, *, befor
         speech = _speech(deps, cues, before or [], [])
         return reply(handler_input, speech, end=True)
     nxt = timeline.blocks[pos.block + 1].exercise
-    memory.remember(handler_input, deps, pos)
+    (memory.begin if new_workout else memory.remember)(handler_input, deps, pos)
     speech = _speech(deps, cues, before or [], [prompts.next_prompt(nxt)])
     return reply(handler_input, speech, reprompt=ssml.speak(prompts.next_reprompt()),
                  attributes=pos.to_attributes())
@@ -74,12 +74,9 @@ class StartRoutineIntentHandler(Handler):
         minutes = _minutes(handler_input)
         variant = self.catalog.variant_for_minutes(routine.id, minutes)
         seconds = self.catalog.timeline(routine.id, band=band, variant=variant, extra_sets=extra_sets).seconds
-        previous = memory.resume_point(handler_input, self.deps)
-        if previous is not None:
-            memory.abandoned(handler_input, self.deps, previous)
         pos = Position(routine.id, band, variant, 0, extra_sets, started=int(time.time()))
         before.insert(0, prompts.starting(variant, seconds))
-        return coach_block(handler_input, self.deps, pos, before=before, with_intro=True)
+        return coach_block(handler_input, self.deps, pos, before=before, with_intro=True, new_workout=True)
 
 
 def _minutes(handler_input: HandlerInput) -> float | None:
