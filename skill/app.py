@@ -16,7 +16,6 @@ from .errors import BadRequest
 from .handlers import Deps, build_skill
 from .plugins import BandCoachPluginManager, make_plugin_manager
 from .state import make_store
-from .verify import RequestVerifier, check_application_id
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +46,8 @@ def build_runtime(
     store.migrate()
     deps = Deps(catalog=catalog, settings=settings, store=store)
     if settings.verify and verifier is None:
+        from .verify import RequestVerifier  # cryptography costs ~20 ms of start-up: only when verifying
+
         verifier = RequestVerifier.from_settings(settings)
     return Runtime(settings, pm, catalog, SkillEndpoint(build_skill(deps)), verifier if settings.verify else None)
 
@@ -70,6 +71,8 @@ def create_app(
         if runtime.verifier is not None:
             runtime.verifier.verify(request.headers, body, envelope)
         if runtime.settings.skill_id:
+            from .verify import check_application_id
+
             check_application_id(envelope, runtime.settings.skill_id)
         return jsonify(runtime.endpoint.handle(envelope))
 
