@@ -156,6 +156,8 @@ def _rest_cues(seconds: int, nxt: Exercise | None, *, between_sets: bool = False
     if seconds <= 0:
         return (Cue("next_up", 1.0, {"exercise": nxt.name}),) if nxt else ()
     params = {"seconds": seconds, "between_sets": between_sets, "next": nxt.name if nxt else None}
+    if seconds < 8:  # too short to count down from three
+        return (Cue("rest", float(seconds), params),)
     if seconds < 15:
         return (Cue("rest", float(seconds - 3), params), *(Cue("count", 1.0, {"n": n}) for n in (3, 2, 1)))
     return (

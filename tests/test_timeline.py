@@ -149,3 +149,11 @@ def test_timeline_is_deterministic() -> None:
 
 def test_speech_seconds_grows_with_the_number_of_words() -> None:
     assert speech_seconds("Three.") < speech_seconds("Rest for twenty seconds. Next up: calf stretch.")
+
+
+def test_a_rest_too_short_for_a_countdown_has_none():
+    from skill.timeline import _rest_cues
+
+    cues = _rest_cues(4, None)
+    assert [c.kind for c in cues] == ["rest"]
+    assert cues[0].seconds == 4.0
