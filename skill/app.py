@@ -3,53 +3,20 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .catalog import Catalog
 from .config import Settings
-from .endpoint import MAX_BODY_BYTES, SkillEndpoint, parse_body
+from .endpoint import MAX_BODY_BYTES, parse_body
 from .errors import BadRequest
-from .handlers import Deps, build_skill
-from .plugins import BandCoachPluginManager, make_plugin_manager
-from .state import make_store
+from .plugins import BandCoachPluginManager
+from .runtime import Runtime, build_runtime
+
+__all__ = ["Runtime", "build_runtime", "create_app"]  # Runtime and build_runtime live in skill.runtime
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class Runtime:
-    """What the app built once at start: settings, plugins, catalog, the ask-sdk endpoint."""
-
-    settings: Settings
-    pm: BandCoachPluginManager
-    catalog: Catalog
-    endpoint: SkillEndpoint
-    verifier: Any = None  # skill.verify.RequestVerifier when verification is on
-
-
-def build_runtime(
-    settings: Settings | None = None, *, pm: BandCoachPluginManager | None = None, verifier: Any = None
-) -> Runtime:
-    """Settings, plugins and the skill, built once per process (hooks never run per request).
-
-    `verifier` replaces the one built from settings (tests pin its clock); it is ignored when
-    verification is off.
-    """
-    settings = settings or Settings.from_env()
-    pm = pm or make_plugin_manager(settings)
-    catalog = Catalog.build(pm)
-    store = make_store(settings)
-    store.migrate()
-    deps = Deps(catalog=catalog, settings=settings, store=store)
-    if settings.verify and verifier is None:
-        from .verify import RequestVerifier  # cryptography costs ~20 ms of start-up: only when verifying
-
-        verifier = RequestVerifier.from_settings(settings)
-    return Runtime(settings, pm, catalog, SkillEndpoint(build_skill(deps)), verifier if settings.verify else None)
 
 
 def create_app(

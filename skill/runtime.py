@@ -1,0 +1,50 @@
+"""build_runtime(): settings, plugins, catalog, state store and the ask-sdk endpoint, built once per process.
+
+Flask-free on purpose: the Flask front door (skill.app) and the Lambda entry point
+(skill.lambda_handler) both build their skill here, so the two doors answer alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .catalog import Catalog
+from .config import Settings
+from .endpoint import SkillEndpoint
+from .handlers import Deps, build_skill
+from .plugins import BandCoachPluginManager, make_plugin_manager
+from .state import make_store
+
+
+@dataclass(slots=True)
+class Runtime:
+    """What a front door builds once at start: settings, plugins, catalog, the ask-sdk endpoint."""
+
+    settings: Settings
+    pm: BandCoachPluginManager
+    catalog: Catalog
+    endpoint: SkillEndpoint
+    verifier: Any = None  # skill.verify.RequestVerifier when verification is on
+
+
+def build_runtime(
+    settings: Settings | None = None, *, pm: BandCoachPluginManager | None = None, verifier: Any = None
+) -> Runtime:
+    """Settings, plugins and the skill, built once per process (hooks never run per request).
+
+    `verifier` replaces the one built from settings (tests pin its clock); it is ignored when
+    verification is off. The verifier (and the cryptography it needs) is imported only when
+    verification is on, so a door that never verifies signatures never pays for it.
+    """
+    settings = settings or Settings.from_env()
+    pm = pm or make_plugin_manager(settings)
+    catalog = Catalog.build(pm)
+    store = make_store(settings)
+    store.migrate()
+    deps = Deps(catalog=catalog, settings=settings, store=store)
+    if settings.verify and verifier is None:
+        from .verify import RequestVerifier
+
+        verifier = RequestVerifier.from_settings(settings)
+    return Runtime(settings, pm, catalog, SkillEndpoint(build_skill(deps)), verifier if settings.verify else None)
