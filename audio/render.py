@@ -1,0 +1,261 @@
+"""Timeline -> one MP3 segment per exercise block: cached cue clips joined with exactly timed silence.
+
+No audio is re-encoded. Every clip in the prompt cache is constant-bitrate MPEG-2 Layer III in
+Alexa's profile, and the first frame of each encode borrows nothing from a bit reservoir, so
+clips and pre-encoded silent frames can be concatenated frame by frame. Durations are therefore
+quantised to whole frames (24 ms); cue start times are rounded to the nearest frame, which keeps
+a segment within half a frame of its timeline length however long it is.
+
+Segments are content-addressed like prompts and stored in the same cache (engine "segment"), so
+`/audio/<key>.mp3` serves them and `bandcoach cache prune` trims them. Nothing here synthesises:
+a cue whose clip is missing raises MissingPrompts, which tells the operator to warm the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from skill.errors import BandCoachError
+from skill.timeline import Block, Timeline
+
+from . import mp3
+from .cache import AudioCache, Entry, canonical_text
+from .engines import EngineIdentity
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+"""Bump when the way segments are joined changes: it is part of every segment key."""
+
+SEGMENT_ENGINE = "segment"  # the cache's engine column for rendered segments (stats show them apart)
+
+_MPEG2_L3_24K_MONO = (2.0, 3, mp3.SAMPLE_RATE, 1)
+_BITRATES_V2_L3 = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
+
+
+class RenderError(BandCoachError):
+    """Audio that cannot be joined without re-encoding (wrong profile, not MP3)."""
+
+
+class MissingPrompts(BandCoachError):
+    """Some cues of a timeline have no clip in the prompt cache."""
+
+    def __init__(self, timeline: Timeline, missing: Sequence[str]) -> None:
+        sample = "; ".join(repr(t[:50]) for t in missing[:3])
+        super().__init__(
+            f"{len(missing)} cue(s) of routine {timeline.routine.id!r} ({timeline.locale}) are not in the audio "
+            f"cache, e.g. {sample}: run 'bandcoach audio warm --routine {timeline.routine.id} "
+            f"--locale {timeline.locale}' (or 'bandcoach export', which warms first)"
+        )
+        self.missing = list(missing)
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One cue in a segment plan: its clip (None for a cue with no words) and its timeline slot."""
+
+    clip: Entry | None
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentPlan:
+    """What one block's audio is made of, and the content key that names the result."""
+
+    index: int
+    title: str
+    locale: str
+    slots: tuple[Slot, ...]
+    seconds: float  # the block's planned length in the timeline
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One rendered block: its key, file, whole frames, and length in seconds (frames x 24 ms)."""
+
+    index: int
+    title: str
+    key: str
+    path: Path | None
+    frames: int
+    created: bool
+
+    @property
+    def seconds(self) -> float:
+        return self.frames * mp3.FRAME_SECONDS
+
+    def read(self) -> bytes:
+        if self.path is None:
+            raise RenderError(f"segment {self.key} was not stored: check the audio cache directory is writable")
+        return self.path.read_bytes()
+
+
+# --- MP3 frames -------------------------------------------------------------------------------
+
+
+def _id3v2_size(data: bytes) -> int:
+    """Length of a leading ID3v2 tag (header, body, optional footer), or 0."""
+    if len(data) < 10 or data[:3] != b"ID3":
+        return 0
+    body = (data[6] & 0x7F) << 21 | (data[7] & 0x7F) << 14 | (data[8] & 0x7F) << 7 | (data[9] & 0x7F)
+    return 10 + body + (10 if data[5] & 0x10 else 0)
+
+
+def _is_info_frame(frame: bytes) -> bool:
+    """Whether a frame is a Xing/Info/VBRI header frame (metadata dressed as a frame, no audio)."""
+    return any(tag in frame[4:40] for tag in (b"Xing", b"Info", b"VBRI"))
+
+
+def _frame_size(header: bytes, pos: int) -> int:
+    """Bytes in the frame whose 4-byte header is `header`; RenderError unless it is Alexa's profile."""
+    if len(header) < 4 or header[0] != 0xFF or (header[1] & 0xE0) != 0xE0:
+        raise RenderError(f"no MP3 frame at byte {pos}: re-create the clip with 'bandcoach audio warm'")
+    version = {0b10: 2.0, 0b11: 1.0, 0b00: 2.5}.get((header[1] >> 3) & 3)
+    layer = 4 - ((header[1] >> 1) & 3)
+    rate_index, bitrate_index = (header[2] >> 2) & 3, (header[2] >> 4) & 0xF
+    rate = (22050, 24000, 16000, 0)[rate_index] if version == 2.0 else 0
+    channels = 1 if header[3] >> 6 == 3 else 2
+    if (version, layer, rate, channels) != _MPEG2_L3_24K_MONO or bitrate_index in (0, 15):
+        raise RenderError(f"frame at byte {pos} is MPEG {version} layer {layer}, {rate} Hz, {channels} channel(s): "
+                          "only Alexa's profile joins without re-encoding; re-create it with 'bandcoach audio warm'")
+    return 72 * _BITRATES_V2_L3[bitrate_index] * 1000 // rate + ((header[2] >> 1) & 1)
+
+
+def audio_frames(data: bytes) -> tuple[bytes, int]:
+    """The audio frames of an MP3 in Alexa's profile, without ID3 tags or a Xing/Info frame.
+
+    Returns (frame bytes, frame count). Raises RenderError on anything that is not MPEG-2
+    Layer III, 24 kHz, mono: such frames could not be joined without re-encoding.
+    """
+    pos, end = _id3v2_size(data), len(data)
+    if end - pos >= 128 and data[end - 128:end - 125] == b"TAG":
+        end -= 128  # ID3v1 trailer
+    out = bytearray()
+    count = 0
+    while pos < end:
+        size = _frame_size(data[pos:pos + 4], pos)
+        frame = data[pos:pos + size]
+        if len(frame) < size:
+            break  # a truncated last frame: decoders drop it too
+        if count or not _is_info_frame(frame):
+            out += frame
+            count += 1
+        pos += size
+    return bytes(out), count
+
+
+def silent_frames(count: int) -> bytes:
+    """`count` pre-encoded silent frames of the profile (24 ms each)."""
+    return mp3.silence(count * mp3.FRAME_SECONDS) if count > 0 else b""
+
+
+def frames_for(seconds: float) -> int:
+    """Whole frames nearest to `seconds`."""
+    return max(0, round(seconds / mp3.FRAME_SECONDS))
+
+
+# --- planning (manifest only: cheap enough for the request path) ------------------------------
+
+
+def block_slots(block: Block) -> list[tuple[str, float]]:
+    """(canonical words, slot seconds) of every cue of a block, its rest included, in order."""
+    return [(canonical_text(c.text), c.seconds) for c in (*block.cues, *block.rest)]
+
+
+def plan_block(cache: AudioCache, timeline: Timeline, index: int, *,
+               ident: EngineIdentity | None = None) -> SegmentPlan:
+    """The plan for block `index`: its clips from the cache (MissingPrompts if any is absent) and its key."""
+    return plan_blocks(cache, timeline, [index], ident=ident)[0]
+
+
+def plan_blocks(cache: AudioCache, timeline: Timeline, indexes: Sequence[int] | None = None, *,
+                ident: EngineIdentity | None = None) -> list[SegmentPlan]:
+    """Plans for the chosen blocks (all by default), with one manifest query for all their clips."""
+    blocks = [timeline.blocks[i] for i in (range(len(timeline.blocks)) if indexes is None else indexes)]
+    wanted = [block_slots(b) for b in blocks]
+    texts = list(dict.fromkeys(t for slots in wanted for t, _ in slots if t))
+    entries = cache.lookup_many(texts, timeline.locale, ident) if texts else []
+    if entries is None:
+        raise MissingPrompts(timeline, _missing(cache, texts, timeline.locale, ident))
+    by_text = dict(zip(texts, entries, strict=True))
+    plans = []
+    for block, slots in zip(blocks, wanted, strict=True):
+        planned = tuple(Slot(by_text.get(t) if t else None, s) for t, s in slots)
+        plans.append(SegmentPlan(block.index, block.exercise.name, timeline.locale, planned, block.seconds,
+                                 segment_key(planned)))
+    return plans
+
+
+def _missing(cache: AudioCache, texts: Sequence[str], locale: str, ident: EngineIdentity | None) -> list[str]:
+    if ident is None and cache.identity_for(locale) is None:
+        return list(texts)
+    return [t for t in texts if cache.lookup(t, locale, ident) is None]
+
+
+def segment_key(slots: Sequence[Slot]) -> str:
+    """sha256 over the format versions and the ordered (clip key, slot seconds) pairs."""
+    payload = {
+        "kind": "segment", "format_version": FORMAT_VERSION, "mp3_format_version": mp3.FORMAT_VERSION,
+        "slots": [[s.clip.key if s.clip else None, round(s.seconds, 3)] for s in slots],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+# --- joining ----------------------------------------------------------------------------------
+
+
+def join(slots: Sequence[Slot], clips: Sequence[bytes | None], seconds: float) -> tuple[bytes, int]:
+    """Clips at their cue times and silence between, `seconds` long overall; returns (bytes, frames).
+
+    Each cue starts at the frame nearest its planned start. A clip longer than its slot pushes
+    the next cue later by the overrun, which the following silences absorb, so the total still
+    matches unless the last words run past the end of the block.
+    """
+    out = bytearray()
+    cursor = 0
+    start = 0.0
+    for slot, clip in zip(slots, clips, strict=True):
+        if clip:
+            frames, count = audio_frames(clip)
+            at = max(cursor, frames_for(start))
+            out += silent_frames(at - cursor)
+            out += frames
+            cursor = at + count
+        start += slot.seconds
+    total = frames_for(seconds)
+    out += silent_frames(total - cursor)
+    return bytes(out), max(total, cursor)
+
+
+def render_plan(cache: AudioCache, plan: SegmentPlan) -> Segment:
+    """The segment for `plan`: from the cache when present, else joined from its clips and stored."""
+    path = cache.path_for(plan.key)
+    entry = cache.get(plan.key) if path is not None else None
+    if path is not None and entry is not None:
+        return Segment(plan.index, plan.title, plan.key, path, frames_for(entry.duration), False)
+    clips = [s.clip.path.read_bytes() if s.clip else None for s in plan.slots]
+    data, frames = join(plan.slots, clips, plan.seconds)
+    ident = EngineIdentity(SEGMENT_ENGINE, str(FORMAT_VERSION), "joined", "1")
+    # The cache has no public "store these bytes under this key" yet; its atomic write and manifest
+    # row are exactly what a segment needs (asked the audio engineer to make it public).
+    stored = cache._store(plan.key, data, ident, plan.locale, f"segment {plan.index}: {plan.title}",
+                          frames * mp3.FRAME_SECONDS)
+    logger.debug("rendered segment %s (%s, %d frames)", plan.key, plan.title, frames)
+    return Segment(plan.index, plan.title, plan.key, stored, frames, True)
+
+
+def render_block(cache: AudioCache, timeline: Timeline, index: int, *,
+                 ident: EngineIdentity | None = None) -> Segment:
+    """Block `index` as a segment; MissingPrompts when a clip is absent (the request path's entry)."""
+    return render_plan(cache, plan_block(cache, timeline, index, ident=ident))
+
+
+def render_timeline(cache: AudioCache, timeline: Timeline, *, ident: EngineIdentity | None = None) -> list[Segment]:
+    """Every block of `timeline` as a segment, in order."""
+    return [render_plan(cache, plan) for plan in plan_blocks(cache, timeline, ident=ident)]
