@@ -42,3 +42,12 @@ def check_response(data: dict[str, Any]) -> ResponseEnvelope:
 def speech_of(data: dict[str, Any]) -> str:
     """The plain text a person would hear."""
     return ssml.plain_text(((data.get("response") or {}).get("outputSpeech") or {}).get("ssml", ""))
+
+
+def answered(post: Any, envelope: dict[str, Any]) -> dict[str, Any]:
+    """POST an envelope with the `post` fixture, insist on a 200, check and return the response."""
+    reply = post(envelope)
+    assert reply.status_code == 200, reply.get_data(as_text=True)
+    data = reply.get_json()
+    check_response(data)
+    return data

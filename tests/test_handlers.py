@@ -5,18 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from alexa_checks import check_response, speech_of
+from alexa_checks import answered, check_response, speech_of
 
 from skill import hookimpl, testing
 from skill.routines import Variant
-
-
-def answer(post, env):
-    reply = post(env)
-    assert reply.status_code == 200, reply.get_data(as_text=True)
-    data = reply.get_json()
-    check_response(data)
-    return data
 
 
 def position(data):
@@ -24,7 +16,7 @@ def position(data):
 
 
 def test_launch_welcomes_and_names_the_routines(post, envelope):
-    data = answer(post, envelope("launch"))
+    data = answered(post, envelope("launch"))
     text = speech_of(data)
     assert "Welcome to Band Coach" in text
     for name in ("warm-up", "desk", "glute", "stretch"):
@@ -33,7 +25,7 @@ def test_launch_welcomes_and_names_the_routines(post, envelope):
 
 
 def test_start_routine_coaches_the_first_exercise_and_asks_for_next(post, envelope):
-    data = answer(post, envelope("start_routine"))
+    data = answered(post, envelope("start_routine"))
     text = speech_of(data)
     assert "Exercise 1 of" in text
     assert "Say next" in text
@@ -47,32 +39,32 @@ def test_start_routine_coaches_the_first_exercise_and_asks_for_next(post, envelo
 def test_start_routine_resolves_aliases_without_entity_resolution(post):
     for alias, routine in [("cool down", "recovery"), ("pre-run", "warmup"), ("at my desk", "desk"),
                            ("booty", "glutes")]:
-        data = answer(post, testing.intent_request("StartRoutineIntent", {"routine": alias}))
+        data = answered(post, testing.intent_request("StartRoutineIntent", {"routine": alias}))
         assert position(data)["routine"] == routine, alias
 
 
 def test_start_routine_takes_a_band_colour(post):
-    data = answer(post, testing.intent_request("StartRoutineIntent", {"routine": "glutes", "band": "black"}))
+    data = answered(post, testing.intent_request("StartRoutineIntent", {"routine": "glutes", "band": "black"}))
     assert position(data)["band"] == "heavy"
     assert "heavy band" in speech_of(data)
 
 
 def test_unknown_band_falls_back_to_the_routine_band_and_says_so(post, catalog):
-    data = answer(post, testing.intent_request("StartRoutineIntent", {"routine": "glutes", "band": "plaid"}))
+    data = answered(post, testing.intent_request("StartRoutineIntent", {"routine": "glutes", "band": "plaid"}))
     assert "I don't know a plaid band" in speech_of(data)
     assert position(data)["band"] == catalog.routines["glutes"].band.value
 
 
 def test_minutes_pick_a_shorter_variant(post, catalog):
     short = catalog.timeline("recovery", variant=Variant.SHORT).seconds
-    data = answer(post, testing.intent_request(
+    data = answered(post, testing.intent_request(
         "StartRoutineIntent", {"routine": "recovery", "minutes": str(round(short / 60))}))
     assert position(data)["variant"] == "short"
     assert "short version" in speech_of(data)
 
 
 def test_unknown_routine_lists_what_there_is(post):
-    data = answer(post, testing.intent_request("StartRoutineIntent", {"routine": ("underwater yoga", None)}))
+    data = answered(post, testing.intent_request("StartRoutineIntent", {"routine": ("underwater yoga", None)}))
     text = speech_of(data)
     assert "I don't have a routine called underwater yoga" in text
     assert "Post-run stretch" in text
@@ -80,35 +72,35 @@ def test_unknown_routine_lists_what_there_is(post):
 
 
 def test_start_without_a_routine_asks_which(post, envelope):
-    data = answer(post, envelope("start_routine_no_slots"))
+    data = answered(post, envelope("start_routine_no_slots"))
     assert "Which routine" in speech_of(data)
 
 
 def test_list_routines_names_each_with_its_length(post, envelope):
-    text = speech_of(answer(post, envelope("list_routines")))
+    text = speech_of(answered(post, envelope("list_routines")))
     assert text.count("minutes") >= 4
 
 
 def test_describe_exercise_explains_setup_and_dose(post, envelope):
-    text = speech_of(answer(post, envelope("describe_exercise")))
+    text = speech_of(answered(post, envelope("describe_exercise")))
     assert "walk" in text.lower()
     assert "band" in text.lower()
     assert "Aim for" in text
 
 
 def test_describe_unknown_exercise_suggests_others(post):
-    data = answer(post, testing.intent_request("DescribeExerciseIntent", {"exercise": "levitation"}))
+    data = answered(post, testing.intent_request("DescribeExerciseIntent", {"exercise": "levitation"}))
     assert "I don't know an exercise called levitation" in speech_of(data)
 
 
 def test_next_moves_to_the_following_exercise(post, envelope):
-    data = answer(post, envelope("next"))
+    data = answered(post, envelope("next"))
     assert position(data)["block"] == 2
     assert "Exercise 3 of" in speech_of(data)
 
 
 def test_previous_moves_back(post, envelope):
-    data = answer(post, envelope("previous"))
+    data = answered(post, envelope("previous"))
     assert position(data)["block"] == 0
     assert "Exercise 1 of" in speech_of(data)
 
@@ -116,31 +108,31 @@ def test_previous_moves_back(post, envelope):
 def test_previous_on_the_first_exercise_repeats_it(post):
     env = testing.intent_request("AMAZON.PreviousIntent", session_attributes={"position": {
         "routine": "desk", "band": "light", "variant": "standard", "block": 0}})
-    data = answer(post, env)
+    data = answered(post, env)
     assert "first exercise" in speech_of(data)
     assert position(data)["block"] == 0
 
 
 def test_repeat_says_the_same_exercise_again(post, envelope):
-    data = answer(post, envelope("repeat"))
+    data = answered(post, envelope("repeat"))
     assert position(data)["block"] == 1
     assert "Exercise 2 of" in speech_of(data)
 
 
 def test_start_over_goes_back_to_the_intro(post, envelope):
-    data = answer(post, envelope("start_over"))
+    data = answered(post, envelope("start_over"))
     assert position(data)["block"] == 0
     assert "Exercise 1 of" in speech_of(data)
 
 
 def test_pause_keeps_the_position_and_waits_for_resume(post, envelope):
-    data = answer(post, envelope("pause"))
+    data = answered(post, envelope("pause"))
     assert position(data)["paused"] is True
     assert "Say resume" in speech_of(data)
 
 
 def test_resume_carries_on_where_it_paused(post, envelope):
-    data = answer(post, envelope("resume"))
+    data = answered(post, envelope("resume"))
     assert position(data) == {**position(data), "block": 1, "paused": False}
 
 
@@ -148,59 +140,59 @@ def test_the_last_exercise_ends_with_the_outro(post, catalog):
     last = len(catalog.timeline("recovery").blocks) - 2
     env = testing.intent_request("AMAZON.NextIntent", session_attributes={"position": {
         "routine": "recovery", "band": "light", "variant": "standard", "block": last}})
-    data = answer(post, env)
+    data = answered(post, env)
     assert data["response"]["shouldEndSession"] is True
     assert not data.get("sessionAttributes")
 
 
 def test_navigation_outside_a_routine_says_how_to_start(post, envelope):
-    data = answer(post, envelope("next_no_routine"))
+    data = answered(post, envelope("next_no_routine"))
     assert "no routine going" in speech_of(data)
 
 
 def test_tampered_position_is_ignored(post):
     env = testing.intent_request("AMAZON.NextIntent", session_attributes={"position": {
         "routine": "recovery", "band": "purple", "variant": "standard", "block": "x"}})
-    assert "no routine going" in speech_of(answer(post, env))
+    assert "no routine going" in speech_of(answered(post, env))
 
 
 def test_out_of_range_block_is_clamped(post, catalog):
     env = testing.intent_request("AMAZON.RepeatIntent", session_attributes={"position": {
         "routine": "desk", "band": "light", "variant": "standard", "block": 999}})
-    data = answer(post, env)
+    data = answered(post, env)
     assert data["response"]["shouldEndSession"] is True  # the last block, with the outro
 
 
 def test_help_outside_a_routine_gives_examples(post, envelope):
-    assert "You can say" in speech_of(answer(post, envelope("help")))
+    assert "You can say" in speech_of(answered(post, envelope("help")))
 
 
 def test_help_in_a_routine_says_where_you_are(post, envelope):
-    data = answer(post, envelope("help_in_routine"))
+    data = answered(post, envelope("help_in_routine"))
     assert "exercise 2 of" in speech_of(data)
     assert position(data)["block"] == 1
 
 
 @pytest.mark.parametrize("name", ["stop", "cancel", "navigate_home"])
 def test_stop_cancel_and_home_end_the_session(post, envelope, name):
-    data = answer(post, envelope(name))
+    data = answered(post, envelope(name))
     assert data["response"]["shouldEndSession"] is True
 
 
 def test_stop_in_a_routine_says_it_can_pick_up_later(post, envelope):
-    data = answer(post, envelope("stop_in_routine"))
+    data = answered(post, envelope("stop_in_routine"))
     assert "pick up where you left off" in speech_of(data)
     assert data["response"]["shouldEndSession"] is True
 
 
 def test_fallback_lists_what_it_can_do(post, envelope):
-    data = answer(post, envelope("fallback"))
+    data = answered(post, envelope("fallback"))
     assert "I can coach you through" in speech_of(data)
     assert data["response"]["shouldEndSession"] is False
 
 
 def test_an_intent_of_another_skill_gets_a_helpful_answer(post, envelope):
-    data = answer(post, envelope("foreign_intent"))
+    data = answered(post, envelope("foreign_intent"))
     assert "I can coach you through" in speech_of(data)
 
 
@@ -208,32 +200,32 @@ def test_an_intent_of_another_skill_gets_a_helpful_answer(post, envelope):
                                   "skill_enabled", "display_element_selected", "playback_started",
                                   "playback_controller_next", "unknown_type"])
 def test_requests_that_need_no_words_get_an_empty_response(post, envelope, name):
-    data = answer(post, envelope(name))
+    data = answered(post, envelope(name))
     assert "outputSpeech" not in data["response"]
     assert "reprompt" not in data["response"]
 
 
 def test_session_ended_with_an_error_is_logged(post, envelope, caplog):
     with caplog.at_level(logging.WARNING):
-        answer(post, envelope("session_ended_error"))
+        answered(post, envelope("session_ended_error"))
     assert "SSML was invalid" in caplog.text
 
 
 def test_can_fulfill_says_yes_for_a_known_routine(post, envelope):
-    data = answer(post, envelope("can_fulfill"))
+    data = answered(post, envelope("can_fulfill"))
     verdict = data["response"]["canFulfillIntent"]
     assert verdict["canFulfill"] == "YES"
     assert verdict["slots"]["routine"] == {"canUnderstand": "YES", "canFulfill": "YES"}
 
 
 def test_can_fulfill_says_no_for_another_skills_intent(post, envelope):
-    assert answer(post, envelope("can_fulfill_foreign"))["response"]["canFulfillIntent"]["canFulfill"] == "NO"
+    assert answered(post, envelope("can_fulfill_foreign"))["response"]["canFulfillIntent"]["canFulfill"] == "NO"
 
 
 def test_can_fulfill_says_no_for_an_unknown_routine(post):
     env = testing.envelope({"type": "CanFulfillIntentRequest", "intent": {
         "name": "StartRoutineIntent", "slots": {"routine": {"name": "routine", "value": "knitting"}}}})
-    assert answer(post, env)["response"]["canFulfillIntent"]["canFulfill"] == "NO"
+    assert answered(post, env)["response"]["canFulfillIntent"]["canFulfill"] == "NO"
 
 
 def test_a_handler_that_raises_gets_an_apology_not_a_500(post, pm, settings, caplog):
@@ -263,18 +255,18 @@ def test_a_handler_crash_is_apologised_for(app, post, monkeypatch, caplog):
 
     monkeypatch.setattr(routine, "coach_block", explode)
     with caplog.at_level(logging.ERROR):
-        data = answer(post, testing.intent_request("StartRoutineIntent", {"routine": "desk"}))
+        data = answered(post, testing.intent_request("StartRoutineIntent", {"routine": "desk"}))
     assert "Sorry, something went wrong" in speech_of(data)
     assert "Traceback" in caplog.text or "boom" in caplog.text
 
 
 def test_ssml_metacharacters_in_slots_come_out_escaped(post):
-    data = answer(post, testing.intent_request("StartRoutineIntent", {"routine": "<audio src='x'/> & \"y\""}))
+    data = answered(post, testing.intent_request("StartRoutineIntent", {"routine": "<audio src='x'/> & \"y\""}))
     ssml_text = data["response"]["outputSpeech"]["ssml"]
     assert "<audio" not in ssml_text
     assert "&lt;audio" in ssml_text
 
 
 def test_a_ten_kilobyte_slot_value_is_cut_short(post):
-    data = answer(post, testing.intent_request("StartRoutineIntent", {"routine": "yoga " * 2000}))
+    data = answered(post, testing.intent_request("StartRoutineIntent", {"routine": "yoga " * 2000}))
     assert len(data["response"]["outputSpeech"]["ssml"]) < 1000

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alexa_checks import check_response, speech_of
+from alexa_checks import answered, speech_of
 
 from skill import testing
 from skill.progression import SessionRecord
 from skill.routines import BandLevel, Variant
 
 RUNNER = "amzn1.ask.account.RUNNER-ONE"
-
-
-def ask(post, env):
-    reply = post(env)
-    assert reply.status_code == 200, reply.get_data(as_text=True)
-    data = reply.get_json()
-    check_response(data)
-    return data
 
 
 def state(app):
@@ -28,18 +20,18 @@ def state(app):
 
 
 def start(post, routine="recovery", **kw):
-    return ask(post, testing.intent_request("StartRoutineIntent", {"routine": routine}, user_id=RUNNER, **kw))
+    return answered(post, testing.intent_request("StartRoutineIntent", {"routine": routine}, user_id=RUNNER, **kw))
 
 
 def next_in(post, data):
-    return ask(post, testing.intent_request("AMAZON.NextIntent", user_id=RUNNER,
+    return answered(post, testing.intent_request("AMAZON.NextIntent", user_id=RUNNER,
                                             session_attributes=data["sessionAttributes"]))
 
 
 def test_launch_offers_to_resume_where_the_runner_stopped(post):
     data = next_in(post, start(post))
-    ask(post, testing.intent_request("AMAZON.StopIntent", user_id=RUNNER, session_attributes=data["sessionAttributes"]))
-    launch = ask(post, testing.launch_request(user_id=RUNNER))
+    answered(post, testing.intent_request("AMAZON.StopIntent", user_id=RUNNER, session_attributes=data["sessionAttributes"]))
+    launch = answered(post, testing.launch_request(user_id=RUNNER))
     text = speech_of(launch)
     assert "You stopped at seated hamstring stretch in your Post-run stretch" in text
     assert "Resume, or start something new?" in text
@@ -47,8 +39,8 @@ def test_launch_offers_to_resume_where_the_runner_stopped(post):
 
 def test_yes_resumes_at_the_exact_step(post):
     next_in(post, start(post))
-    offer = ask(post, testing.launch_request(user_id=RUNNER))
-    data = ask(post, testing.intent_request("AMAZON.YesIntent", user_id=RUNNER,
+    offer = answered(post, testing.launch_request(user_id=RUNNER))
+    data = answered(post, testing.intent_request("AMAZON.YesIntent", user_id=RUNNER,
                                             session_attributes=offer["sessionAttributes"]))
     assert data["sessionAttributes"]["position"]["block"] == 1
     assert "Exercise 2 of 5" in speech_of(data)
@@ -56,20 +48,20 @@ def test_yes_resumes_at_the_exact_step(post):
 
 def test_resume_intent_in_a_new_session_resumes_too(post):
     next_in(post, start(post))
-    data = ask(post, testing.intent_request("AMAZON.ResumeIntent", user_id=RUNNER, new=True))
+    data = answered(post, testing.intent_request("AMAZON.ResumeIntent", user_id=RUNNER, new=True))
     assert "Exercise 2 of 5" in speech_of(data)
 
 
 def test_no_records_the_stop_and_asks_what_next(app, post):
     next_in(post, start(post))
-    offer = ask(post, testing.launch_request(user_id=RUNNER))
-    data = ask(post, testing.intent_request("AMAZON.NoIntent", user_id=RUNNER,
+    offer = answered(post, testing.launch_request(user_id=RUNNER))
+    data = answered(post, testing.intent_request("AMAZON.NoIntent", user_id=RUNNER,
                                             session_attributes=offer["sessionAttributes"]))
     assert "Which routine" in speech_of(data)
     kept = state(app).load(RUNNER)
     assert kept.in_progress is None
     assert [(s.routine, s.completed) for s in kept.history] == [("recovery", False)]
-    assert "Welcome to Band Coach" in speech_of(ask(post, testing.launch_request(user_id=RUNNER)))
+    assert "Welcome to Band Coach" in speech_of(answered(post, testing.launch_request(user_id=RUNNER)))
 
 
 def test_finishing_a_routine_records_a_completed_workout(app, post, catalog):
@@ -88,24 +80,24 @@ def test_progress_reports_week_streak_and_bands(app, post):
     for days_ago in (2, 1, 0):
         store.record_workout(RUNNER, SessionRecord("glutes", Variant.STANDARD, BandLevel.MEDIUM, 0,
                                                    now - timedelta(days=days_ago), 600, True))
-    text = speech_of(ask(post, testing.intent_request("ProgressIntent", user_id=RUNNER)))
+    text = speech_of(answered(post, testing.intent_request("ProgressIntent", user_id=RUNNER)))
     assert "3 day streak" in text
     assert "the medium band for Glute strength workout" in text
 
 
 def test_progress_without_history_encourages_a_first_workout(post):
-    text = speech_of(ask(post, testing.intent_request("ProgressIntent", user_id="amzn1.ask.account.NEW")))
+    text = speech_of(answered(post, testing.intent_request("ProgressIntent", user_id="amzn1.ask.account.NEW")))
     assert "haven't finished a workout" in text
 
 
 def test_set_band_is_remembered_for_the_next_start(post):
-    data = ask(post, testing.intent_request("SetBandIntent", {"band": ("black", "heavy")}, user_id=RUNNER))
+    data = answered(post, testing.intent_request("SetBandIntent", {"band": ("black", "heavy")}, user_id=RUNNER))
     assert "heavy band from now on" in speech_of(data)
     assert start(post, "glutes")["sessionAttributes"]["position"]["band"] == "heavy"
 
 
 def test_set_band_for_one_routine_leaves_the_others(post):
-    ask(post, testing.intent_request("SetBandIntent", {"band": "heavy", "routine": "glutes"}, user_id=RUNNER))
+    answered(post, testing.intent_request("SetBandIntent", {"band": "heavy", "routine": "glutes"}, user_id=RUNNER))
     assert start(post, "glutes")["sessionAttributes"]["position"]["band"] == "heavy"
     assert start(post, "recovery")["sessionAttributes"]["position"]["band"] == "light"
 
@@ -116,7 +108,7 @@ def test_launch_announces_a_progression(app, post):
     for days_ago in (3, 2, 1):
         store.record_workout(RUNNER, SessionRecord("recovery", Variant.STANDARD, BandLevel.LIGHT, 0,
                                                    now - timedelta(days=days_ago), 540, True))
-    assert "let's add a set" in speech_of(ask(post, testing.launch_request(user_id=RUNNER)))
+    assert "let's add a set" in speech_of(answered(post, testing.launch_request(user_id=RUNNER)))
     assert start(post)["sessionAttributes"]["position"]["extra_sets"] == 1
 
 
