@@ -30,7 +30,8 @@ def next_in(post, data):
 
 def test_launch_offers_to_resume_where_the_runner_stopped(post):
     data = next_in(post, start(post))
-    answered(post, testing.intent_request("AMAZON.StopIntent", user_id=RUNNER, session_attributes=data["sessionAttributes"]))
+    answered(post, testing.intent_request("AMAZON.StopIntent", user_id=RUNNER,
+                                          session_attributes=data["sessionAttributes"]))
     launch = answered(post, testing.launch_request(user_id=RUNNER))
     text = speech_of(launch)
     assert "You stopped at seated hamstring stretch in your Post-run stretch" in text
