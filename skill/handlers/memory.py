@@ -64,21 +64,22 @@ def _update(handler_input: HandlerInput, deps: Deps, fn: Callable[[UserState], U
         handler_input.attributes_manager.request_attributes[_REQUEST_KEY] = state
 
 
-def stored_position(pos: Position) -> StoredPosition:
+def stored_position(pos: Position, *, token: str | None = None, offset_ms: int = 0) -> StoredPosition:
     started = datetime.fromtimestamp(pos.started or time.time(), UTC)
     return StoredPosition(routine=pos.routine, variant=pos.variant, band=pos.band, step=pos.block,
-                          started_at=started, extra_sets=pos.extra_sets)
+                          started_at=started, extra_sets=pos.extra_sets, token=token, offset_ms=max(0, offset_ms))
 
 
-def remember(handler_input: HandlerInput, deps: Deps, pos: Position) -> None:
-    """Keep the runner's position so a later session can resume it."""
-    stored = stored_position(pos)
+def remember(handler_input: HandlerInput, deps: Deps, pos: Position, *, token: str | None = None,
+             offset_ms: int = 0) -> None:
+    """Keep the runner's position (hands-free: also the AudioPlayer token and offset) to resume it later."""
+    stored = stored_position(pos, token=token, offset_ms=offset_ms)
     _update(handler_input, deps, lambda s: replace(s, in_progress=stored))
 
 
-def begin(handler_input: HandlerInput, deps: Deps, pos: Position) -> None:
+def begin(handler_input: HandlerInput, deps: Deps, pos: Position, *, token: str | None = None) -> None:
     """A new workout starts: an unfinished one goes into the history as stopped early, in one write."""
-    stored = stored_position(pos)
+    stored = stored_position(pos, token=token)
 
     def apply(state: UserState) -> UserState:
         kept = state.in_progress

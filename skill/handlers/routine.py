@@ -76,6 +76,10 @@ class StartRoutineIntentHandler(Handler):
         seconds = self.catalog.timeline(routine.id, band=band, variant=variant, extra_sets=extra_sets).seconds
         pos = Position(routine.id, band, variant, 0, extra_sets, started=int(time.time()))
         before.insert(0, prompts.starting(variant, seconds))
+        return self.begin(handler_input, pos, before)
+
+    def begin(self, handler_input: HandlerInput, pos: Position, before: list[str]) -> Response:
+        """Start the chosen workout at `pos`: step by step here; hands-free plays it as audio instead."""
         return coach_block(handler_input, self.deps, pos, before=before, with_intro=True, new_workout=True)
 
 
