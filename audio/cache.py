@@ -307,6 +307,11 @@ class AudioCache:
         finally:
             lock.release()
 
+    def store(self, key: str, data: bytes, ident: EngineIdentity, locale: str, text: str,
+              seconds: float) -> Path | None:
+        """Keep ready-made MP3 bytes under `key` (e.g. a rendered segment); None if the cache could not."""
+        return self._store(key, data, ident, locale, text, seconds)
+
     def _store(self, key: str, data: bytes, ident: EngineIdentity, locale: str, text: str,
                seconds: float) -> Path | None:
         """Write atomically (temp file in the same directory, then rename), then record it."""
