@@ -42,6 +42,25 @@ CUSTOM_INTENTS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
             "give me {minutes} minutes of {routine}",
         ),
     ),
+    "PlayRoutineIntent": (
+        {"routine": "ROUTINE", "band": "BAND_LEVEL", "minutes": "AMAZON.NUMBER"},
+        (
+            "play {routine}",
+            "play my {routine}",
+            "play my {routine} workout",
+            "play the {routine} routine",
+            "play the {routine} workout",
+            "play a {minutes} minute {routine}",
+            "play {routine} with a {band} band",
+            "play my {routine} workout with the {band} band",
+            "hands free {routine}",
+            "hands free {routine} workout",
+            "start {routine} hands free",
+            "do the {routine} hands free",
+            "run the {routine} hands free",
+            "{routine} hands free",
+        ),
+    ),
     "ListRoutinesIntent": (
         {},
         (
@@ -125,6 +144,11 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
     "AMAZON.NavigateHomeIntent": (),
     "AMAZON.YesIntent": (),
     "AMAZON.NoIntent": (),
+    # AudioPlayer skills must include these (hands-free answers them politely and plays on).
+    "AMAZON.LoopOnIntent": (),
+    "AMAZON.LoopOffIntent": (),
+    "AMAZON.ShuffleOnIntent": (),
+    "AMAZON.ShuffleOffIntent": (),
 }
 
 

@@ -16,6 +16,7 @@ from .events import (
     UnknownRequestHandler,
 )
 from .fallback import FallbackIntentHandler, HelpIntentHandler, StopHandler, UnknownIntentHandler
+from .handsfree import HandsFreeIntentHandler, LoopShuffleIntentHandler, PlayRoutineIntentHandler
 from .launch import LaunchRequestHandler
 from .navigation import (
     NextIntentHandler,
@@ -31,11 +32,14 @@ from .routine import DescribeExerciseIntentHandler, ListRoutinesIntentHandler, S
 HANDLERS = (
     LaunchRequestHandler,
     StartRoutineIntentHandler,
+    PlayRoutineIntentHandler,
     ListRoutinesIntentHandler,
     DescribeExerciseIntentHandler,
     ResumeAnswerHandler,  # before YesNoHandler: yes/no that answer "resume?"
     ProgressIntentHandler,
     SetBandIntentHandler,
+    HandsFreeIntentHandler,  # before the session navigation: intents while our audio plays
+    LoopShuffleIntentHandler,
     NextIntentHandler,
     PreviousIntentHandler,
     RepeatIntentHandler,

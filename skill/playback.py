@@ -1,0 +1,99 @@
+"""Hands-free playback tokens and segment URLs: pure functions, no requests, no audio.
+
+Alexa hands the token of the stream back with every AudioPlayer event, and AudioPlayer requests
+carry no session, so the token itself says what is playing: routine, variant, band, extra sets,
+locale, segment index and when the workout began. It is compact, URL-safe text with a checksum;
+`decode` returns None for anything we did not make (garbage, another skill's token, a stale
+format), so a forged token is ignored rather than trusted or crashed on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, replace
+
+from .config import LOCALES
+from .routines import BandLevel, Variant
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "bc1"  # the token format's version: a new format gets a new prefix and old tokens are ignored
+MAX_TOKEN_CHARS = 120  # ours are about 50; Alexa allows 1024, anything longer is not ours
+_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
+_VARIANTS = {v.value[0]: v for v in Variant}
+_BANDS = {b.value[0]: b for b in BandLevel}
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """What one AudioPlayer stream plays: segment `index` of a routine's timeline."""
+
+    routine: str
+    variant: Variant
+    band: BandLevel
+    locale: str = "en-US"
+    extra_sets: int = 0
+    index: int = 0
+    started: int = 0  # epoch seconds when the workout began, for its recorded duration
+
+    def at(self, index: int) -> Stream:
+        """The same workout at another segment."""
+        return replace(self, index=index)
+
+
+def _checksum(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()[:6]
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out
+
+
+def encode(stream: Stream) -> str:
+    """`bc1.<routine>.<v>.<b>.<extra>.<locale>.<index>.<started>.<check>`: letters, digits, '.', '-', '_'."""
+    if not _ID.match(stream.routine) or stream.locale not in LOCALES:
+        raise ValueError(f"cannot make a token for routine {stream.routine!r} in {stream.locale!r}")
+    if not (0 <= stream.extra_sets <= 9 and 0 <= stream.index < 1000 and stream.started >= 0):
+        raise ValueError(f"token fields out of range: {stream!r}")
+    body = ".".join((PREFIX, stream.routine, stream.variant.value[0], stream.band.value[0], str(stream.extra_sets),
+                     stream.locale, str(stream.index), _base36(stream.started)))
+    return f"{body}.{_checksum(body)}"
+
+
+def decode(token: object) -> Stream | None:
+    """The stream a token of ours names, or None (logged) for anything else; never raises."""
+    if not isinstance(token, str) or not token.startswith(PREFIX + ".") or len(token) > MAX_TOKEN_CHARS:
+        if token:
+            logger.info("ignoring an AudioPlayer token that is not ours: %.40r", token)
+        return None
+    body, _, check = token.rpartition(".")
+    parts = body.split(".")
+    try:
+        if len(parts) != 8 or check != _checksum(body):
+            raise ValueError("wrong shape or checksum")
+        _, routine, variant, band, extra, locale, index, started = parts
+        if not _ID.match(routine) or locale not in LOCALES or not (extra.isdigit() and index.isdigit()):
+            raise ValueError("bad field")
+        return Stream(routine, _VARIANTS[variant], _BANDS[band], locale, int(extra), int(index), int(started, 36))
+    except (KeyError, ValueError) as exc:
+        logger.warning("ignoring a malformed or forged AudioPlayer token %.60r: %s", token, exc)
+        return None
+
+
+def segment_url(public_url: str | None, key: str) -> str | None:
+    """The HTTPS URL of a segment under `public_url`, or None when there is no HTTPS public URL.
+
+    AudioPlayer refuses plain HTTP streams, so an http:// base (fine for local testing of
+    the web service) yields None and the skill coaches step by step instead.
+    """
+    if not public_url or not public_url.lower().startswith("https://"):
+        return None
+    return f"{public_url.rstrip('/')}/audio/{key}.mp3"
