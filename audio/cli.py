@@ -15,9 +15,8 @@ from skill.config import LOCALES, Settings
 from skill.plugins import BandCoachPluginManager, make_plugin_manager
 from skill.routines import BandLevel, Variant
 
-from .cache import AudioCache
-from .engines import choose_engine, collect_engines
-from .warm import cue_texts, warm
+# The cache, engines and warm modules pull in numpy and the codecs: imported inside the commands,
+# so `bandcoach serve` and every other command start without them.
 
 _UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3, "gb": 1000**3,
           "kib": 1024, "mib": 1024**2, "gib": 1024**3}
@@ -92,6 +91,10 @@ def warm_command(ctx: click.Context, routines: tuple[str, ...], locales: tuple[s
     settings, pm = _context(ctx)
     if engine:
         settings = replace(settings, tts=engine)
+    from .cache import AudioCache
+    from .engines import choose_engine, collect_engines
+    from .warm import cue_texts, warm
+
     chosen = choose_engine(settings, collect_engines(pm, settings))
     catalog = Catalog.build(pm)
     cache = AudioCache(settings.audio_path)
@@ -122,6 +125,8 @@ def warm_command(ctx: click.Context, routines: tuple[str, ...], locales: tuple[s
 def stats_command(ctx: click.Context, as_json: bool) -> None:
     """How many prompts are cached, their size and length, per engine."""
     settings, _ = _context(ctx)
+    from .cache import AudioCache
+
     stats = AudioCache(settings.audio_path).stats()
     if as_json:
         click.echo(json.dumps(asdict(stats), indent=2))
@@ -138,6 +143,8 @@ def stats_command(ctx: click.Context, as_json: bool) -> None:
 def prune_command(ctx: click.Context, max_size: int) -> None:
     """Delete least recently used prompts until the cache fits in --max-size."""
     settings, _ = _context(ctx)
+    from .cache import AudioCache
+
     result = AudioCache(settings.audio_path).prune(max_size)
     click.echo(f"removed {result.removed} prompts ({human_size(result.freed)}); "
                f"{human_size(result.remaining)} left (limit {human_size(max_size)})")
