@@ -19,7 +19,7 @@ from pathlib import Path
 
 import filelock
 
-from . import mp3
+from . import profile
 from .engines import EngineIdentity, TTSEngine, identity
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def canonical_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def prompt_key(ident: EngineIdentity, locale: str, text: str, *, format_version: int = mp3.FORMAT_VERSION) -> str:
+def prompt_key(ident: EngineIdentity, locale: str, text: str, *, format_version: int = profile.FORMAT_VERSION) -> str:
     """sha256 of the canonical JSON of everything that changes the bytes of a prompt."""
     payload = {
         "engine": ident.engine, "engine_version": ident.version, "voice": ident.voice, "locale": locale,
@@ -265,6 +265,8 @@ class AudioCache:
             cached = self._intact(key)
             if cached is not None:
                 return cached
+            from . import mp3  # the codecs load only when a prompt is made, not to look one up
+
             data = mp3.to_alexa_mp3(engine.synthesize(text, locale).data)
             seconds = mp3.duration(data)
             path = self._store(key, data, ident, locale, text, seconds)

@@ -11,22 +11,21 @@ import miniaudio
 import mutagen.mp3
 import numpy as np
 
-SAMPLE_RATE = 24_000  # one of Alexa's three accepted rates, and gTTS's own: no resampling for it
-BITRATE_KBPS = 48  # the bitrate Alexa's SSML <audio> requires
-CHANNELS = 1
-FRAME_SAMPLES = 576  # samples per MPEG-2 Layer III frame
-FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE  # 24 ms
-LAME_QUALITY = 7  # LAME's fast mode: half the time of 5, and no worse on synthetic speech (docs/audio.md)
-
-TARGET_RMS_DBFS = -20.0  # speech level every prompt is brought to, whichever engine made it
-PEAK_CEILING_DBFS = -1.0  # never let the gain push a peak above this
-SILENCE_DBFS = -60.0  # audio whose loudest window is quieter than this is silence, not speech
-GATE_DB = 35.0  # windows more than this under the loudest one count as pauses (relative, so level-free)
-WINDOW_SECONDS = 0.010
-PAD_SECONDS = 0.040  # keep a breath of silence so consonants are not clipped
-
-FORMAT_VERSION = 1
-"""Bump when the bytes this module produces change (profile, trim, level): it is in every cache key."""
+from .profile import (  # noqa: F401 - re-exported: mp3.SAMPLE_RATE etc. are the profile
+    BITRATE_KBPS,
+    CHANNELS,
+    FORMAT_VERSION,
+    FRAME_SAMPLES,
+    FRAME_SECONDS,
+    GATE_DB,
+    LAME_QUALITY,
+    PAD_SECONDS,
+    PEAK_CEILING_DBFS,
+    SAMPLE_RATE,
+    SILENCE_DBFS,
+    TARGET_RMS_DBFS,
+    WINDOW_SECONDS,
+)
 
 # A silent MPEG-2 Layer III frame: header FF F3 64 C0 (24 kHz, 48 kbps, mono, no CRC, no padding)
 # followed by zeroed side information (no Huffman data, main_data_begin 0): it decodes to 576

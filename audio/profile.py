@@ -1,0 +1,18 @@
+"""Alexa's MP3 profile as plain numbers: cheap to import (no codecs), shared by the cache and the codecs."""
+
+SAMPLE_RATE = 24_000  # one of Alexa's three accepted rates, and gTTS's own: no resampling for it
+BITRATE_KBPS = 48  # the bitrate Alexa's SSML <audio> requires
+CHANNELS = 1
+FRAME_SAMPLES = 576  # samples per MPEG-2 Layer III frame
+FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE  # 24 ms
+LAME_QUALITY = 7  # LAME's fast mode: half the time of 5, and no worse on synthetic speech (docs/audio.md)
+
+TARGET_RMS_DBFS = -20.0  # speech level every prompt is brought to, whichever engine made it
+PEAK_CEILING_DBFS = -1.0  # never let the gain push a peak above this
+SILENCE_DBFS = -60.0  # audio whose loudest window is quieter than this is silence, not speech
+GATE_DB = 35.0  # windows more than this under the loudest one count as pauses (relative, so level-free)
+WINDOW_SECONDS = 0.010
+PAD_SECONDS = 0.040  # keep a breath of silence so consonants are not clipped
+
+FORMAT_VERSION = 1
+"""Bump when the bytes this module produces change (profile, trim, level): it is in every cache key."""
