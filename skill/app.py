@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from .audio_routes import audio_blueprint
 from .config import Settings
 from .endpoint import MAX_BODY_BYTES, parse_body
 from .errors import BadRequest
@@ -26,6 +27,7 @@ def create_app(
     runtime = build_runtime(settings, pm=pm, verifier=verifier)
     app = Flask(__name__)
     app.extensions["bandcoach"] = runtime
+    app.register_blueprint(audio_blueprint(runtime.settings))
     if not runtime.settings.verify:
         logger.warning("request verification is OFF (BANDCOACH_VERIFY=0): use this only for local development")
 

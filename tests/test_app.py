@@ -99,3 +99,9 @@ def test_settings_errors_name_the_variable():
         Settings.from_env({"BANDCOACH_STATE": "postgres"})
     with pytest.raises(ConfigError, match="BANDCOACH_VERIFY"):
         Settings.from_env({"BANDCOACH_VERIFY": "maybe"})
+
+
+def test_the_app_serves_cached_audio_under_audio(client):
+    reply = client.get("/audio/" + "0" * 64 + ".mp3")
+    assert reply.status_code == 404
+    assert "bandcoach audio warm" in reply.get_json()["error"]
