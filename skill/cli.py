@@ -238,11 +238,13 @@ def say(obj: AppContext, utterance: str | None, locale: str, show_ssml: bool, as
 
 def _register_builtin_command_modules() -> None:
     from audio import cli as audio_cli
+    from audio import export_cli
 
     from . import state_cli
 
     state_cli.register(cli)
     audio_cli.register(cli)
+    export_cli.register(cli)
 
 
 _register_builtin_command_modules()

@@ -43,6 +43,9 @@ class Settings:
         "CACHE_DIR", "Where caches live (audio, certificates). Default: the user cache dir.", kind="path")
     audio_dir: Path | None = _setting(
         "AUDIO_DIR", "Audio prompt cache. Default: <cache dir>/audio.", kind="path")
+    export_dir: Path | None = _setting(
+        "EXPORT_DIR", "Exported routines (MP3, M3U, feed.xml) written by `bandcoach export` and served at "
+        "/feed.xml. Default: <cache dir>/exports.", kind="path")
     cert_cache_dir: Path | None = _setting(
         "CERT_CACHE_DIR", "Cache of Alexa signing certificate chains. Default: <cache dir>/certs.",
         kind="path")
@@ -120,6 +123,10 @@ class Settings:
     @property
     def audio_path(self) -> Path:
         return self.audio_dir or self.cache_path / "audio"
+
+    @property
+    def export_path(self) -> Path:
+        return self.export_dir or self.cache_path / "exports"
 
     @property
     def cert_cache_path(self) -> Path:
