@@ -12,6 +12,7 @@ from .audio_routes import audio_blueprint
 from .config import Settings
 from .endpoint import MAX_BODY_BYTES, parse_body
 from .errors import BadRequest
+from .feed_routes import feed_blueprint
 from .plugins import BandCoachPluginManager
 from .runtime import Runtime, build_runtime
 
@@ -28,6 +29,7 @@ def create_app(
     app = Flask(__name__)
     app.extensions["bandcoach"] = runtime
     app.register_blueprint(audio_blueprint(runtime.settings))
+    app.register_blueprint(feed_blueprint(runtime.settings))
     if not runtime.settings.verify:
         logger.warning("request verification is OFF (BANDCOACH_VERIFY=0): use this only for local development")
 
