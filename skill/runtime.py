@@ -29,19 +29,22 @@ class Runtime:
 
 
 def build_runtime(
-    settings: Settings | None = None, *, pm: BandCoachPluginManager | None = None, verifier: Any = None
+    settings: Settings | None = None, *, pm: BandCoachPluginManager | None = None, verifier: Any = None,
+    migrate: bool = True,
 ) -> Runtime:
     """Settings, plugins and the skill, built once per process (hooks never run per request).
 
     `verifier` replaces the one built from settings (tests pin its clock); it is ignored when
-    verification is off. The verifier (and the cryptography it needs) is imported only when
+    verification is off. `migrate=False` leaves the store's schema to whoever deployed it (the
+    Lambda's stack owns its DynamoDB table). The verifier (and the cryptography it needs) is imported only when
     verification is on, so a door that never verifies signatures never pays for it.
     """
     settings = settings or Settings.from_env()
     pm = pm or make_plugin_manager(settings)
     catalog = Catalog.build(pm)
     store = make_store(settings)
-    store.migrate()
+    if migrate:
+        store.migrate()
     deps = Deps(catalog=catalog, settings=settings, store=store)
     if settings.verify and verifier is None:
         from .verify import RequestVerifier
