@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
@@ -22,15 +23,15 @@ from ask_sdk_model.interfaces.audioplayer import (
 )
 from ask_sdk_model.interfaces.audioplayer import Stream as AudioStream
 
-from audio.cache import AudioCache
-from audio.render import MissingPrompts, RenderError, render_block
-
 from .. import playback, ssml
 from ..playback import Stream
 from ..timeline import Timeline
 from . import memory
 from .base import Deps, Handler, Position, locale_of, say, session_attributes
 from .routine import StartRoutineIntentHandler, coach_block
+
+if TYPE_CHECKING:  # the audio pipeline (numpy, codecs) loads on the first hands-free request only
+    from audio.cache import AudioCache
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ class Player:
     @property
     def cache(self) -> AudioCache:
         if self._cache is None:
+            from audio.cache import AudioCache
+
             self._cache = AudioCache(self.deps.settings.audio_path)
         return self._cache
 
@@ -93,6 +96,8 @@ class Player:
         if playback.segment_url(base, "0" * 64) is None:
             raise Unavailable(NO_PUBLIC_URL)
         timeline = self.timeline(stream)
+        from audio.render import MissingPrompts, RenderError, render_block
+
         try:
             segment = render_block(self.cache, timeline, stream.index)
         except MissingPrompts as exc:
