@@ -20,10 +20,10 @@ from .routines import BandLevel, Variant
 logger = logging.getLogger(__name__)
 
 PREFIX = "bc1"  # the token format's version: a new format gets a new prefix and old tokens are ignored
-MAX_TOKEN_CHARS = 120  # ours are about 50; Alexa allows 1024, anything longer is not ours
+MAX_TOKEN_CHARS = 160  # ours are about 60; Alexa allows 1024, anything longer is not ours
 _ID = re.compile(r"^[a-z0-9_-]{1,64}$")
-_VARIANTS = {v.value[0]: v for v in Variant}
-_BANDS = {b.value[0]: b for b in BandLevel}
+_VARIANTS = {v.value: v for v in Variant}
+_BANDS = {b.value: b for b in BandLevel}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +58,12 @@ def _base36(number: int) -> str:
 
 
 def encode(stream: Stream) -> str:
-    """`bc1.<routine>.<v>.<b>.<extra>.<locale>.<index>.<started>.<check>`: letters, digits, '.', '-', '_'."""
+    """`bc1.<routine>.<variant>.<band>.<extra>.<locale>.<index>.<started>.<check>`: URL-safe, about 60 characters."""
     if not _ID.match(stream.routine) or stream.locale not in LOCALES:
         raise ValueError(f"cannot make a token for routine {stream.routine!r} in {stream.locale!r}")
     if not (0 <= stream.extra_sets <= 9 and 0 <= stream.index < 1000 and stream.started >= 0):
         raise ValueError(f"token fields out of range: {stream!r}")
-    body = ".".join((PREFIX, stream.routine, stream.variant.value[0], stream.band.value[0], str(stream.extra_sets),
+    body = ".".join((PREFIX, stream.routine, stream.variant.value, stream.band.value, str(stream.extra_sets),
                      stream.locale, str(stream.index), _base36(stream.started)))
     return f"{body}.{_checksum(body)}"
 

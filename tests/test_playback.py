@@ -19,7 +19,14 @@ def test_token_round_trips_every_field() -> None:
 
 def test_token_is_compact_and_url_safe() -> None:
     token = playback.encode(STREAM)
-    assert re.fullmatch(r"[A-Za-z0-9._-]+", token) and len(token) < 64
+    assert re.fullmatch(r"[A-Za-z0-9._-]+", token) and len(token) < 80
+
+
+@pytest.mark.parametrize("variant", list(Variant))
+@pytest.mark.parametrize("band", list(BandLevel))
+def test_every_variant_and_band_survives_the_round_trip(variant: Variant, band: BandLevel) -> None:
+    stream = Stream("desk", variant, band)
+    assert playback.decode(playback.encode(stream)) == stream
 
 
 def test_at_changes_only_the_segment() -> None:
@@ -27,8 +34,9 @@ def test_at_changes_only_the_segment() -> None:
 
 
 @pytest.mark.parametrize("garbage", [
-    None, "", 42, {"token": "x"}, "hello", "bc1.", "bc1..........", "x" * 5000, "bc1.glutes.s.m.0.en-US.0.0.zzzzzz",
-    "another-skill-token-123", "bc1.GLUTES.s.m.0.en-US.0.0.abcdef", "\u0000\u00ff",
+    None, "", 42, {"token": "x"}, "hello", "bc1.", "bc1..........", "x" * 5000,
+    "bc1.glutes.short.medium.0.en-US.0.0.zzzzzz",
+    "another-skill-token-123", "bc1.GLUTES.short.medium.0.en-US.0.0.abcdef", "\u0000\u00ff",
 ])
 def test_garbage_tokens_decode_to_none(garbage: object) -> None:
     assert playback.decode(garbage) is None

@@ -1,0 +1,254 @@
+"""Hands-free workouts driven by real request envelopes: directives, tokens, the state store, and fallbacks."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alexa_checks import check_response, speech_of
+from handsfree_support import BAND, MINUTES, ROUTINE, VARIANT, timeline_of, warm_timeline
+
+from skill import playback, testing
+from skill.app import create_app
+from skill.config import Settings
+from skill.model import BUILTIN_INTENTS, CUSTOM_INTENTS
+from skill.state import make_store
+from skill.timeline import Timeline
+
+PUBLIC = "https://coach.example.org/skill"
+Post = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def timeline() -> Timeline:
+    return timeline_of()
+
+
+@pytest.fixture(scope="module")
+def warm_dir(tmp_path_factory: pytest.TempPathFactory, timeline: Timeline) -> Path:
+    audio = tmp_path_factory.mktemp("audio")
+    warm_timeline(audio, timeline).close()
+    return audio
+
+
+@pytest.fixture
+def hf_settings(settings: Settings, warm_dir: Path, tmp_path: Path) -> Settings:
+    audio = tmp_path / "audio"
+    shutil.copytree(warm_dir, audio)
+    return dataclasses.replace(settings, audio_dir=audio, public_url=PUBLIC)
+
+
+def poster(settings: Settings, pm: Any) -> tuple[Post, Any]:
+    client = create_app(settings, pm=pm).test_client()
+
+    def post(envelope: dict[str, Any]) -> dict[str, Any]:
+        reply = client.post("/alexa", data=json.dumps(envelope), content_type="application/json")
+        assert reply.status_code == 200, reply.get_data(as_text=True)
+        data = reply.get_json()
+        check_response(data)
+        return data
+
+    return post, client
+
+
+@pytest.fixture
+def post(hf_settings: Settings, pm: Any) -> Post:
+    return poster(hf_settings, pm)[0]
+
+
+@pytest.fixture
+def store(hf_settings: Settings) -> Any:
+    return make_store(hf_settings)
+
+
+def play_intent(**kw: Any) -> dict[str, Any]:
+    slots = {"routine": (ROUTINE, ROUTINE), "minutes": MINUTES}
+    return testing.intent_request("PlayRoutineIntent", slots, new=True, **kw)
+
+
+def directives(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return data["response"].get("directives") or []
+
+
+def play_of(data: dict[str, Any]) -> dict[str, Any]:
+    (directive,) = [d for d in directives(data) if d["type"] == "AudioPlayer.Play"]
+    return directive
+
+
+def stream_of(data: dict[str, Any]) -> dict[str, Any]:
+    return play_of(data)["audioItem"]["stream"]
+
+
+def event(post: Post, kind: str, token: str, offset_ms: int = 0) -> dict[str, Any]:
+    """An AudioPlayer event; its answer must carry no speech, reprompt or card."""
+    data = post(testing.audio_player_request(kind, token, offset_ms))
+    assert not {"outputSpeech", "reprompt", "card"} & set(data["response"]), data
+    return data
+
+
+def controller(post: Post, command: str, token: str, offset_ms: int = 0) -> dict[str, Any]:
+    player = {"token": token, "offsetInMilliseconds": offset_ms, "playerActivity": "PLAYING"}
+    data = post(testing.playback_controller_request(command, audio_player=player))
+    assert not {"outputSpeech", "reprompt", "card"} & set(data["response"]), data
+    return data
+
+
+def while_playing(name: str, token: str, offset_ms: int = 0) -> dict[str, Any]:
+    """A voice command while our audio plays: a new session without a position, our token in the context."""
+    player = {"token": token, "offsetInMilliseconds": offset_ms, "playerActivity": "PLAYING"}
+    return testing.intent_request(name, new=True, audio_player=player)
+
+
+def test_a_whole_hands_free_workout(post: Post, store: Any, timeline: Timeline, hf_settings: Settings, pm: Any) -> None:
+    started = post(play_intent())
+    assert "Hands-free" in speech_of(started) and started["response"]["shouldEndSession"] is True
+    play = play_of(started)
+    assert play["playBehavior"] == "REPLACE_ALL"
+    first = play["audioItem"]["stream"]
+    assert first["url"].startswith(f"{PUBLIC}/audio/") and first["url"].endswith(".mp3")
+    stream = playback.decode(first["token"])
+    assert (stream.routine, stream.variant, stream.band, stream.index) == (ROUTINE, VARIANT, BAND, 0)
+    key = first["url"].rsplit("/", 1)[1]
+    _, client = poster(hf_settings, pm)
+    with client.get(f"/audio/{key}") as served:  # the URL really serves the segment
+        assert served.status_code == 200 and served.mimetype == "audio/mpeg"
+
+    assert directives(event(post, "PlaybackStarted", first["token"])) == []
+    assert store.load(testing.DEFAULT_USER_ID).in_progress.token == first["token"]
+
+    tokens = [first["token"]]
+    for index in range(1, len(timeline.blocks)):
+        nearly = event(post, "PlaybackNearlyFinished", tokens[-1], 60_000)
+        enqueue = play_of(nearly)
+        assert enqueue["playBehavior"] == "ENQUEUE"
+        assert enqueue["audioItem"]["stream"]["expectedPreviousToken"] == tokens[-1]
+        assert playback.decode(enqueue["audioItem"]["stream"]["token"]).index == index
+        tokens.append(enqueue["audioItem"]["stream"]["token"])
+        event(post, "PlaybackFinished", tokens[-2])
+        event(post, "PlaybackStarted", tokens[-1])
+        if index == 1:  # pause in the second exercise, resume by voice, then skip ahead by voice
+            assert directives(event(post, "PlaybackStopped", tokens[-1], 12_345)) == []
+            kept = store.load(testing.DEFAULT_USER_ID).in_progress
+            assert (kept.token, kept.offset_ms, kept.step) == (tokens[-1], 12_345, 1)
+            resumed = stream_of(post(while_playing("AMAZON.ResumeIntent", tokens[-1], 12_000)))
+            assert (resumed["token"], resumed["offsetInMilliseconds"]) == (tokens[-1], 12_345)
+    assert directives(event(post, "PlaybackNearlyFinished", tokens[-1])) == []  # nothing after the last
+    event(post, "PlaybackFinished", tokens[-1])
+    state = store.load(testing.DEFAULT_USER_ID)
+    assert state.in_progress is None
+    assert state.history[-1].completed and state.history[-1].routine == ROUTINE
+
+
+def test_next_by_voice_jumps_a_segment(post: Post) -> None:
+    token = stream_of(post(play_intent()))["token"]
+    nxt = post(while_playing("AMAZON.NextIntent", token, 5_000))
+    assert play_of(nxt)["playBehavior"] == "REPLACE_ALL"
+    assert playback.decode(stream_of(nxt)["token"]).index == 1 and stream_of(nxt)["offsetInMilliseconds"] == 0
+
+
+def test_previous_and_start_over_by_voice(post: Post) -> None:
+    token = stream_of(post(play_intent()))["token"]
+    third = playback.encode(playback.decode(token).at(2))
+    assert playback.decode(stream_of(post(while_playing("AMAZON.PreviousIntent", third)))["token"]).index == 1
+    assert playback.decode(stream_of(post(while_playing("AMAZON.StartOverIntent", third)))["token"]).index == 0
+
+
+@pytest.mark.parametrize("intent", ["AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"])
+def test_pause_stop_and_cancel_stop_the_player_and_remember(post: Post, store: Any, intent: str) -> None:
+    token = stream_of(post(play_intent()))["token"]
+    data = post(while_playing(intent, token, 7_000))
+    assert [d["type"] for d in directives(data)] == ["AudioPlayer.Stop"]
+    assert store.load(testing.DEFAULT_USER_ID).in_progress.offset_ms == 7_000
+
+
+@pytest.mark.parametrize("intent", ["AMAZON.LoopOnIntent", "AMAZON.LoopOffIntent", "AMAZON.ShuffleOnIntent",
+                                    "AMAZON.ShuffleOffIntent"])
+def test_loop_and_shuffle_are_declined_without_stopping_playback(post: Post, intent: str) -> None:
+    token = stream_of(post(play_intent()))["token"]
+    data = post(while_playing(intent, token))
+    assert "in order" in speech_of(data) and directives(data) == []
+
+
+def test_buttons_next_previous_pause_and_play(post: Post, store: Any) -> None:
+    token = stream_of(post(play_intent()))["token"]
+    nxt = controller(post, "Next", token)
+    second = stream_of(nxt)["token"]
+    assert play_of(nxt)["playBehavior"] == "REPLACE_ALL" and playback.decode(second).index == 1
+    assert playback.decode(stream_of(controller(post, "Previous", second))["token"]).index == 0
+    paused = controller(post, "Pause", second, 4_000)
+    assert [d["type"] for d in directives(paused)] == ["AudioPlayer.Stop"]
+    resumed = stream_of(controller(post, "Play", second))
+    assert (resumed["token"], resumed["offsetInMilliseconds"]) == (second, 4_000)
+
+
+def test_a_failed_segment_is_skipped(post: Post) -> None:
+    token = stream_of(post(play_intent()))["token"]
+    data = event(post, "PlaybackFailed", token)
+    assert play_of(data)["playBehavior"] == "REPLACE_ALL"
+    assert playback.decode(stream_of(data)["token"]).index == 1
+
+
+@pytest.mark.parametrize("token", ["not-ours", "bc1.desk.short.light.0.en-US.0.0.ffffff", "x" * 2000])
+def test_foreign_or_forged_tokens_get_an_empty_answer(post: Post, token: str) -> None:
+    for kind in ("PlaybackStarted", "PlaybackNearlyFinished", "PlaybackFailed", "PlaybackFinished"):
+        assert directives(event(post, kind, token)) == []
+
+
+def test_next_with_a_session_position_stays_step_by_step(post: Post) -> None:
+    started = post(testing.intent_request("StartRoutineIntent", {"routine": ROUTINE}, new=True))
+    token = playback.encode(playback.Stream(ROUTINE, VARIANT, BAND))
+    player = {"token": token, "offsetInMilliseconds": 0, "playerActivity": "STOPPED"}
+    nxt = post(testing.intent_request("AMAZON.NextIntent", session_attributes=started["sessionAttributes"],
+                                      audio_player=player))
+    assert directives(nxt) == [] and nxt["sessionAttributes"]["position"]["block"] == 1
+
+
+def test_without_a_public_url_it_explains_and_coaches_step_by_step(hf_settings: Settings, pm: Any) -> None:
+    post = poster(dataclasses.replace(hf_settings, public_url=None), pm)[0]
+    data = post(play_intent())
+    assert directives(data) == [] and "secure web address" in speech_of(data)
+    assert data["sessionAttributes"]["position"]["routine"] == ROUTINE
+
+
+def test_an_http_public_url_is_not_enough(hf_settings: Settings, pm: Any) -> None:
+    post = poster(dataclasses.replace(hf_settings, public_url="http://192.168.1.5:5000"), pm)[0]
+    assert directives(post(play_intent())) == []
+
+
+def test_without_cached_audio_it_explains_and_coaches_step_by_step(hf_settings: Settings, pm: Any,
+                                                                   tmp_path: Path) -> None:
+    post = poster(dataclasses.replace(hf_settings, audio_dir=tmp_path / "empty"), pm)[0]
+    data = post(play_intent())
+    assert directives(data) == [] and "isn't ready yet" in speech_of(data)
+    assert data["sessionAttributes"]["position"]["block"] == 0
+
+
+def test_a_device_without_audio_player_is_coached_step_by_step(post: Post) -> None:
+    envelope = play_intent()
+    envelope["context"]["System"]["device"]["supportedInterfaces"] = {}
+    data = post(envelope)
+    assert directives(data) == [] and "can't play hands-free" in speech_of(data)
+
+
+def test_an_unknown_routine_is_asked_about(post: Post) -> None:
+    data = post(testing.intent_request("PlayRoutineIntent", {"routine": ("underwater yoga", None)}, new=True))
+    assert directives(data) == [] and data["response"]["reprompt"]
+
+
+def test_the_model_offers_hands_free_phrasings_and_the_audio_player_intents() -> None:
+    samples = CUSTOM_INTENTS["PlayRoutineIntent"][1]
+    for phrase in ("play my {routine} workout", "hands free {routine}", "play the {routine} routine",
+                   "start {routine} hands free"):
+        assert phrase in samples
+    assert {"AMAZON.LoopOnIntent", "AMAZON.LoopOffIntent", "AMAZON.ShuffleOnIntent",
+            "AMAZON.ShuffleOffIntent", "AMAZON.PauseIntent", "AMAZON.ResumeIntent"} <= set(BUILTIN_INTENTS)
+
+
+def test_the_manifest_declares_the_audio_player_interface() -> None:
+    manifest = json.loads((Path(__file__).parents[1] / "skill-package" / "skill.json").read_text())
+    assert {"type": "AUDIO_PLAYER"} in manifest["manifest"]["apis"]["custom"]["interfaces"]
