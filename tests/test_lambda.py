@@ -99,12 +99,13 @@ def _run_cold(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_handler_imports_no_flask_and_no_audio_pipeline(tmp_path: Path) -> None:
+    loaded = f"sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})"
     code = ("import json, sys\n"
             "import skill.lambda_handler as h\n"
-            "imported = sorted(m for m in sys.modules if m.split('.')[0] in %r)\n"
+            f"imported = {loaded}\n"
             "reply = h.handler(json.loads(sys.argv[1]), None)\n"
-            "answered = sorted(m for m in sys.modules if m.split('.')[0] in %r)\n"
-            "print(json.dumps({'imported': imported, 'answered': answered, 'reply': reply}))\n") % (HEAVY, HEAVY)
+            f"answered = {loaded}\n"
+            "print(json.dumps(dict(imported=imported, answered=answered, reply=reply)))\n")
     out = json.loads(_run_cold(code, tmp_path).stdout)
     assert out["imported"] == []
     assert "Welcome to Band Coach" in out["reply"]["response"]["outputSpeech"]["ssml"]
