@@ -66,6 +66,9 @@ def _context(ctx: click.Context) -> tuple[Settings, BandCoachPluginManager]:
 
 def register(cli: click.Group) -> None:
     """Add the `audio` command group to the `bandcoach` group."""
+    from .publish import publish_command  # audio/publish.py: uploading the cache to S3
+
+    audio_group.add_command(publish_command)
     cli.add_command(audio_group)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from serverless_config import load_config
 
 from skill.audio_routes import public_audio_url
 from skill.config import Settings
@@ -28,32 +28,9 @@ STATE_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
 AUDIO_ACTIONS = {"s3:GetObject", "s3:PutObject"}
 
 
-class CloudFormationLoader(yaml.SafeLoader):
-    """A YAML loader that reads CloudFormation's short tags (!Ref, !GetAtt, !Sub...) as their long forms."""
-
-
-def _intrinsic(name: str):
-    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
-        if isinstance(node, yaml.ScalarNode):
-            value: Any = loader.construct_scalar(node)
-            if name == "Fn::GetAtt":
-                value = value.split(".", 1)
-        elif isinstance(node, yaml.SequenceNode):
-            value = loader.construct_sequence(node, deep=True)
-        else:
-            value = loader.construct_mapping(node, deep=True)
-        return {name: value}
-    return construct
-
-
-CloudFormationLoader.add_constructor("!Ref", _intrinsic("Ref"))
-for _tag in ("GetAtt", "Sub", "Join", "Select", "Split", "If", "Equals", "ImportValue", "FindInMap", "Base64"):
-    CloudFormationLoader.add_constructor(f"!{_tag}", _intrinsic(f"Fn::{_tag}"))
-
-
 @pytest.fixture(scope="module")
 def config() -> dict[str, Any]:
-    return yaml.load((ROOT / "serverless.yml").read_text(), Loader=CloudFormationLoader)
+    return load_config()
 
 
 def _statements(config: dict[str, Any]) -> list[dict[str, Any]]:
