@@ -9,8 +9,6 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from .errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -114,11 +112,19 @@ class Settings:
     # Derived locations: one place decides every default path.
     @property
     def data_path(self) -> Path:
-        return self.data_dir or Path(platformdirs.user_data_dir("bandcoach"))
+        if self.data_dir:
+            return self.data_dir
+        import platformdirs  # ~5 ms of start-up, skipped where the directories are configured (Lambda)
+
+        return Path(platformdirs.user_data_dir("bandcoach"))
 
     @property
     def cache_path(self) -> Path:
-        return self.cache_dir or Path(platformdirs.user_cache_dir("bandcoach"))
+        if self.cache_dir:
+            return self.cache_dir
+        import platformdirs
+
+        return Path(platformdirs.user_cache_dir("bandcoach"))
 
     @property
     def audio_path(self) -> Path:
