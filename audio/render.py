@@ -259,3 +259,18 @@ def render_block(cache: AudioCache, timeline: Timeline, index: int, *,
 def render_timeline(cache: AudioCache, timeline: Timeline, *, ident: EngineIdentity | None = None) -> list[Segment]:
     """Every block of `timeline` as a segment, in order."""
     return [render_plan(cache, plan) for plan in plan_blocks(cache, timeline, ident=ident)]
+
+
+def prerender(cache: AudioCache, timelines: Sequence[Timeline]) -> int:
+    """Render every segment of `timelines` ahead of time (after a warm, before publishing to S3).
+
+    Returns how many segments were new. A timeline whose clips are not all cached is skipped with
+    a warning, like a failed prompt in a warm.
+    """
+    made = 0
+    for timeline in timelines:
+        try:
+            made += sum(s.created for s in render_timeline(cache, timeline))
+        except MissingPrompts as exc:
+            logger.warning("segments not pre-rendered: %s", exc)
+    return made

@@ -162,6 +162,15 @@ def test_export_from_an_empty_cache_warms_first(out: Path, tmp_path: Path, monke
     assert (out / f"{NAME}.mp3").stat().st_size > 0
 
 
+def test_all_exports_every_routine_into_one_feed(out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BANDCOACH_AUDIO_DIR", str(tmp_path / "all-audio"))
+    result = export("--all", "--variant", "short", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    items = ET.parse(out / "feed.xml").getroot().findall("channel/item")
+    assert sorted(Path(i.find("enclosure").get("url")).name.split("-")[0] for i in items) == \
+        ["desk", "glutes", "recovery", "warmup"]
+
+
 def test_unknown_routine_is_a_clean_error_with_the_choices(audio_dir: Path, out: Path) -> None:
     result = export("underwater-yoga", "--out", str(out))
     assert result.exit_code != 0

@@ -14,6 +14,7 @@ from mutagen.id3 import ID3, TIT2
 from audio import mp3, render
 from audio.cache import AudioCache
 from audio.render import MissingPrompts, RenderError, Slot
+from skill.routines import Variant
 from skill.timeline import Timeline
 
 
@@ -115,3 +116,10 @@ def test_audio_in_another_profile_is_refused() -> None:
 def test_bytes_that_are_not_mp3_are_refused() -> None:
     with pytest.raises(RenderError, match="no MP3 frame"):
         render.audio_frames(b"RIFF....WAVEfmt " + bytes(100))
+
+
+def test_prerender_makes_each_segment_once_and_skips_unwarmed_timelines(tmp_path: Path, timeline: Timeline) -> None:
+    cache = warm_timeline(tmp_path, timeline)
+    other = timeline_of(variant=Variant.LONG)  # never warmed here
+    assert render.prerender(cache, [timeline, other]) == len(timeline.blocks)
+    assert render.prerender(cache, [timeline]) == 0
