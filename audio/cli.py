@@ -55,7 +55,7 @@ def human_size(size: int) -> str:
     return f"{size} GB"
 
 
-def _context(ctx: click.Context) -> tuple[Settings, BandCoachPluginManager]:
+def command_context(ctx: click.Context) -> tuple[Settings, BandCoachPluginManager]:
     """Settings and plugin manager from the `bandcoach` group's context, or built here when run alone."""
     obj = ctx.find_root().obj
     if obj is not None and hasattr(obj, "settings") and hasattr(obj, "pm"):
@@ -91,7 +91,7 @@ def audio_group() -> None:
 def warm_command(ctx: click.Context, routines: tuple[str, ...], locales: tuple[str, ...], engine: str | None,
                  bands: tuple[str, ...], variants: tuple[str, ...], workers: int | None) -> None:
     """Generate every prompt the routines can speak, so the skill can play them without waiting."""
-    settings, pm = _context(ctx)
+    settings, pm = command_context(ctx)
     if engine:
         settings = replace(settings, tts=engine)
     from .cache import AudioCache
@@ -127,7 +127,7 @@ def warm_command(ctx: click.Context, routines: tuple[str, ...], locales: tuple[s
 @click.pass_context
 def stats_command(ctx: click.Context, as_json: bool) -> None:
     """How many prompts are cached, their size and length, per engine."""
-    settings, _ = _context(ctx)
+    settings, _ = command_context(ctx)
     from .cache import AudioCache
 
     stats = AudioCache(settings.audio_path).stats()
@@ -145,7 +145,7 @@ def stats_command(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def prune_command(ctx: click.Context, max_size: int) -> None:
     """Delete least recently used prompts until the cache fits in --max-size."""
-    settings, _ = _context(ctx)
+    settings, _ = command_context(ctx)
     from .cache import AudioCache
 
     result = AudioCache(settings.audio_path).prune(max_size)

@@ -22,7 +22,7 @@ from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TIT2, TPE1, TRCK, TXX
 
 from skill.timeline import Timeline
 
-from . import mp3
+from . import profile as mp3  # the profile's numbers and silence frames; no codecs needed
 from .cache import AudioCache
 from .render import Segment, render_timeline
 

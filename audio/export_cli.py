@@ -16,7 +16,7 @@ from skill.routines import BandLevel, Variant
 from skill.timeline import Timeline
 
 from .cache import AudioCache, canonical_text
-from .cli import _context, human_size
+from .cli import command_context, human_size
 from .engines import choose_engine, collect_engines
 from .export import Exported, export_timeline
 from .feed import write_feed
@@ -59,7 +59,7 @@ def export_command(ctx: click.Context, routine: str | None, every: bool, band: s
                    cover: Path | None, out_dir: Path | None, base_url: str | None) -> None:
     """Export ROUTINE for offline play: one MP3 with a chapter per exercise, one MP3 per exercise,
     an .m3u8 playlist, and feed.xml (a podcast feed of every routine in the output directory)."""
-    settings, pm = _context(ctx)
+    settings, pm = command_context(ctx)
     catalog = Catalog.build(pm)
     if every == bool(routine):
         raise click.UsageError("name one ROUTINE or pass --all (see 'bandcoach routines' for the ids)")

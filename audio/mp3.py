@@ -11,7 +11,7 @@ import miniaudio
 import mutagen.mp3
 import numpy as np
 
-from .profile import (  # noqa: F401 - re-exported: mp3.SAMPLE_RATE etc. are the profile
+from .profile import (  # noqa: F401 - re-exported: mp3.SAMPLE_RATE, mp3.silence etc. are the profile
     BITRATE_KBPS,
     CHANNELS,
     FORMAT_VERSION,
@@ -25,13 +25,8 @@ from .profile import (  # noqa: F401 - re-exported: mp3.SAMPLE_RATE etc. are the
     SILENCE_DBFS,
     TARGET_RMS_DBFS,
     WINDOW_SECONDS,
+    silence,
 )
-
-# A silent MPEG-2 Layer III frame: header FF F3 64 C0 (24 kHz, 48 kbps, mono, no CRC, no padding)
-# followed by zeroed side information (no Huffman data, main_data_begin 0): it decodes to 576
-# zero samples and depends on no other frame, so any number of copies can be concatenated.
-_FRAME_BYTES = 72 * BITRATE_KBPS * 1000 // SAMPLE_RATE  # 144
-_SILENT_FRAME = bytes([0xFF, 0xF3, 0x64, 0xC0]) + bytes(_FRAME_BYTES - 4)
 
 
 class AudioError(ValueError):
@@ -118,13 +113,6 @@ def encode(samples: np.ndarray) -> bytes:
 def to_alexa_mp3(data: bytes) -> bytes:
     """Whatever an engine produced (WAV or MP3) -> a trimmed, levelled MP3 in Alexa's profile."""
     return encode(normalise(trim(decode(data))))
-
-
-def silence(seconds: float) -> bytes:
-    """MP3 silence in the same profile, `seconds` rounded to whole 24 ms frames (at least one)."""
-    if seconds < 0 or not math.isfinite(seconds):
-        raise ValueError(f"silence needs a duration of 0 seconds or more, not {seconds!r}")
-    return _SILENT_FRAME * max(1, round(seconds / FRAME_SECONDS))
 
 
 def duration(mp3_bytes: bytes) -> float:

@@ -13,10 +13,10 @@ import click
 def publish_command(ctx: click.Context, bucket: str | None) -> None:
     """Upload every cached prompt and segment to S3 that is not there yet (run after 'audio warm')."""
     from .cache import AudioCache
-    from .cli import _context, human_size
+    from .cli import command_context, human_size
     from .store_s3 import S3AudioStore  # boto3 loads only for this command
 
-    settings, _ = _context(ctx)
+    settings, _ = command_context(ctx)
     store = S3AudioStore.from_settings(settings, bucket=bucket)
     cache = AudioCache(settings.audio_path)
     total = len(cache.entries())

@@ -23,7 +23,7 @@ from pathlib import Path
 from skill.errors import BandCoachError
 from skill.timeline import Block, Timeline
 
-from . import mp3
+from . import profile as mp3  # the profile's numbers and silence frames; no codecs needed
 from .cache import AudioCache, Entry, canonical_text
 from .engines import EngineIdentity
 
@@ -242,9 +242,7 @@ def render_plan(cache: AudioCache, plan: SegmentPlan) -> Segment:
     clips = [s.clip.path.read_bytes() if s.clip else None for s in plan.slots]
     data, frames = join(plan.slots, clips, plan.seconds)
     ident = EngineIdentity(SEGMENT_ENGINE, str(FORMAT_VERSION), "joined", "1")
-    # The cache has no public "store these bytes under this key" yet; its atomic write and manifest
-    # row are exactly what a segment needs (asked the audio engineer to make it public).
-    stored = cache._store(plan.key, data, ident, plan.locale, f"segment {plan.index}: {plan.title}",
+    stored = cache.store(plan.key, data, ident, plan.locale, f"segment {plan.index}: {plan.title}",
                           frames * mp3.FRAME_SECONDS)
     logger.debug("rendered segment %s (%s, %d frames)", plan.key, plan.title, frames)
     return Segment(plan.index, plan.title, plan.key, stored, frames, True)
