@@ -8,15 +8,15 @@ import random
 import threading
 import time
 from collections.abc import Callable
-
-import gtts
-import requests
-from gtts.tts import gTTSError
+from typing import TYPE_CHECKING
 
 from skill import hookimpl
 from skill.config import Settings
 
 from . import Speech
+
+if TYPE_CHECKING:
+    import requests
 
 logger = logging.getLogger(__name__)
 
@@ -27,28 +27,6 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 30.0  # never sleep longer than this on a server's Retry-After
 
 
-class _RoutedTTS(gtts.gTTS):
-    """gTTS whose requests go to `base_url` instead of https://translate.google.<tld>.
-
-    The seam: gTTS 2.5 builds each request in `_prepare_requests()` from a fixed host pattern and
-    sends it itself, so we rewrite the host of the prepared requests and keep everything else
-    (tokenising, the batchexecute payload, response parsing) as gTTS does it.
-    """
-
-    def __init__(self, text: str, *, base_url: str, **kwargs: object) -> None:
-        super().__init__(text, **kwargs)  # type: ignore[arg-type]
-        self.base_url = base_url
-
-    def _prepare_requests(self) -> list[requests.PreparedRequest]:
-        prepared = super()._prepare_requests()
-        default_host = DEFAULT_URL.format(tld=self.tld)
-        host = self.base_url.format(tld=self.tld).rstrip("/")
-        for request in prepared:
-            if request.url and request.url.startswith(default_host):
-                request.url = host + request.url[len(default_host):]
-        return prepared
-
-
 class GTTSEngine:
     """Google Translate's text-to-speech through gTTS: natural voices, needs the network.
 
@@ -57,7 +35,6 @@ class GTTSEngine:
     """
 
     name = "gtts"
-    version = gtts.__version__
     rate = "normal"  # gTTS offers normal or slow; coaching cues use normal
 
     def __init__(
@@ -82,6 +59,12 @@ class GTTSEngine:
         self._slots = threading.BoundedSemaphore(max_workers)
         self._probed: bool | None = None
 
+    @property
+    def version(self) -> str:
+        from .gtts_client import VERSION
+
+        return VERSION
+
     def voice(self, locale: str) -> str:
         """The accent domain, e.g. co.uk for en-GB; it is what makes the voices differ."""
         return ACCENTS.get(locale, "com")
@@ -89,10 +72,12 @@ class GTTSEngine:
     def available(self) -> bool:
         """One short real request, made once per engine object (so once per run), never per cue."""
         if self._probed is None:
+            from .gtts_client import ERRORS
+
             try:
                 self._request("OK", "en-US", timeout=self.probe_timeout, attempts=1)
                 self._probed = True
-            except (gTTSError, requests.RequestException, AssertionError) as exc:
+            except ERRORS as exc:
                 self.unavailable_reason = f"{self.base_url.format(tld='com')} failed the probe ({exc})"
                 logger.info("gTTS unavailable: %s", self.unavailable_reason)
                 self._probed = False
@@ -103,7 +88,9 @@ class GTTSEngine:
         return Speech(self._request(text, locale, timeout=self.timeout, attempts=self.retries + 1), "mp3")
 
     def _request(self, text: str, locale: str, *, timeout: float, attempts: int) -> bytes:
-        tts = _RoutedTTS(
+        from .gtts_client import RoutedTTS, gTTSError
+
+        tts = RoutedTTS(
             text, base_url=self.base_url, tld=self.voice(locale), lang=locale.split("-")[0],
             lang_check=False, timeout=timeout,
         )
