@@ -11,6 +11,7 @@ import requests
 from gtts.tts import gTTSError
 
 from .gtts import DEFAULT_URL
+
 VERSION = gtts.__version__
 ERRORS = (gTTSError, requests.RequestException, AssertionError)
 """What a failed gTTS request raises: its own error, a transport error, or its response assertions."""
