@@ -42,7 +42,7 @@ def create_app(
         if runtime.verifier is not None:
             runtime.verifier.verify(request.headers, body, envelope)
         if runtime.settings.skill_id:
-            from .verify import check_application_id
+            from .envelope_checks import check_application_id
 
             check_application_id(envelope, runtime.settings.skill_id)
         return jsonify(runtime.endpoint.handle(envelope))

@@ -68,7 +68,7 @@ def answer(runtime: Runtime, event: Any) -> dict[str, Any]:
         logger.error("refused a Lambda event that is not an Alexa envelope: a %s", type(event).__name__)
         return empty_response()
     if runtime.settings.skill_id:
-        from .verify import check_application_id  # raises VerificationError naming the id and the fix
+        from .envelope_checks import check_application_id  # raises VerificationError naming the id and the fix
 
         check_application_id(event, runtime.settings.skill_id)
     try:

@@ -15,13 +15,12 @@ import time
 import urllib.error
 import urllib.request
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
 
 import certifi
 from cryptography import x509
@@ -32,7 +31,19 @@ from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.verification import PolicyBuilder, Store
 from cryptography.x509.verification import VerificationError as PathError
 
-from .errors import BadRequest, ConfigError
+from .envelope_checks import (  # noqa: F401 - re-exported: skill.verify is the module callers know
+    CERT_URL_HOST,
+    CERT_URL_PATH_PREFIX,
+    TIMESTAMP_TOLERANCE,
+    VerificationError,
+    check_application_id,
+    check_timestamp,
+    dig,
+    reject,
+    show,
+    validate_cert_url,
+)
+from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -40,35 +51,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ALEXA_SIGNER = "echo-api.amazon.com"
-CERT_URL_HOST = "s3.amazonaws.com"
-CERT_URL_PATH_PREFIX = "/echo.api/"
-TIMESTAMP_TOLERANCE = timedelta(seconds=150)
 _URL_HEADER = "signaturecertchainurl"
 _SIGNATURE_HEADERS = (("signature-256", hashes.SHA256()), ("signature", hashes.SHA1()))
 _DOCS = "Read more: docs/security.md"
 
 Fetch = Callable[[str, float, int], bytes]
-
-
-class VerificationError(BadRequest):
-    """A request that failed Alexa verification; `check` names the rule it broke (e.g. "signature")."""
-
-    def __init__(self, check: str, message: str) -> None:
-        super().__init__(f"request verification failed ({check}): {message}", status=400)
-        self.check = check
-        self.detail = message
-
-
-def _reject(check: str, message: str) -> VerificationError:
-    """Log the one line that says which check failed, and build the error to raise."""
-    logger.warning("Alexa request rejected by the %s check: %s", check, message)
-    return VerificationError(check, message)
-
-
-def _show(value: object) -> str:
-    """A short, escaped rendering of an untrusted value, safe for one log line."""
-    text = repr(value)
-    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def _utc_now() -> datetime:
@@ -77,98 +64,6 @@ def _utc_now() -> datetime:
 
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def validate_cert_url(url: str) -> None:
-    """Raise VerificationError("cert_url") unless `url` is where Amazon publishes its signing chain.
-
-    The rules are Amazon's: https, host s3.amazonaws.com, port 443 when given, and a path under
-    /echo.api/ once `.` and `..` segments (also percent-encoded ones) are resolved.
-    """
-    fix = f"Alexa sends https://{CERT_URL_HOST}{CERT_URL_PATH_PREFIX}...; this request did not come from Alexa"
-    if not url.isprintable() or any(ch.isspace() for ch in url):
-        raise _reject("cert_url", f"SignatureCertChainUrl {_show(url)} contains spaces or control characters; {fix}")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise _reject("cert_url", f"SignatureCertChainUrl {_show(url)} is not a URL; {fix}") from None
-    if parts.scheme.lower() != "https":
-        raise _reject("cert_url", f"SignatureCertChainUrl {_show(url)} does not use https; {fix}")
-    if parts.hostname != CERT_URL_HOST or parts.username is not None or parts.password is not None:
-        raise _reject("cert_url", f"SignatureCertChainUrl {_show(url)} is not on host {CERT_URL_HOST}; {fix}")
-    if port not in (None, 443):
-        raise _reject("cert_url", f"SignatureCertChainUrl {_show(url)} uses port {port}, not 443; {fix}")
-    if not _remove_dot_segments(unquote(parts.path)).startswith(CERT_URL_PATH_PREFIX):
-        raise _reject("cert_url", f"SignatureCertChainUrl {_show(url)} is not under {CERT_URL_PATH_PREFIX}; {fix}")
-
-
-def _remove_dot_segments(path: str) -> str:
-    """Resolve `.` and `..` in a URL path (RFC 3986 5.2.4); `..` never climbs above the root."""
-    kept: list[str] = []
-    for segment in path.split("/"):
-        if segment == ".":
-            continue
-        if segment == "..":
-            if len(kept) > 1:
-                kept.pop()
-            continue
-        kept.append(segment)
-    return "/".join(kept)
-
-
-def check_application_id(envelope: Mapping[str, Any], allowed: Sequence[str]) -> None:
-    """Raise VerificationError("application_id") unless every applicationId in the envelope is allowed.
-
-    The ids are read from context.System.application and session.application; with no
-    configured ids (`allowed` empty) every request passes.
-    """
-    if not allowed:
-        return
-    found = [
-        value for value in (
-            _dig(envelope, "context", "System", "application", "applicationId"),
-            _dig(envelope, "session", "application", "applicationId"),
-        ) if value is not None
-    ]
-    if not found:
-        raise _reject("application_id", "the request carries no applicationId; it was not sent to this skill")
-    for app_id in found:
-        if app_id not in allowed:
-            raise _reject(
-                "application_id",
-                f"applicationId {_show(app_id)} is not one of this skill's ids; "
-                "fix: add it to BANDCOACH_SKILL_ID if this skill should answer it",
-            )
-
-
-def _dig(value: Any, *keys: str) -> Any:
-    """value[k1][k2]... or None when any level is missing or not a mapping (hostile envelopes)."""
-    for key in keys:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _check_timestamp(envelope: Mapping[str, Any], now: datetime) -> None:
-    """Refuse replays: request.timestamp must be within TIMESTAMP_TOLERANCE of now, either side."""
-    raw = _dig(envelope, "request", "timestamp")
-    if not isinstance(raw, str):
-        raise _reject("timestamp", "request.timestamp is missing; Alexa always sends an ISO 8601 time")
-    try:
-        stamp = datetime.fromisoformat(raw)
-    except ValueError:
-        raise _reject("timestamp", f"request.timestamp {_show(raw)} is not an ISO 8601 time") from None
-    if stamp.tzinfo is None:
-        raise _reject("timestamp", f"request.timestamp {_show(raw)} has no UTC offset; Alexa sends ...Z")
-    skew = abs(now - stamp)
-    if skew > TIMESTAMP_TOLERANCE:
-        raise _reject(
-            "timestamp",
-            f"request.timestamp {_show(raw)} is {skew.total_seconds():.0f} s from now (limit "
-            f"{TIMESTAMP_TOLERANCE.total_seconds():.0f} s); a replay, or fix this machine's clock (NTP)",
-        )
 
 
 def _signature(headers: Mapping[str, str]) -> tuple[bytes, hashes.HashAlgorithm]:
@@ -180,8 +75,8 @@ def _signature(headers: Mapping[str, str]) -> tuple[bytes, hashes.HashAlgorithm]
         try:
             return base64.b64decode(value.strip(), validate=True), algorithm
         except (binascii.Error, ValueError):
-            raise _reject("signature", f"the {name} header is not base64") from None
-    raise _reject("signature", "neither Signature-256 nor Signature header is present; the request is unsigned")
+            raise reject("signature", f"the {name} header is not base64") from None
+    raise reject("signature", "neither Signature-256 nor Signature header is present; the request is unsigned")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -204,20 +99,20 @@ def fetch_url(url: str, timeout: float, max_bytes: int) -> bytes:
         with _opener().open(url, timeout=timeout) as response:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > max_bytes:
-                raise _reject("cert_fetch", f"{_show(url)} declares {declared} bytes, over the {max_bytes} limit")
+                raise reject("cert_fetch", f"{show(url)} declares {declared} bytes, over the {max_bytes} limit")
             body = bytearray()
             while chunk := response.read1(16384):
                 body += chunk
                 if len(body) > max_bytes:
-                    raise _reject("cert_fetch", f"{_show(url)} sent more than {max_bytes} bytes")
+                    raise reject("cert_fetch", f"{show(url)} sent more than {max_bytes} bytes")
                 if time.monotonic() > deadline:
-                    raise _reject("cert_fetch", f"{_show(url)} took longer than {timeout} s")
+                    raise reject("cert_fetch", f"{show(url)} took longer than {timeout} s")
             return bytes(body)
     except urllib.error.HTTPError as exc:
         exc.close()
-        raise _reject("cert_fetch", f"{_show(url)} answered HTTP {exc.code}; it is not a certificate chain") from None
+        raise reject("cert_fetch", f"{show(url)} answered HTTP {exc.code}; it is not a certificate chain") from None
     except (OSError, ValueError, http.client.HTTPException) as exc:
-        raise _reject("cert_fetch", f"cannot download {_show(url)}: {exc}; check outbound HTTPS access") from None
+        raise reject("cert_fetch", f"cannot download {show(url)}: {exc}; check outbound HTTPS access") from None
 
 
 def _load_store(ca_bundle: Path | None) -> Store:
@@ -287,16 +182,16 @@ class RequestVerifier:
         lowered = {name.lower(): value for name, value in headers.items()}
         url = lowered.get(_URL_HEADER)
         if not url:
-            raise _reject("cert_url", "the SignatureCertChainUrl header is missing; the request is unsigned")
+            raise reject("cert_url", "the SignatureCertChainUrl header is missing; the request is unsigned")
         validate_cert_url(url)
         signature, algorithm = _signature(lowered)
         now = self._clock()
-        _check_timestamp(envelope, now)
+        check_timestamp(envelope, now)
         key = self._signing_key(url, now)
         try:
             key.public_key.verify(signature, body, padding.PKCS1v15(), algorithm)
         except InvalidSignature:
-            raise _reject(
+            raise reject(
                 "signature", f"the body does not match its {algorithm.name.upper()} signature; it was altered "
                 "or not signed by Alexa (pass the raw body, not re-serialised JSON)",
             ) from None
@@ -319,7 +214,7 @@ class RequestVerifier:
                     if not loading.locked():
                         self._loading.pop(url, None)
         if now < trusted.not_before:
-            raise _reject("cert_validity", f"the signing chain is not valid before {_iso(trusted.not_before)}")
+            raise reject("cert_validity", f"the signing chain is not valid before {_iso(trusted.not_before)}")
         return trusted
 
     def _load(self, url: str, now: datetime) -> _TrustedKey:
@@ -332,11 +227,11 @@ class RequestVerifier:
         except VerificationError:
             raise
         except (OSError, ValueError, http.client.HTTPException) as exc:
-            raise _reject("cert_fetch", f"cannot download {_show(url)}: {exc}; check outbound HTTPS access") from None
+            raise reject("cert_fetch", f"cannot download {show(url)}: {exc}; check outbound HTTPS access") from None
         try:
             chain = x509.load_pem_x509_certificates(pem)
         except ValueError:
-            raise _reject("cert_chain", f"{_show(url)} is not a PEM certificate chain") from None
+            raise reject("cert_chain", f"{show(url)} is not a PEM certificate chain") from None
         trusted = self._trust(chain, now)
         _write_atomically(path, pem)
         return trusted
@@ -345,21 +240,21 @@ class RequestVerifier:
         """Check the leaf's dates, its SAN and its path to a trusted root; return its key."""
         leaf, intermediates = chain[0], chain[1:]
         if not leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc:
-            raise _reject(
+            raise reject(
                 "cert_validity",
                 f"the signing certificate is valid from {_iso(leaf.not_valid_before_utc)} to "
                 f"{_iso(leaf.not_valid_after_utc)}, not now; check this machine's clock",
             )
         if ALEXA_SIGNER not in _dns_names(leaf):
-            raise _reject("cert_san", f"the signing certificate does not name {ALEXA_SIGNER}; it is not Alexa's")
+            raise reject("cert_san", f"the signing certificate does not name {ALEXA_SIGNER}; it is not Alexa's")
         public_key = leaf.public_key()
         if not isinstance(public_key, rsa.RSAPublicKey):
-            raise _reject("cert_key", "the signing certificate's key is not RSA; Alexa signs with RSA")
+            raise reject("cert_key", "the signing certificate's key is not RSA; Alexa signs with RSA")
         verifier = PolicyBuilder().store(self._store).time(now).build_server_verifier(x509.DNSName(ALEXA_SIGNER))
         try:
             path = verifier.verify(leaf, intermediates)
         except PathError as exc:
-            raise _reject(
+            raise reject(
                 "cert_chain", f"the signing certificate does not chain to a trusted root ({exc}); "
                 f"fix: BANDCOACH_CA_BUNDLE must hold the root Amazon's chain ends in. {_DOCS}",
             ) from None
