@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skill.errors import BandCoachError
-from skill.timeline import Block, Timeline
+from skill.timeline import Cue, Timeline
 
 from . import profile as mp3  # the profile's numbers and silence frames; no codecs needed
 from .cache import AudioCache, Entry, canonical_text
@@ -45,12 +45,12 @@ class RenderError(BandCoachError):
 class MissingPrompts(BandCoachError):
     """Some cues of a timeline have no clip in the prompt cache."""
 
-    def __init__(self, timeline: Timeline, missing: Sequence[str]) -> None:
+    def __init__(self, routine: str, locale: str, missing: Sequence[str]) -> None:
         sample = "; ".join(repr(t[:50]) for t in missing[:3])
         super().__init__(
-            f"{len(missing)} cue(s) of routine {timeline.routine.id!r} ({timeline.locale}) are not in the audio "
-            f"cache, e.g. {sample}: run 'bandcoach audio warm --routine {timeline.routine.id} "
-            f"--locale {timeline.locale}' (or 'bandcoach export', which warms first)"
+            f"{len(missing)} cue(s) of routine {routine!r} ({locale}) are not in the audio "
+            f"cache, e.g. {sample}: run 'bandcoach audio warm --routine {routine} "
+            f"--locale {locale}' (or 'bandcoach export', which warms first)"
         )
         self.missing = list(missing)
 
@@ -163,11 +163,6 @@ def frames_for(seconds: float) -> int:
 # --- planning (manifest only: cheap enough for the request path) ------------------------------
 
 
-def block_slots(block: Block) -> list[tuple[str, float]]:
-    """(canonical words, slot seconds) of every cue of a block, its rest included, in order."""
-    return [(canonical_text(c.text), c.seconds) for c in (*block.cues, *block.rest)]
-
-
 def plan_block(cache: AudioCache, timeline: Timeline, index: int, *,
                ident: EngineIdentity | None = None) -> SegmentPlan:
     """The plan for block `index`: its clips from the cache (MissingPrompts if any is absent) and its key."""
@@ -176,20 +171,29 @@ def plan_block(cache: AudioCache, timeline: Timeline, index: int, *,
 
 def plan_blocks(cache: AudioCache, timeline: Timeline, indexes: Sequence[int] | None = None, *,
                 ident: EngineIdentity | None = None) -> list[SegmentPlan]:
-    """Plans for the chosen blocks (all by default), with one manifest query for all their clips."""
+    """Plans for the chosen blocks (all by default): each block's cues, then the rest after it."""
     blocks = [timeline.blocks[i] for i in (range(len(timeline.blocks)) if indexes is None else indexes)]
-    wanted = [block_slots(b) for b in blocks]
-    texts = list(dict.fromkeys(t for slots in wanted for t, _ in slots if t))
-    entries = cache.lookup_many(texts, timeline.locale, ident) if texts else []
+    texts = list(dict.fromkeys(canonical_text(c.text) for b in blocks for c in (*b.cues, *b.rest) if c.text.strip()))
+    if texts and cache.lookup_many(texts, timeline.locale, ident) is None:  # name every missing cue at once
+        raise MissingPrompts(timeline.routine.id, timeline.locale, _missing(cache, texts, timeline.locale, ident))
+    return [
+        plan_cues(cache, [*block.cues, *block.rest], routine=timeline.routine.id, locale=timeline.locale,
+                  index=block.index, title=block.exercise.name, ident=ident)
+        for block in blocks
+    ]
+
+
+def plan_cues(cache: AudioCache, cues: Sequence[Cue], *, routine: str, locale: str, index: int = 0,
+              title: str = "", ident: EngineIdentity | None = None) -> SegmentPlan:
+    """A plan for any run of cues (the session mode speaks a block without its rest, say)."""
+    slots = [(canonical_text(c.text), c.seconds) for c in cues]
+    texts = list(dict.fromkeys(t for t, _ in slots if t))
+    entries = cache.lookup_many(texts, locale, ident) if texts else []
     if entries is None:
-        raise MissingPrompts(timeline, _missing(cache, texts, timeline.locale, ident))
+        raise MissingPrompts(routine, locale, _missing(cache, texts, locale, ident))
     by_text = dict(zip(texts, entries, strict=True))
-    plans = []
-    for block, slots in zip(blocks, wanted, strict=True):
-        planned = tuple(Slot(by_text.get(t) if t else None, s) for t, s in slots)
-        plans.append(SegmentPlan(block.index, block.exercise.name, timeline.locale, planned, block.seconds,
-                                 segment_key(planned)))
-    return plans
+    planned = tuple(Slot(by_text.get(t) if t else None, s) for t, s in slots)
+    return SegmentPlan(index, title, locale, planned, sum(s for _, s in slots), segment_key(planned))
 
 
 def _missing(cache: AudioCache, texts: Sequence[str], locale: str, ident: EngineIdentity | None) -> list[str]:

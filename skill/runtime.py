@@ -15,6 +15,7 @@ from .endpoint import SkillEndpoint
 from .handlers import Deps, build_skill
 from .plugins import BandCoachPluginManager, make_plugin_manager
 from .state import make_store
+from .voice import Voice
 
 
 @dataclass(slots=True)
@@ -45,7 +46,7 @@ def build_runtime(
     store = make_store(settings)
     if migrate:
         store.migrate()
-    deps = Deps(catalog=catalog, settings=settings, store=store)
+    deps = Deps(catalog=catalog, settings=settings, store=store, speech=Voice.for_settings(settings))
     if settings.verify and verifier is None:
         from .verify import RequestVerifier
 

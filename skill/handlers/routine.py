@@ -29,19 +29,21 @@ def coach_block(handler_input: HandlerInput, deps: Deps, pos: Position, *, befor
     if last:
         cues += list(block.rest)  # the outro
         memory.finished(handler_input, deps, pos, timeline.seconds)
-        speech = _speech(deps, cues, before or [], [])
+        speech = _speech(handler_input, deps, pos, cues, before or [], [])
         return reply(handler_input, speech, end=True)
     nxt = timeline.blocks[pos.block + 1].exercise
     (memory.begin if new_workout else memory.remember)(handler_input, deps, pos)
-    speech = _speech(deps, cues, before or [], [prompts.next_prompt(nxt)])
+    speech = _speech(handler_input, deps, pos, cues, before or [], [prompts.next_prompt(nxt)])
     return reply(handler_input, speech, reprompt=ssml.speak(prompts.next_reprompt()),
                  attributes=pos.to_attributes())
 
 
-def _speech(deps: Deps, cues: list, before: list[str], after: list[str]) -> str:
+def _speech(handler_input: HandlerInput, deps: Deps, pos: Position, cues: list, before: list[str],
+            after: list[str]) -> str:
     """Recorded clips when the audio cache has every cue and a public URL is set, else text SSML."""
     if deps.speech is not None:
-        recorded = deps.speech.clips(cues, before=before, after=after)
+        recorded = deps.speech.clips(cues, routine=pos.routine, locale=locale_of(handler_input),
+                                     before=before, after=after)
         if recorded:
             return recorded
     return ssml.cues_to_ssml(cues, before=before, after=after)
