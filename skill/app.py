@@ -45,7 +45,11 @@ def create_app(
             from .envelope_checks import check_application_id
 
             check_application_id(envelope, runtime.settings.skill_id)
-        return jsonify(runtime.endpoint.handle(envelope))
+        try:
+            raw = body.decode("utf-8")  # Alexa sends UTF-8; any other encoding is re-serialised instead
+        except UnicodeDecodeError:
+            raw = None
+        return jsonify(runtime.endpoint.handle(envelope, raw=raw))
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape as _xml_escape
@@ -46,6 +47,14 @@ def wrap(body: str) -> str:
     return f"<speak>{body}</speak>"
 
 
+@functools.lru_cache(maxsize=4096)
+def _cue_piece(text: str, seconds: float) -> str:
+    """One cue's words and the silence left in its slot (cues repeat a lot: memoised)."""
+    piece = escape(text)
+    gap = seconds - speech_seconds(text)
+    return piece + pause(gap) if gap > 0.2 else piece
+
+
 def cue_body(cues: Sequence[Cue], *, budget: int = MAX_CHARS - 200) -> tuple[str, int]:
     """SSML body for cues, each followed by the silence left in its slot.
 
@@ -55,10 +64,7 @@ def cue_body(cues: Sequence[Cue], *, budget: int = MAX_CHARS - 200) -> tuple[str
     out: list[str] = []
     used = 0
     for count, cue in enumerate(cues):
-        piece = escape(cue.text)
-        gap = cue.seconds - speech_seconds(cue.text)
-        if gap > 0.2:
-            piece += pause(gap)
+        piece = _cue_piece(cue.text, cue.seconds)
         if used + len(piece) + 1 > budget:
             return " ".join(out), count
         out.append(piece)
