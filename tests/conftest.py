@@ -113,3 +113,21 @@ def third_party(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[st
         return site
 
     return _install
+
+
+@pytest.fixture(scope="module")
+def timeline():
+    """The audio tests' routine (desk, short, light band, en-US): see tests/handsfree_support.py."""
+    from handsfree_support import timeline_of
+
+    return timeline_of()
+
+
+@pytest.fixture(scope="module")
+def warm_dir(tmp_path_factory: pytest.TempPathFactory, timeline) -> Path:
+    """An audio cache holding every cue of `timeline`, made once per module with real espeak-ng."""
+    from handsfree_support import warm_timeline
+
+    audio = tmp_path_factory.mktemp("audio")
+    warm_timeline(audio, timeline).close()
+    return audio

@@ -11,7 +11,7 @@ from pathlib import Path
 import mutagen.mp3
 import pytest
 from click.testing import CliRunner, Result
-from handsfree_support import BAND, ROUTINE, VARIANT, timeline_of, warm_timeline
+from handsfree_support import BAND, ROUTINE, VARIANT
 from mutagen.id3 import ID3
 
 from audio import mp3
@@ -20,18 +20,6 @@ from skill.cli import cli
 from skill.timeline import Timeline
 
 NAME = f"{ROUTINE}-{VARIANT.value}-{BAND.value}"
-
-
-@pytest.fixture(scope="module")
-def timeline() -> Timeline:
-    return timeline_of()
-
-
-@pytest.fixture(scope="module")
-def warm_dir(tmp_path_factory: pytest.TempPathFactory, timeline: Timeline) -> Path:
-    audio = tmp_path_factory.mktemp("audio")
-    warm_timeline(audio, timeline).close()
-    return audio
 
 
 @pytest.fixture

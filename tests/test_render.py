@@ -19,11 +19,6 @@ from skill.timeline import Timeline
 
 
 @pytest.fixture(scope="module")
-def timeline() -> Timeline:
-    return timeline_of()
-
-
-@pytest.fixture(scope="module")
 def cache(tmp_path_factory: pytest.TempPathFactory, timeline: Timeline) -> AudioCache:
     return warm_timeline(tmp_path_factory.mktemp("audio"), timeline)
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 from alexa_checks import answered, check_ssml
-from handsfree_support import BAND, LOCALE, MINUTES, ROUTINE, timeline_of, warm_timeline
+from handsfree_support import BAND, LOCALE, MINUTES, ROUTINE
 
 from audio import mp3
 from skill import testing
@@ -17,16 +17,9 @@ from skill.voice import Voice
 PUBLIC = "https://coach.example.com"
 
 
-@pytest.fixture(scope="module")
-def warmed(tmp_path_factory):
-    audio_dir = tmp_path_factory.mktemp("voice-audio")
-    warm_timeline(audio_dir, timeline_of()).close()
-    return audio_dir
-
-
 @pytest.fixture
-def voiced(settings, pm, warmed):
-    return create_app(replace(settings, public_url=PUBLIC, audio_dir=warmed), pm=pm)
+def voiced(settings, pm, warm_dir):
+    return create_app(replace(settings, public_url=PUBLIC, audio_dir=warm_dir), pm=pm)
 
 
 def start_envelope():
