@@ -186,6 +186,29 @@ def test_buttons_next_previous_pause_and_play(post: Post, store: Any) -> None:
     assert (resumed["token"], resumed["offsetInMilliseconds"]) == (second, 4_000)
 
 
+def finish_workout(post: Post, timeline: Timeline) -> str:
+    """Play a whole hands-free workout to its end (as the device reports it); returns the last token."""
+    token = stream_of(post(play_intent()))["token"]
+    for _ in range(1, len(timeline.blocks)):
+        following = stream_of(event(post, "PlaybackNearlyFinished", token, 60_000))["token"]
+        event(post, "PlaybackFinished", token, 60_000)
+        token = following
+    event(post, "PlaybackFinished", token, 60_000)
+    return token
+
+
+def test_resume_after_the_workout_finished_does_not_replay_it(post: Post, store: Any, timeline: Timeline) -> None:
+    """Found by virtual-alexa: after the last segment the device still reports our token (FINISHED)."""
+    last = finish_workout(post, timeline)
+    player = {"token": last, "offsetInMilliseconds": 60_000, "playerActivity": "FINISHED"}
+    data = post(testing.intent_request("AMAZON.ResumeIntent", new=True, audio_player=player))
+    assert directives(data) == [] and "already finished" in speech_of(data)
+    assert data["response"]["shouldEndSession"] is True
+    assert directives(controller(post, "Play", last, 60_000)) == []
+    state = store.load(testing.DEFAULT_USER_ID)
+    assert state.in_progress is None and [s.completed for s in state.history] == [True]
+
+
 def test_a_failed_segment_is_skipped(post: Post) -> None:
     token = stream_of(post(play_intent()))["token"]
     data = event(post, "PlaybackFailed", token)

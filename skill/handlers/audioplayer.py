@@ -66,8 +66,9 @@ class PlaybackEventHandler(Handler):
             if following is not None:
                 self.player.play(handler_input, following)
         elif kind == "PlaybackController.PlayCommandIssued":
-            resumed, at = self.player.resume_point(handler_input, stream)
-            self.player.play(handler_input, resumed, offset_ms=at)
+            point = self.player.resume_point(handler_input, stream)
+            if point is not None:  # None: that workout is finished; the button starts nothing
+                self.player.play(handler_input, point[0], offset_ms=point[1])
         elif kind == "PlaybackController.NextCommandIssued":
             following = next_stream(self.player, stream)
             if following is not None:

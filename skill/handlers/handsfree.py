@@ -41,6 +41,7 @@ NO_AUDIO = "The audio for this routine isn't ready yet, so I'll coach you step b
 NO_PLAYER = "This device can't play hands-free workouts, so I'll coach you step by step."
 NOT_SUPPORTED = "Looping and shuffling don't fit a workout, so I'll keep it playing in order."
 LAST_ONE = "This is the last exercise."
+ALREADY_FINISHED = "You already finished that workout. Nice work! To go again, ask Band Coach to play it."
 
 
 class Unavailable(Exception):
@@ -130,13 +131,19 @@ class Player:
         """The last segment played to its end: record a completed workout."""
         memory.finished(handler_input, self.deps, position(stream), self.timeline(stream).seconds)
 
-    def resume_point(self, handler_input: HandlerInput, current: Stream) -> tuple[Stream, int]:
-        """Where to carry on: the stored stream and offset when they are this workout's, else `current` at 0."""
+    def resume_point(self, handler_input: HandlerInput, current: Stream) -> tuple[Stream, int] | None:
+        """Where to carry on: the stored stream and offset when they are this workout's, else `current` at
+        the device's offset; None when this workout already played to its end (the device still reports
+        the last segment's token then, and replaying it would record the workout twice)."""
         state = memory.load(handler_input, self.deps)
         kept = state.in_progress if state else None
         stored = self.ours(kept.token) if kept is not None else None
         if stored is not None and (stored.routine, stored.started) == (current.routine, current.started):
             return stored, kept.offset_ms
+        if state is not None and any(record.completed and record.routine == current.routine
+                                     and int(record.started_at.timestamp()) == current.started
+                                     for record in state.history):
+            return None
         return current, audio_player_offset(handler_input)
 
 
@@ -225,7 +232,10 @@ class HandsFreeIntentHandler(Handler):
             return stop(handler_input)
         offset = 0
         if name == "AMAZON.ResumeIntent":
-            stream, offset = self.player.resume_point(handler_input, stream)
+            point = self.player.resume_point(handler_input, stream)
+            if point is None:
+                return say(handler_input, ALREADY_FINISHED, end=True)
+            stream, offset = point
         elif name == "AMAZON.NextIntent":
             if stream.index + 1 >= self.player.segments(stream):
                 return say(handler_input, LAST_ONE, end=True)
