@@ -30,6 +30,8 @@ const SEGMENTS = 5; // blocks of desk's short variant: one segment per exercise
 const SEGMENT_URL = new RegExp(`^${publicURL.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}/audio/[0-9a-f]{64}\\.mp3$`);
 const TRANSCRIPT_LINES = 30;
 const SILENT_KEYS = ["outputSpeech", "reprompt", "card"];
+// Events that only report: the skill remembers where the runner is and answers with nothing at all.
+const REPORTS = ["AudioPlayer.PlaybackStarted", "AudioPlayer.PlaybackStopped", "AudioPlayer.PlaybackFinished"];
 
 const plain = (ssml) => (ssml || "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim();
 const isEvent = (type) => /^(AudioPlayer|PlaybackController)\./.test(type);
@@ -96,6 +98,9 @@ class Device {
       if (isEvent(request.request.type)) {
         const noisy = SILENT_KEYS.filter((key) => response && response.response && key in response.response);
         step.check(noisy.length === 0, `the answer to ${request.request.type} carries ${noisy.join(", ")}`);
+      }
+      if (REPORTS.includes(request.request.type)) {
+        step.check(!((response.response || {}).directives || []).length, `the answer to ${request.request.type} should be empty`);
       }
     }
     return step;
@@ -246,6 +251,11 @@ const GROUPS = {
     const end = await device.event("playbackFinished");
     end.sentFor("AudioPlayer.PlaybackFinished", playing.token).noDirectives("AudioPlayer.PlaybackFinished")
       .check(!end.sent("AudioPlayer.PlaybackStarted"), "nothing should play after the last segment");
+    // The device still reports the last token (FINISHED): resuming must not replay it and count it twice.
+    const resume = await device.utter("resume");
+    resume.check(resume.speech("AMAZON.ResumeIntent").includes("already finished"), "resume should say the workout is done")
+      .noDirectives("AMAZON.ResumeIntent")
+      .check(device.nowPlaying() === null, "nothing should play after resuming a finished workout");
   },
 
   async voice_commands(device) {
@@ -273,9 +283,15 @@ const GROUPS = {
       .sentFor("AudioPlayer.PlaybackStarted", second.token)
       .check(device.nowPlaying() === second.token, "the device should play segment 1");
 
+    const third = (await device.utter("skip")).play("AMAZON.NextIntent", "REPLACE_ALL");
     const back = await device.utter("previous");
-    const again = back.play("AMAZON.PreviousIntent", "REPLACE_ALL");
-    back.check(again.token === first.token && again.offsetInMilliseconds === 0, "previous should play segment 0 from its start");
+    back.check(back.play("AMAZON.PreviousIntent", "REPLACE_ALL").token === second.token, "previous should play segment 1");
+    const repeat = await device.utter("repeat");
+    repeat.check(repeat.play("AMAZON.RepeatIntent", "REPLACE_ALL").token === second.token, "repeat should replay segment 1");
+    const over = await device.utter("start over");
+    const again = over.play("AMAZON.StartOverIntent", "REPLACE_ALL");
+    over.check(third.segment.index === 2, "skip should have played segment 2")
+      .check(again.token === first.token && again.offsetInMilliseconds === 0, "start over should play segment 0 from its start");
 
     const loop = await device.utter("loop on");
     loop.check(loop.speech("AMAZON.LoopOnIntent").includes("in order"), "loop should be declined politely")
