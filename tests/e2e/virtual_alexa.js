@@ -248,9 +248,8 @@ const GROUPS = {
     ended.check(ended.speech === "", "a SessionEndedRequest gets no speech");
   },
 
-  // Hands-free playback (AudioPlayer) lands with its own issue: add a group here that starts a
-  // routine hands-free, then drives talk().alexa.audioPlayer() (playbackStarted, playbackNearlyFinished,
-  // playbackFinished) and asserts on the Play/Enqueue directives and their tokens.
+  // Hands-free playback (AudioPlayer) has its own driver, virtual_alexa_audio.js: it needs a server
+  // with warmed audio and an https public URL (tests/e2e/test_e2e_audioplayer.py).
 };
 
 async function main() {
