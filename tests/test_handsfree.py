@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from alexa_checks import check_response, speech_of
-from handsfree_support import BAND, MINUTES, ROUTINE, VARIANT, timeline_of, warm_timeline
+from handsfree_support import BAND, MINUTES, ROUTINE, VARIANT
 
 from skill import playback, testing
 from skill.app import create_app
@@ -22,18 +22,6 @@ from skill.timeline import Timeline
 
 PUBLIC = "https://coach.example.org/skill"
 Post = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-@pytest.fixture(scope="module")
-def timeline() -> Timeline:
-    return timeline_of()
-
-
-@pytest.fixture(scope="module")
-def warm_dir(tmp_path_factory: pytest.TempPathFactory, timeline: Timeline) -> Path:
-    audio = tmp_path_factory.mktemp("audio")
-    warm_timeline(audio, timeline).close()
-    return audio
 
 
 @pytest.fixture
