@@ -1,34 +1,189 @@
-"""`bandcoach audio publish`: upload the warmed audio cache to the S3 bucket the deployed skill links to."""
+"""`bandcoach audio publish`: render every segment of the warmed routines, upload the cache to S3, then index it.
+
+The deployed function (Lambda) has no local cache and never renders: it reads the per-locale
+index this command writes last (skill/segment_index.py), so the index only ever names segments
+that are already in the bucket. Keys are content addresses, so publishing again uploads only
+what changed and rewrites identical index bytes.
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import click
+
+from skill import ssml
+from skill.config import LOCALES
+from skill.progression import MAX_EXTRA_SETS
+from skill.routines import BandLevel, Variant
+from skill.segment_index import SegmentIndex
+from skill.segments import block_cues, fingerprint, session_cues
+from skill.timeline import Cue, Timeline
+
+if TYPE_CHECKING:
+    from skill.catalog import Catalog
+
+    from .cache import AudioCache
+    from .engines import EngineIdentity
+    from .store_s3 import PublishReport, S3AudioStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class IndexReport:
+    """What pre-rendering found: one index per warmed locale, new segments, and timelines left out (with why)."""
+
+    indexes: list[SegmentIndex] = field(default_factory=list)
+    rendered: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # ("desk/short/light/+1 en-GB", why)
+
+
+def segment_runs(timeline: Timeline) -> list[tuple[int, list[Cue]]]:
+    """Every run of cues the skill may ask a segment for: each hands-free block, and each session-mode answer.
+
+    Session answers longer than Alexa plays in one response are left out: the skill speaks those as text.
+    """
+    runs = []
+    for index in range(len(timeline.blocks)):
+        session = [session_cues(timeline, index)] + ([session_cues(timeline, 0, with_intro=True)] if index == 0 else [])
+        runs.append((index, block_cues(timeline, index)))
+        runs += [(index, cues) for cues in session if sum(c.seconds for c in cues) <= ssml.MAX_AUDIO_SECONDS]
+    return runs
+
+
+def render_timeline_segments(cache: AudioCache, timeline: Timeline, ident: EngineIdentity,
+                             known: dict[str, tuple[str, float]]) -> tuple[dict[str, tuple[str, float]], int]:
+    """Render the segments of `timeline` that `known` lacks; MissingPrompts (before any rendering) if a clip is absent.
+
+    Returns the timeline's fingerprint -> (key, seconds) entries and how many segments were new.
+    """
+    from .render import plan_cues, render_plan
+
+    plans, entries = {}, {}
+    for index, cues in segment_runs(timeline):
+        fp = fingerprint(cues, timeline.locale)
+        if fp in known:
+            entries[fp] = known[fp]
+        elif fp not in plans:
+            plans[fp] = plan_cues(cache, cues, routine=timeline.routine.id, locale=timeline.locale, index=index,
+                                  title=timeline.blocks[index].exercise.name, ident=ident)
+    made = 0
+    for fp, plan in plans.items():
+        segment = render_plan(cache, plan)
+        entries[fp] = (segment.key, segment.seconds)
+        made += segment.created
+    return entries, made
+
+
+def build_indexes(cache: AudioCache, catalog: Catalog, *, locales: Sequence[str] = LOCALES) -> IndexReport:
+    """Pre-render every fully warmed timeline (routines x variants x bands x extra sets) of each warmed locale.
+
+    A timeline with a cue missing from the cache is skipped and reported, never half indexed.
+    """
+    from .render import MissingPrompts, RenderError
+
+    report = IndexReport()
+    for locale in locales:
+        ident = cache.identity_for(locale)
+        if ident is None:
+            continue  # never warmed: nothing to publish, and the bucket's index for it stays as it is
+        segments: dict[str, tuple[str, float]] = {}
+        covered = []
+        for routine in sorted(catalog.routines):
+            for variant in Variant:
+                for band in BandLevel:
+                    for extra in range(MAX_EXTRA_SETS + 1):
+                        label = f"{routine}/{variant.value}/{band.value}/+{extra}"
+                        timeline = catalog.timeline(routine, band=band, variant=variant, locale=locale,
+                                                    extra_sets=extra)
+                        try:
+                            entries, made = render_timeline_segments(cache, timeline, ident, segments)
+                        except MissingPrompts as exc:
+                            report.skipped.append((f"{label} {locale}", f"{len(exc.missing)} cue(s) not warmed"))
+                            continue
+                        except (RenderError, OSError) as exc:
+                            logger.exception("segments of %s (%s) failed to render", label, locale)
+                            report.skipped.append((f"{label} {locale}", str(exc)))
+                            continue
+                        segments.update(entries)
+                        covered.append(label)
+                        report.rendered += made
+        if segments:
+            engine = {"engine": ident.engine, "version": ident.version, "voice": ident.voice, "rate": ident.rate}
+            report.indexes.append(SegmentIndex(locale, engine, segments, tuple(covered)))
+    return report
+
+
+@dataclass(slots=True)
+class PublishOutcome:
+    """The whole publish: pre-rendering, the upload, and the indexes written (object name, segments named)."""
+
+    prepared: IndexReport
+    upload: PublishReport
+    written: list[tuple[str, int]] = field(default_factory=list)
+    unindexed: int = 0  # segments left out of an index because their upload failed
+
+
+def write_indexes(store: S3AudioStore, outcome: PublishOutcome) -> PublishOutcome:
+    """After the upload: write each locale's index, naming only segments the bucket now holds."""
+    there = store.published() if outcome.prepared.indexes else set()
+    for index in outcome.prepared.indexes:
+        kept = {fp: ref for fp, ref in index.segments.items() if ref[0] in there}
+        outcome.unindexed += len(index.segments) - len(kept)
+        if kept:
+            name = store.put_index(SegmentIndex(index.locale, index.engine, kept, index.timelines))
+            outcome.written.append((name, len(kept)))
+    return outcome
+
+
+def publish(store: S3AudioStore, cache: AudioCache, catalog: Catalog, *,
+            progress: Callable[[int], None] | None = None) -> PublishOutcome:
+    """Render, upload what the bucket lacks, then index: the command's three steps in order."""
+    prepared = build_indexes(cache, catalog)
+    return write_indexes(store, PublishOutcome(prepared, store.publish(cache, progress=progress)))
 
 
 @click.command("publish")
 @click.option("--bucket", help="S3 bucket. Default: BANDCOACH_S3_BUCKET.")
 @click.pass_context
 def publish_command(ctx: click.Context, bucket: str | None) -> None:
-    """Upload every cached prompt and segment to S3 that is not there yet (run after 'audio warm')."""
+    """Render hands-free and session segments, upload every cached file S3 lacks, and write the segment index."""
+    from skill.catalog import Catalog
+
     from .cache import AudioCache
     from .cli import command_context, human_size
     from .store_s3 import S3AudioStore  # boto3 loads only for this command
 
-    settings, _ = command_context(ctx)
+    settings, pm = command_context(ctx)
     store = S3AudioStore.from_settings(settings, bucket=bucket)
     cache = AudioCache(settings.audio_path)
-    total = len(cache.entries())
-    with click.progressbar(length=total, label=f"publishing to s3://{store.bucket}/{store.prefix}",
+    click.echo("rendering the segments of the warmed routines...", err=True)
+    prepared = build_indexes(cache, Catalog.build(pm))
+    with click.progressbar(length=len(cache.entries()), label=f"publishing to s3://{store.bucket}/{store.prefix}",
                            file=sys.stderr) as bar:
-        report = store.publish(cache, progress=bar.update)
+        uploaded = store.publish(cache, progress=bar.update)
+    outcome = write_indexes(store, PublishOutcome(prepared, uploaded))
+    report, prepared = outcome.upload, outcome.prepared
+    click.echo(f"{prepared.rendered} segment(s) rendered; {len(prepared.skipped)} timeline(s) not fully warmed")
+    for label, why in prepared.skipped[:5]:
+        click.echo(f"  skipped: {label}: {why}", err=True)
+    if prepared.skipped:
+        click.echo("  (run 'bandcoach audio warm' for the routines and locales you want hands-free)", err=True)
     click.echo(f"{report.uploaded} uploaded ({human_size(report.size)}), {report.present} already there, "
-               f"{report.failed} failed of {total}")
+               f"{report.failed} failed of {report.uploaded + report.present + report.failed}")
+    for name, count in outcome.written:
+        click.echo(f"index s3://{store.bucket}/{name}: {count} segment(s)")
+    if not outcome.written:
+        click.echo("no segment index written: warm at least one routine completely first", err=True)
     if settings.public_url:
         click.echo(f"served at {settings.public_url.rstrip('/')}/{store.prefix}<key>.mp3")
     for key, why in report.failures[:5]:
         click.echo(f"  failed: {key}: {why}", err=True)
     if report.failed:
-        raise click.ClickException(f"{report.failed} file(s) were not published: see the errors above; "
-                                   "run publish again to retry them")
+        raise click.ClickException(f"{report.failed} file(s) were not published ({outcome.unindexed} segment(s) "
+                                   "left out of the index): see the errors above; run publish again to retry them")

@@ -15,14 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from skill import segment_index
 from skill.errors import BandCoachError, ConfigError
 
 if TYPE_CHECKING:
     from skill.config import Settings
+    from skill.segment_index import SegmentIndex
 
     from .cache import AudioCache, Entry
 
@@ -59,11 +59,7 @@ class S3AudioStore:
                  client: Any = None, prefix: str = PREFIX) -> None:
         self.bucket = bucket
         self.prefix = prefix
-        # Path-style addressing works with any endpoint (a local stand-in has no bucket subdomains).
-        self.client = client or boto3.session.Session().client(
-            "s3", endpoint_url=endpoint_url, region_name=region,
-            config=Config(s3={"addressing_style": "path"} if endpoint_url else {},
-                          max_pool_connections=WORKERS, retries={"mode": "standard", "max_attempts": 5}))
+        self.client = client or segment_index.s3_client(endpoint_url, region, pool=WORKERS)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, bucket: str | None = None) -> S3AudioStore:
@@ -91,6 +87,17 @@ class S3AudioStore:
             raise PublishError(f"cannot list s3://{self.bucket}/{self.prefix}: {_why(exc)}; check the bucket name "
                                "(BANDCOACH_S3_BUCKET), the AWS credentials and BANDCOACH_AWS_REGION") from exc
         return found
+
+    def put_index(self, index: SegmentIndex) -> str:
+        """Write a locale's segment index (after its segments are uploaded); returns its object name."""
+        name = segment_index.index_key(index.locale, self.prefix)
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=name, Body=index.to_json(),
+                                   ContentType=segment_index.CONTENT_TYPE, CacheControl=segment_index.CACHE_CONTROL)
+        except (ClientError, BotoCoreError) as exc:
+            raise PublishError(f"cannot write s3://{self.bucket}/{name}: {_why(exc)}; the audio is uploaded, so "
+                               "run 'bandcoach audio publish' again once the bucket accepts writes") from exc
+        return name
 
     def upload(self, entry: Entry) -> int:
         """Upload one cached file after checking its bytes against the manifest; returns its size."""

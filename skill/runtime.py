@@ -14,6 +14,7 @@ from .config import Settings
 from .endpoint import SkillEndpoint
 from .handlers import Deps, build_skill
 from .plugins import BandCoachPluginManager, make_plugin_manager
+from .segments import segment_source
 from .state import make_store
 from .voice import Voice
 
@@ -46,7 +47,9 @@ def build_runtime(
     store = make_store(settings)
     if migrate:
         store.migrate()
-    deps = Deps(catalog=catalog, settings=settings, store=store, speech=Voice.for_settings(settings))
+    segments = segment_source(settings)  # one per process: the S3 index is fetched once, not per handler
+    deps = Deps(catalog=catalog, settings=settings, store=store, speech=Voice.for_settings(settings, segments),
+                segments=segments)
     if settings.verify and verifier is None:
         from .verify import RequestVerifier
 

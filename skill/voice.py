@@ -1,23 +1,21 @@
-"""The coach's recorded voice: a response's cues as one <audio> clip, when every cue is cached and public.
+"""The coach's recorded voice: a response's cues as one <audio> clip, when their segment exists and is public.
 
-The request path only looks clips up and joins already-encoded frames (a few milliseconds, once
-per block, then cached); it never synthesises. Anything missing means text SSML instead.
+The segment comes from the runtime's SegmentSource (skill.segments): joined once from the local
+cache by the web service, or named by the index `bandcoach audio publish` wrote to S3 on Lambda
+(which pre-renders every session-mode answer for that). The request path never synthesises;
+anything missing means text SSML instead.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from . import ssml
 from .config import Settings
 from .playback import segment_url
+from .segments import SegmentSource, segment_source
 from .timeline import Cue
-
-if TYPE_CHECKING:
-    from audio.cache import AudioCache
 
 logger = logging.getLogger(__name__)
 
@@ -25,41 +23,23 @@ logger = logging.getLogger(__name__)
 class Voice:
     """Turns cues into one recorded clip per response, within Alexa's <audio> limits."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, segments: SegmentSource | None = None) -> None:
         self.settings = settings
-        self._cache: AudioCache | None = None
-        self._lock = threading.Lock()
+        self.segments = segments if segments is not None else segment_source(settings)
 
     @classmethod
-    def for_settings(cls, settings: Settings) -> Voice | None:
-        """A voice when recorded audio can reach Alexa: a public https URL serving the local cache."""
+    def for_settings(cls, settings: Settings, segments: SegmentSource | None = None) -> Voice | None:
+        """A voice when recorded audio can reach Alexa: a public https URL (the web service's or the bucket's)."""
         url = settings.public_url or ""
-        if not url.startswith("https://") or settings.audio_store != "local":
+        if not url.startswith("https://"):
             return None
-        return cls(settings)
+        return cls(settings, segments)
 
     def clips(self, cues: Sequence[Cue], *, routine: str, locale: str, before: Sequence[str] = (),
               after: Sequence[str] = ()) -> str | None:
         """SSML with the cues as one clip between spoken sentences, or None to speak text instead."""
-        from audio.render import MissingPrompts, RenderError, plan_cues, render_plan
-
-        try:
-            plan = plan_cues(self._audio_cache(), cues, routine=routine, locale=locale)
-            if plan.seconds > ssml.MAX_AUDIO_SECONDS:
-                return None  # longer than Alexa plays inside one response
-            segment = render_plan(self._audio_cache(), plan)
-        except MissingPrompts:
-            return None
-        except (RenderError, OSError):
-            logger.exception("could not join recorded cues; speaking text instead")
-            return None
-        url = segment_url(self.settings.public_url, segment.key)
+        if not cues or sum(c.seconds for c in cues) > ssml.MAX_AUDIO_SECONDS:
+            return None  # nothing to record, or longer than Alexa plays inside one response
+        segment = self.segments.find(cues, routine=routine, locale=locale)
+        url = segment_url(self.settings.public_url, segment.key) if segment is not None else None
         return ssml.audio_clips([url], before=before, after=after) if url else None
-
-    def _audio_cache(self) -> AudioCache:
-        with self._lock:
-            if self._cache is None:
-                from audio.cache import AudioCache
-
-                self._cache = AudioCache(self.settings.audio_path)
-            return self._cache

@@ -65,5 +65,8 @@ def test_without_a_public_https_url_there_is_no_voice(settings):
     assert Voice.for_settings(replace(settings, public_url=PUBLIC)) is not None
 
 
-def test_a_deployment_that_publishes_to_s3_speaks_text(settings):
-    assert Voice.for_settings(replace(settings, public_url=PUBLIC, audio_store="s3", s3_bucket="b")) is None
+def test_a_deployment_that_publishes_to_s3_reads_the_published_index(settings):
+    from skill.segment_index import S3SegmentIndex
+
+    voice = Voice.for_settings(replace(settings, public_url=PUBLIC, audio_store="s3", s3_bucket="b"))
+    assert isinstance(voice.segments, S3SegmentIndex)  # tests/test_segment_index.py plays it against S3

@@ -1,15 +1,16 @@
 """Hands-free workouts: PlayRoutineIntent starts AudioPlayer, and voice commands steer it while it plays.
 
-The stream is one MP3 segment per exercise, joined from cached clips (audio.render) and served at
-BANDCOACH_PUBLIC_URL/audio/<key>.mp3. Nothing is synthesised here: when the audio or an HTTPS
-public URL is missing, the runner hears why and is coached step by step instead.
+The stream is one MP3 segment per exercise, served at BANDCOACH_PUBLIC_URL/audio/<key>.mp3 and
+found through the runtime's SegmentSource (skill.segments): joined from the local cache by the web
+service, or read from the index `bandcoach audio publish` wrote to S3 on Lambda. Nothing is
+synthesised here: when the audio or an HTTPS public URL is missing, the runner hears why and is
+coached step by step instead.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
@@ -25,13 +26,11 @@ from ask_sdk_model.interfaces.audioplayer import Stream as AudioStream
 
 from .. import playback, ssml
 from ..playback import Stream
+from ..segments import SegmentSource, block_cues, segment_source
 from ..timeline import Timeline
 from . import memory
 from .base import Deps, Handler, Position, locale_of, say, session_attributes
 from .routine import StartRoutineIntentHandler, coach_block
-
-if TYPE_CHECKING:  # the audio pipeline (numpy, codecs) loads on the first hands-free request only
-    from audio.cache import AudioCache
 
 logger = logging.getLogger(__name__)
 
@@ -63,19 +62,17 @@ class Item:
 
 
 class Player:
-    """Turns a Stream into AudioPlayer directives; owns the audio cache handle for the handlers."""
+    """Turns a Stream into AudioPlayer directives, finding segments through the runtime's SegmentSource."""
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self._cache: AudioCache | None = None
+        self._segments: SegmentSource | None = deps.segments
 
     @property
-    def cache(self) -> AudioCache:
-        if self._cache is None:
-            from audio.cache import AudioCache
-
-            self._cache = AudioCache(self.deps.settings.audio_path)
-        return self._cache
+    def segment_source(self) -> SegmentSource:
+        if self._segments is None:  # Deps built without one (a test's own skill): the settings' choice
+            self._segments = segment_source(self.deps.settings)
+        return self._segments
 
     def timeline(self, stream: Stream) -> Timeline:
         return self.deps.catalog.timeline(stream.routine, band=stream.band, variant=stream.variant,
@@ -92,24 +89,22 @@ class Player:
         return len(self.timeline(stream).blocks)
 
     def item(self, stream: Stream) -> Item:
-        """The segment `stream` names, rendered from cached clips if needed; Unavailable if it cannot be."""
+        """The segment `stream` names, from the segment source; Unavailable if there is none to play."""
         base = self.deps.settings.public_url
         if playback.segment_url(base, "0" * 64) is None:
             raise Unavailable(NO_PUBLIC_URL)
         timeline = self.timeline(stream)
-        from audio.render import MissingPrompts, RenderError, render_block
-
-        try:
-            segment = render_block(self.cache, timeline, stream.index)
-        except MissingPrompts as exc:
-            logger.warning("hands-free unavailable: %s", exc)
-            raise Unavailable(NO_AUDIO) from exc
-        except (RenderError, OSError) as exc:
-            logger.exception("hands-free segment %d of %s failed to render", stream.index, stream.routine)
-            raise Unavailable(NO_AUDIO) from exc
+        title = timeline.blocks[stream.index].exercise.name
+        segment = self.segment_source.find(block_cues(timeline, stream.index), routine=stream.routine,
+                                           locale=stream.locale, index=stream.index, title=title)
+        if segment is None:
+            logger.warning("hands-free unavailable: no segment for block %d of %s (%s); warm and publish the "
+                           "audio ('bandcoach audio warm', then 'bandcoach audio publish' for S3)",
+                           stream.index, stream.routine, stream.locale)
+            raise Unavailable(NO_AUDIO)
         url = playback.segment_url(base, segment.key)
         assert url is not None  # checked above; the key does not change that
-        return Item(playback.encode(stream), url, segment.title, timeline.routine.name)
+        return Item(playback.encode(stream), url, title, timeline.routine.name)
 
     def play(self, handler_input: HandlerInput, stream: Stream, *, behavior: PlayBehavior = PlayBehavior.REPLACE_ALL,
              offset_ms: int = 0, previous: str | None = None) -> Item:

@@ -10,6 +10,7 @@ from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from .. import prompts, ssml
+from ..segments import session_cues
 from . import memory
 from .base import Deps, Handler, Position, ask_which_routine, kept_attributes, locale_of, reply, say, slot
 
@@ -23,11 +24,9 @@ def coach_block(handler_input: HandlerInput, deps: Deps, pos: Position, *, befor
     """Speak block `pos.block` of the routine, then ask for "next" (or finish after the last block)."""
     timeline = deps.catalog.timeline(pos.routine, band=pos.band, variant=pos.variant,
                                      locale=locale_of(handler_input), extra_sets=pos.extra_sets)
-    block = timeline.blocks[pos.block]
-    cues = [c for c in block.cues if with_intro or c.kind != "intro"]
+    cues = session_cues(timeline, pos.block, with_intro=with_intro)  # what `audio publish` pre-renders
     last = pos.block == len(timeline.blocks) - 1
     if last:
-        cues += list(block.rest)  # the outro
         memory.finished(handler_input, deps, pos, timeline.seconds)
         speech = _speech(handler_input, deps, pos, cues, before or [], [])
         return reply(handler_input, speech, end=True)
