@@ -55,6 +55,17 @@ def _client(endpoint: str):
                                           config=Config(s3={"addressing_style": "path"}))
 
 
+def anonymous_get(url: str) -> urllib.request.addinfourl:
+    """GET `url` as Alexa does: no credentials, and straight to the stand-in whatever the environment says.
+
+    Its own opener rather than urlopen's process-wide one, which keeps the proxies the environment
+    held when the first test of the run called urlopen: with http_proxy set then, this loopback
+    request would reach a proxy instead of moto and fail (a 403) in a full run only.
+    """
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    return opener.open(url, timeout=10)
+
+
 def _store(endpoint: str, bucket: str) -> S3AudioStore:
     return S3AudioStore.from_settings(Settings(s3_bucket=bucket, aws_endpoint_url=endpoint))
 
@@ -85,11 +96,11 @@ def test_published_prompts_are_public_at_the_urls_the_skill_builds(endpoint: str
     _store(endpoint, bucket).publish(warmed)
     settings = Settings(public_url=f"{endpoint}/{bucket}")  # path-style: the stand-in's bucket URL
     entry = warmed.entries()[0]
-    with urllib.request.urlopen(audio_routes.public_audio_url(settings, entry.key), timeout=10) as reply:
+    with anonymous_get(audio_routes.public_audio_url(settings, entry.key)) as reply:
         assert reply.headers["Content-Type"] == "audio/mpeg"
         assert reply.read() == entry.path.read_bytes()
     with pytest.raises(urllib.error.HTTPError, match="403"):
-        urllib.request.urlopen(f"{endpoint}/{bucket}/private/notes.txt", timeout=10)
+        anonymous_get(f"{endpoint}/{bucket}/private/notes.txt")
 
 
 def test_a_corrupt_cached_file_is_reported_and_the_rest_published(endpoint: str, bucket: str, tmp_path: Path) -> None:
