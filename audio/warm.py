@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from skill.catalog import Catalog
 from skill.errors import UnknownRoutine
+from skill.progression import MAX_EXTRA_SETS
 from skill.routines import BandLevel, Variant
 
 from .cache import AudioCache, Prompt, canonical_text
@@ -53,7 +54,8 @@ def cue_texts(
     variants: Sequence[Variant] = (),
     extra_texts: Iterable[str] = (),
 ) -> list[str]:
-    """Every distinct cue text of the chosen routines (all by default) at every band and variant.
+    """Every distinct cue text of the chosen routines (all by default) at every band, variant and
+    number of extra sets the coach can suggest (progression adds up to MAX_EXTRA_SETS).
 
     `extra_texts` adds prompts that are not cues (the skill's fixed phrases); order is kept so
     a warm proceeds routine by routine.
@@ -65,9 +67,11 @@ def cue_texts(
     for routine_id in routines or sorted(catalog.routines):
         for variant in variants or list(Variant):
             for band in bands or list(BandLevel):
-                timeline = catalog.timeline(routine_id, band=band, variant=variant, locale=locale)
-                for cue in timeline.cues():
-                    seen.setdefault(canonical_text(cue.text), None)
+                for extra_sets in range(MAX_EXTRA_SETS + 1):
+                    timeline = catalog.timeline(routine_id, band=band, variant=variant, locale=locale,
+                                                extra_sets=extra_sets)
+                    for cue in timeline.cues():
+                        seen.setdefault(canonical_text(cue.text), None)
     for text in extra_texts:
         seen.setdefault(canonical_text(text), None)
     seen.pop("", None)
