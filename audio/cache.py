@@ -10,17 +10,24 @@ import os
 import re
 import sqlite3
 import tempfile
-import threading
 import time
 import weakref
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import filelock
 
 from . import profile
 from .engines import EngineIdentity, TTSEngine, identity
+from .manifest import (
+    COLUMNS,
+    CacheStats,
+    EngineStats,
+    Entry,
+    ManifestConnections,
+    Prompt,
+    PruneResult,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,22 +37,6 @@ LOCK_TIMEOUT_SECONDS = 300.0  # longer than any synthesis with retries; past it 
 TOUCH_EVERY_SECONDS = 60.0  # last_used is refreshed at most this often, so lookups rarely write
 ORPHAN_GRACE_SECONDS = 300.0  # files younger than this may be a write between rename and manifest row
 KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS prompts (
-    key TEXT PRIMARY KEY, text TEXT NOT NULL, engine TEXT NOT NULL, engine_version TEXT NOT NULL,
-    voice TEXT NOT NULL, locale TEXT NOT NULL, rate TEXT NOT NULL, path TEXT NOT NULL,
-    duration REAL NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,
-    created REAL NOT NULL, last_used REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS prompts_last_used ON prompts (last_used);
-CREATE TABLE IF NOT EXISTS voices (
-    locale TEXT PRIMARY KEY, engine TEXT NOT NULL, engine_version TEXT NOT NULL,
-    voice TEXT NOT NULL, rate TEXT NOT NULL, updated REAL NOT NULL
-);
-"""
-_COLUMNS = "key, text, engine, engine_version, voice, locale, rate, path, duration, size, sha256, created, last_used"
-
 
 def canonical_text(text: str) -> str:
     """The text as it is keyed and spoken: surrounding and repeated whitespace folded."""
@@ -66,60 +57,6 @@ def _safe(part: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", part).lstrip(".") or "_"
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One cached prompt, as its manifest row describes it; `path` is absolute."""
-
-    key: str
-    text: str
-    engine: str
-    engine_version: str
-    voice: str
-    locale: str
-    rate: str
-    path: Path
-    duration: float
-    size: int
-    sha256: str
-    created: float
-    last_used: float
-
-
-@dataclass(frozen=True, slots=True)
-class Prompt:
-    """The audio for one text: its bytes always; `path` is None when the cache could not store it."""
-
-    key: str
-    data: bytes
-    duration: float
-    path: Path | None
-    created: bool
-
-
-@dataclass(frozen=True, slots=True)
-class EngineStats:
-    count: int
-    size: int
-    duration: float
-
-
-@dataclass(frozen=True, slots=True)
-class CacheStats:
-    """Totals for `bandcoach audio stats`, overall and per engine."""
-
-    count: int
-    size: int
-    duration: float
-    per_engine: dict[str, EngineStats] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class PruneResult:
-    removed: int
-    freed: int
-    remaining: int
-
-
 class AudioCache:
     """Prompts under one directory; make one instance per directory (it holds no shared state).
 
@@ -130,7 +67,7 @@ class AudioCache:
     def __init__(self, audio_dir: str | Path) -> None:
         self.root = Path(audio_dir)
         self.manifest = self.root / MANIFEST
-        self._connections = _Connections(self.root, self.manifest)
+        self._connections = ManifestConnections(self.root, self.manifest)
         weakref.finalize(self, self._connections.close)
 
     def close(self) -> None:
@@ -158,12 +95,12 @@ class AudioCache:
 
     def get(self, key: str) -> Entry | None:
         """The manifest entry for `key`, whether or not its file is intact."""
-        found = self._rows(f"SELECT {_COLUMNS} FROM prompts WHERE key = ?", (key,))
+        found = self._rows(f"SELECT {COLUMNS} FROM prompts WHERE key = ?", (key,))
         return found[0] if found else None
 
     def entries(self) -> list[Entry]:
         """Every manifest entry, least recently used first."""
-        return self._rows(f"SELECT {_COLUMNS} FROM prompts ORDER BY last_used, created")
+        return self._rows(f"SELECT {COLUMNS} FROM prompts ORDER BY last_used, created")
 
     def touch(self, keys: Sequence[str], *, when: float | None = None, force: bool = False) -> None:
         """Mark prompts as used now (or at `when`); unless `force`, skipped when marked within the last minute."""
@@ -231,7 +168,7 @@ class AudioCache:
         try:
             unique = sorted(set(keys))
             marks = ",".join("?" * len(unique))
-            rows = {e.key: e for e in self._rows(f"SELECT {_COLUMNS} FROM prompts WHERE key IN ({marks})", unique)}
+            rows = {e.key: e for e in self._rows(f"SELECT {COLUMNS} FROM prompts WHERE key IN ({marks})", unique)}
             if any(rows.get(k) is None or _size(rows[k].path) != rows[k].size for k in unique):
                 return None
             stale = time.time() - TOUCH_EVERY_SECONDS
@@ -333,7 +270,7 @@ class AudioCache:
             now = time.time()
             with self._db() as conn:
                 conn.execute(
-                    f"INSERT OR REPLACE INTO prompts ({_COLUMNS}) VALUES ({','.join('?' * 13)})",
+                    f"INSERT OR REPLACE INTO prompts ({COLUMNS}) VALUES ({','.join('?' * 13)})",
                     (key, text, ident.engine, ident.version, ident.voice, locale, ident.rate, rel.as_posix(),
                      seconds, len(data), hashlib.sha256(data).hexdigest(), now, now),
                 )
@@ -394,63 +331,6 @@ class AudioCache:
                     path.unlink()
                     freed += stat.st_size
         return freed
-
-
-class _Connections:
-    """One SQLite connection per thread for one manifest, created on first use, closed together.
-
-    Opening a connection costs about as much as ten queries, so the request path reuses them.
-    Connections of finished threads are closed as new ones open; after a fork the parent's are
-    never used.
-    """
-
-    def __init__(self, root: Path, manifest: Path) -> None:
-        self.root = root
-        self.manifest = manifest
-        self._lock = threading.Lock()
-        self._by_thread: dict[int, sqlite3.Connection] = {}
-        self._pid = os.getpid()
-        self._ready = False
-
-    def get(self) -> sqlite3.Connection:
-        conn = self._by_thread.get(threading.get_ident())
-        if conn is not None and self._pid == os.getpid():
-            return conn
-        with self._lock:
-            if self._pid != os.getpid():
-                self._by_thread, self._pid, self._ready = {}, os.getpid(), False
-            self._close_finished_threads()
-            self.root.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.manifest, timeout=30.0, isolation_level=None, check_same_thread=False)
-            try:
-                conn.row_factory = sqlite3.Row
-                if not self._ready:
-                    conn.execute("PRAGMA journal_mode=WAL")
-                    conn.executescript(_SCHEMA)
-                    self._ready = True
-            except sqlite3.Error:
-                conn.close()
-                raise
-            self._by_thread[threading.get_ident()] = conn
-            return conn
-
-    def drop_current(self) -> None:
-        with self._lock:
-            conn = self._by_thread.pop(threading.get_ident(), None)
-            self._ready = False
-        if conn is not None:
-            conn.close()
-
-    def _close_finished_threads(self) -> None:
-        alive = {t.ident for t in threading.enumerate()}
-        for ident in [i for i in self._by_thread if i not in alive]:
-            self._by_thread.pop(ident).close()
-
-    def close(self) -> None:
-        with self._lock:
-            conns, self._by_thread = list(self._by_thread.values()), {}
-        for conn in conns:
-            conn.close()
 
 
 def _size(path: Path) -> int | None:
