@@ -10,6 +10,7 @@
 
 const fs = require("fs");
 const { VirtualAlexa } = require("virtual-alexa");
+const { CheckFailed, runGroups } = require("./groups");
 
 const [skillURL, modelFile, ...only] = process.argv.slice(2);
 if (!skillURL || !modelFile) {
@@ -26,8 +27,6 @@ const plain = (ssml) => (ssml || "").replace(/<[^>]+>/g, " ").replace(/&amp;/g, 
 const clip = (text) => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
 const TRANSCRIPT_TURNS = 20; // the last turns kept for a failure report
 const allNames = (value) => [value.name.value, ...(value.name.synonyms || [])];
-
-class CheckFailed extends Error {}
 
 // One conversation with the skill: a fresh VirtualAlexa (new session, new user), a transcript,
 // and assertions on every response.
@@ -252,26 +251,4 @@ const GROUPS = {
   // with warmed audio and an https public URL (tests/e2e/test_e2e_audioplayer.py).
 };
 
-async function main() {
-  const names = only.length ? only : Object.keys(GROUPS);
-  const results = {};
-  for (const name of names) {
-    const report = { passed: false, checks: 0, error: null, transcript: [] };
-    results[name] = report;
-    if (!GROUPS[name]) {
-      report.error = `no group called ${name}: use one of ${Object.keys(GROUPS).join(", ")}`;
-      continue;
-    }
-    try {
-      await GROUPS[name](() => new Talk(report));
-      report.passed = true;
-    } catch (err) {
-      report.error = err instanceof CheckFailed ? err.message : String(err && err.stack || err);
-    }
-  }
-  // exitCode, not exit(): exit() may cut a large report short when stdout is a pipe.
-  process.stdout.write(JSON.stringify(results, null, 1) + "\n");
-  process.exitCode = Object.values(results).every((r) => r.passed) ? 0 : 1;
-}
-
-main();
+runGroups(GROUPS, only, (report) => [() => new Talk(report)]);

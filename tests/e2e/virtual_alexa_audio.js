@@ -15,6 +15,7 @@
 
 const fs = require("fs");
 const { VirtualAlexa } = require("virtual-alexa");
+const { CheckFailed, runGroups } = require("./groups");
 
 const [skillURL, modelFile, publicURL, ...only] = process.argv.slice(2);
 if (!skillURL || !modelFile || !publicURL) {
@@ -42,8 +43,6 @@ function segmentOf(token) {
   return parts.length === 9 && parts[0] === "bc1" ? { routine: parts[1], variant: parts[2], band: parts[3],
     index: Number(parts[6]), started: parts[7] } : null;
 }
-
-class CheckFailed extends Error {}
 
 // One Echo with one user: a fresh VirtualAlexa, and a log of every envelope it POSTs with the answer.
 class Device {
@@ -360,26 +359,4 @@ const GROUPS = {
   },
 };
 
-async function main() {
-  const names = only.length ? only : Object.keys(GROUPS);
-  const results = {};
-  for (const name of names) {
-    const report = { passed: false, checks: 0, error: null, transcript: [], facts: {} };
-    results[name] = report;
-    if (!GROUPS[name]) {
-      report.error = `no group called ${name}: use one of ${Object.keys(GROUPS).join(", ")}`;
-      continue;
-    }
-    try {
-      await GROUPS[name](new Device(report), report.facts);
-      report.passed = true;
-    } catch (err) {
-      report.error = err instanceof CheckFailed ? err.message : String(err && err.stack || err);
-    }
-  }
-  // exitCode, not exit(): exit() may cut a large report short when stdout is a pipe.
-  process.stdout.write(JSON.stringify(results, null, 1) + "\n");
-  process.exitCode = Object.values(results).every((r) => r.passed) ? 0 : 1;
-}
-
-main();
+runGroups(GROUPS, only, (report) => [new Device(report), report.facts], () => ({ facts: {} }));
