@@ -61,10 +61,11 @@ def bandcoach_cue_text(cue: Cue, locale: str) -> str:
 def _wording(cue: Cue, table: Mapping[str, Any]) -> str:
     params = dict(cue.params)
     if cue.kind == "setup":
-        params["dose"] = _dose(cue.params, table)
         params["tips"] = " ".join(cue.params.get("tips") or ())
     p = _values(params, table)
-    if cue.kind == "side":
+    if cue.kind == "dose":
+        text = _dose(cue.params, table)
+    elif cue.kind == "side":
         text = table["side_first" if cue.params.get("first") else "side_next"].format_map(p)
     elif cue.kind == "rest":
         follow = "rest_set" if cue.params.get("between_sets") or not cue.params.get("next") else "rest_next"

@@ -100,7 +100,7 @@ def _worded(cues: tuple[Cue, ...] | list[Cue], wording: Wording, locale: str) ->
 
 
 # Cues whose slot is "as long as the words take" rather than a beat of the exercise.
-_FLEXIBLE = {"intro", "setup", "set", "side", "outro", "next_up", "rest", "release", "done"}
+_FLEXIBLE = {"intro", "exercise", "setup", "dose", "set", "side", "outro", "next_up", "rest", "release", "done"}
 
 
 def _block_cues(
@@ -110,11 +110,13 @@ def _block_cues(
     if index == 0:
         cues.append(Cue("intro", 0.0, {"routine": routine.name, "goal": routine.goal, "steps": total,
                                       "band": band.value}))
-    cues.append(Cue("setup", SETUP_SECONDS, {
-        "exercise": ex.name, "number": index + 1, "of": total, "placement": ex.placement,
-        "setup": ex.setup, "tips": ex.tips, "band": band.value, "sets": d.sets, "reps": d.reps,
-        "hold": d.hold_seconds, "per_side": d.per_side,
-    }))
+    # Three lines, so the long instructions are the same recording whatever the band, variant or
+    # extra sets: a short "where we are" line, the setup and tips, then the dose (and time to get set).
+    cues.append(Cue("exercise", 0.0, {"exercise": ex.name, "number": index + 1, "of": total,
+                                      "placement": ex.placement, "band": band.value}))
+    cues.append(Cue("setup", 0.0, {"exercise": ex.name, "setup": ex.setup, "tips": ex.tips}))
+    cues.append(Cue("dose", SETUP_SECONDS, {"sets": d.sets, "reps": d.reps, "hold": d.hold_seconds,
+                                            "per_side": d.per_side}))
     sides = ex.side_names if d.per_side else (None,)
     for set_no in range(1, d.sets + 1):
         if d.sets > 1:

@@ -175,13 +175,16 @@ def words(kind: str, locale: str = "en-US", **params: object) -> str:
     return coaching.bandcoach_cue_text(Cue(kind, 1.0, params), locale)
 
 
-def test_hook_bandcoach_cue_text_setup_says_where_we_are_the_band_setup_tips_and_dose() -> None:
+def test_hook_bandcoach_cue_text_exercise_says_where_we_are_and_the_band() -> None:
     walk = LIBRARY["lateral_walk_ankles"]
-    text = words("setup", exercise=walk.name, number=2, of=6, placement=walk.placement, setup=walk.setup,
-                 tips=walk.tips, band="light", sets=1, reps=12, hold=None, per_side=True)
-    assert text.startswith("Exercise 2 of 6: lateral band walk. Light band around your ankles. ")
-    assert walk.setup in text and all(tip in text for tip in walk.tips)
-    assert text.endswith("12 reps on each side.")
+    text = words("exercise", exercise=walk.name, number=2, of=6, placement=walk.placement, band="light")
+    assert text == "Exercise 2 of 6: lateral band walk. Light band around your ankles."
+
+
+def test_setup_says_how_to_get_into_position_and_the_tips() -> None:
+    walk = LIBRARY["lateral_walk_ankles"]
+    text = words("setup", exercise=walk.name, setup=walk.setup, tips=walk.tips)
+    assert text.startswith(walk.setup) and all(tip in text for tip in walk.tips)
 
 
 @pytest.mark.parametrize(("params", "dose"), [
@@ -189,10 +192,8 @@ def test_hook_bandcoach_cue_text_setup_says_where_we_are_the_band_setup_tips_and
     ({"sets": 1, "reps": None, "hold": 30, "per_side": False}, "Hold for 30 seconds."),
     ({"sets": 2, "reps": None, "hold": 30, "per_side": True}, "2 holds of 30 seconds on each side."),
 ])
-def test_setup_states_the_dose(params: dict[str, object], dose: str) -> None:
-    text = words("setup", exercise="Calf stretch", number=1, of=1, placement="around one foot", setup="Sit.",
-                 tips=("Breathe.",), band="light", **params)
-    assert text.endswith(dose)
+def test_dose_states_sets_reps_holds_and_sides(params: dict[str, object], dose: str) -> None:
+    assert words("dose", **params) == dose
 
 
 def test_rest_before_the_next_exercise_names_it() -> None:

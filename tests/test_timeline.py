@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from skill.routines import BandLevel, Exercise, Routine, Step
 from skill.timeline import Cue, Timeline, build_timeline, speech_seconds
 
@@ -34,7 +36,7 @@ def kinds(t: Timeline) -> list[str]:
 
 def test_timeline_starts_with_intro_and_setup_and_ends_with_outro() -> None:
     k = kinds(timeline(Step("squat"), Step("jacks")))
-    assert k[:2] == ["intro", "setup"]
+    assert k[:4] == ["intro", "exercise", "setup", "dose"]
     assert k[-1] == "outro"
     assert k.count("intro") == 1 and k.count("outro") == 1
 
@@ -46,8 +48,8 @@ def test_intro_names_the_routine_goal_step_count_and_band() -> None:
 
 def test_rep_exercise_over_five_reps_counts_five_more_then_last_one() -> None:
     t = timeline(Step("squat"))
-    assert kinds(t)[2:5] == ["go", "more", "last_one"]
-    go, more, last = t.cues()[2:5]
+    assert kinds(t)[4:7] == ["go", "more", "last_one"]
+    go, more, last = t.cues()[4:7]
     assert go.seconds + more.seconds + last.seconds == 12 * EXERCISES["squat"].tempo_seconds
 
 
@@ -108,11 +110,19 @@ def test_last_block_ends_with_the_outro_instead_of_a_rest() -> None:
     assert [c.kind for c in t.blocks[-1].rest] == ["outro"]
 
 
-def test_setup_carries_what_the_wording_needs() -> None:
-    setup = next(c for c in timeline(Step("clam", sets=2), Step("squat")).cues() if c.kind == "setup")
-    assert setup.params["number"] == 1 and setup.params["of"] == 2
-    assert setup.params["per_side"] is True and setup.params["sets"] == 2 and setup.params["reps"] == 10
-    assert setup.params["tips"] == ("Heels together.",)
+def test_the_start_of_an_exercise_carries_what_the_wording_needs() -> None:
+    cues = {c.kind: c for c in timeline(Step("clam", sets=2), Step("squat")).blocks[0].cues}
+    assert cues["exercise"].params["number"] == 1 and cues["exercise"].params["of"] == 2
+    assert cues["dose"].params["per_side"] is True and cues["dose"].params["sets"] == 2
+    assert cues["dose"].params["reps"] == 10
+    assert cues["setup"].params["tips"] == ("Heels together.",)
+
+
+def test_the_setup_line_does_not_depend_on_band_or_sets() -> None:
+    def setup_params(**kw):
+        return next(c for c in timeline(Step("clam", sets=2), **kw).cues() if c.kind == "setup").params
+
+    assert setup_params() == setup_params(extra_sets=2)
 
 
 def test_a_long_setup_line_gets_as_long_a_slot_as_its_words_need() -> None:
@@ -139,7 +149,7 @@ def test_extra_sets_add_sets_up_to_ten() -> None:
 
 def test_timeline_seconds_is_the_sum_of_its_cues() -> None:
     t = timeline(Step("clam", sets=2), Step("calf"), Step("squat"))
-    assert t.seconds == sum(c.seconds for c in t.cues())
+    assert t.seconds == pytest.approx(sum(c.seconds for c in t.cues()))
 
 
 def test_timeline_is_deterministic() -> None:
