@@ -173,3 +173,28 @@ def resume_offer(exercise: Exercise, routine: Routine) -> str:
 
 def resume_reprompt() -> str:
     return "Say resume to pick up where you stopped, or tell me which routine to start."
+
+
+def handsfree_needs_https() -> str:
+    return ("Hands-free needs the coach's audio to be reachable over a secure web address, "
+            "and it isn't set up yet, so I'll coach you step by step.")
+
+
+def handsfree_audio_not_ready() -> str:
+    return "The audio for this routine isn't ready yet, so I'll coach you step by step."
+
+
+def handsfree_no_player() -> str:
+    return "This device can't play hands-free workouts, so I'll coach you step by step."
+
+
+def loop_and_shuffle_not_supported() -> str:
+    return "Looping and shuffling don't fit a workout, so I'll keep it playing in order."
+
+
+def last_exercise() -> str:
+    return "This is the last exercise."
+
+
+def already_finished() -> str:
+    return "You already finished that workout. Nice work! To go again, ask Band Coach to play it."

@@ -26,9 +26,8 @@ from handsfree_support import LOCALE, MINUTES, ROUTINE, timeline_of, warm_timeli
 from audio.cache import AudioCache
 from audio.publish import build_indexes, publish
 from audio.store_s3 import S3AudioStore
-from skill import lambda_handler, playback, testing
+from skill import lambda_handler, playback, prompts, testing
 from skill.cli import cli
-from skill.handlers.handsfree import NO_AUDIO
 from skill.runtime import Runtime
 from skill.segment_index import S3SegmentIndex, SegmentIndex, index_key
 from skill.segments import block_cues, fingerprint, session_cues
@@ -228,7 +227,7 @@ def test_lambda_without_a_published_index_coaches_step_by_step(
         endpoint: str, aws: pytest.MonkeyPatch, tmp_path: Path) -> None:
     runtime = lambda_runtime(aws, endpoint, _new_bucket(endpoint), tmp_path)
     data = answer(runtime, play_intent())
-    assert NO_AUDIO in speech_of(data) and "Exercise 1 of" in speech_of(data)
+    assert prompts.handsfree_audio_not_ready() in speech_of(data) and "Exercise 1 of" in speech_of(data)
     assert not [d for d in data["response"].get("directives") or [] if d["type"] == "AudioPlayer.Play"]
 
 

@@ -24,7 +24,7 @@ from ask_sdk_model.interfaces.audioplayer import (
 )
 from ask_sdk_model.interfaces.audioplayer import Stream as AudioStream
 
-from .. import playback, ssml
+from .. import playback, prompts, ssml
 from ..playback import Stream
 from ..segments import SegmentSource, block_cues, segment_source
 from ..timeline import Timeline
@@ -34,13 +34,6 @@ from .routine import StartRoutineIntentHandler, coach_block
 
 logger = logging.getLogger(__name__)
 
-NO_PUBLIC_URL = ("Hands-free needs the coach's audio to be reachable over a secure web address, "
-                 "and it isn't set up yet, so I'll coach you step by step.")
-NO_AUDIO = "The audio for this routine isn't ready yet, so I'll coach you step by step."
-NO_PLAYER = "This device can't play hands-free workouts, so I'll coach you step by step."
-NOT_SUPPORTED = "Looping and shuffling don't fit a workout, so I'll keep it playing in order."
-LAST_ONE = "This is the last exercise."
-ALREADY_FINISHED = "You already finished that workout. Nice work! To go again, ask Band Coach to play it."
 
 
 class Unavailable(Exception):
@@ -92,7 +85,7 @@ class Player:
         """The segment `stream` names, from the segment source; Unavailable if there is none to play."""
         base = self.deps.settings.public_url
         if playback.segment_url(base, "0" * 64) is None:
-            raise Unavailable(NO_PUBLIC_URL)
+            raise Unavailable(prompts.handsfree_needs_https())
         timeline = self.timeline(stream)
         title = timeline.blocks[stream.index].exercise.name
         segment = self.segment_source.find(block_cues(timeline, stream.index), routine=stream.routine,
@@ -101,7 +94,7 @@ class Player:
             logger.warning("hands-free unavailable: no segment for block %d of %s (%s); warm and publish the "
                            "audio ('bandcoach audio warm', then 'bandcoach audio publish' for S3)",
                            stream.index, stream.routine, stream.locale)
-            raise Unavailable(NO_AUDIO)
+            raise Unavailable(prompts.handsfree_audio_not_ready())
         url = playback.segment_url(base, segment.key)
         assert url is not None  # checked above; the key does not change that
         return Item(playback.encode(stream), url, title, timeline.routine.name)
@@ -186,7 +179,7 @@ class PlayRoutineIntentHandler(StartRoutineIntentHandler):
         stream = Stream(pos.routine, pos.variant, pos.band, locale_of(handler_input), pos.extra_sets, 0, pos.started)
         try:
             if not supports_audio_player(handler_input):
-                raise Unavailable(NO_PLAYER)
+                raise Unavailable(prompts.handsfree_no_player())
             item = self.player.play(handler_input, stream)
         except Unavailable as why:
             return coach_block(handler_input, self.deps, pos, before=[why.spoken, *before], with_intro=True,
@@ -229,11 +222,11 @@ class HandsFreeIntentHandler(Handler):
         if name == "AMAZON.ResumeIntent":
             point = self.player.resume_point(handler_input, stream)
             if point is None:
-                return say(handler_input, ALREADY_FINISHED, end=True)
+                return say(handler_input, prompts.already_finished(), end=True)
             stream, offset = point
         elif name == "AMAZON.NextIntent":
             if stream.index + 1 >= self.player.segments(stream):
-                return say(handler_input, LAST_ONE, end=True)
+                return say(handler_input, prompts.last_exercise(), end=True)
             stream = stream.at(stream.index + 1)
         elif name == "AMAZON.PreviousIntent":
             stream = stream.at(max(0, stream.index - 1))
@@ -258,9 +251,10 @@ class LoopShuffleIntentHandler(Handler):
         attrs = session_attributes(handler_input)
         pos = Position.from_attributes(attrs, self.catalog)
         if pos is not None:  # step by step: keep the session and its position
-            return say(handler_input, NOT_SUPPORTED, reprompt="Say next when you're ready.",
+            return say(handler_input, prompts.loop_and_shuffle_not_supported(), reprompt=prompts.next_reprompt(),
                        attributes=pos.to_attributes())
-        return say(handler_input, NOT_SUPPORTED, end=True)  # no Stop directive: playback carries on
+        # No Stop directive: playback carries on.
+        return say(handler_input, prompts.loop_and_shuffle_not_supported(), end=True)
 
 
 def next_stream(player: Player, stream: Stream) -> Stream | None:
