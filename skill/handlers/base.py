@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
@@ -65,7 +65,9 @@ class Position:
         return replace(pos, block=max(0, min(pos.block, blocks - 1)), extra_sets=max(0, min(pos.extra_sets, 5)))
 
     def to_attributes(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The session attributes that carry this position (plain JSON values)."""
+        # Built field by field: dataclasses.asdict deep-copies and cost ~35 µs a request.
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["band"], data["variant"] = self.band.value, self.variant.value
         return {"position": data}
 
