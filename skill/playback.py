@@ -88,12 +88,23 @@ def decode(token: object) -> Stream | None:
         return None
 
 
-def segment_url(public_url: str | None, key: str) -> str | None:
-    """The HTTPS URL of a segment under `public_url`, or None when there is no HTTPS public URL.
+def https_base(public_url: str | None) -> str | None:
+    """`public_url` without a trailing slash when it is HTTPS (any case), else None.
 
-    AudioPlayer refuses plain HTTP streams, so an http:// base (fine for local testing of
-    the web service) yields None and the skill coaches step by step instead.
+    Alexa fetches <audio> clips and AudioPlayer streams only over HTTPS, so an http:// base
+    (fine for local testing of the web service) means text speech and step-by-step coaching.
     """
     if not public_url or not public_url.lower().startswith("https://"):
         return None
-    return f"{public_url.rstrip('/')}/audio/{key}.mp3"
+    return public_url.rstrip("/")
+
+
+def segment_url(public_url: str | None, key: str) -> str | None:
+    """The HTTPS URL of a segment under `public_url`, or None when there is no HTTPS public URL."""
+    base = https_base(public_url)
+    return audio_url(base, key) if base else None
+
+
+def audio_url(base: str, key: str) -> str:
+    """Where the web service (`/audio/`) or the bucket (`audio/` prefix) serves the MP3 named `key`."""
+    return f"{base}/audio/{key}.mp3"

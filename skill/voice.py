@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from . import ssml
 from .config import Settings
-from .playback import segment_url
+from .playback import https_base, segment_url
 from .segments import SegmentSource, segment_source
 from .timeline import Cue
 
@@ -30,10 +30,7 @@ class Voice:
     @classmethod
     def for_settings(cls, settings: Settings, segments: SegmentSource | None = None) -> Voice | None:
         """A voice when recorded audio can reach Alexa: a public https URL (the web service's or the bucket's)."""
-        url = settings.public_url or ""
-        if not url.startswith("https://"):
-            return None
-        return cls(settings, segments)
+        return cls(settings, segments) if https_base(settings.public_url) else None
 
     def clips(self, cues: Sequence[Cue], *, routine: str, locale: str, before: Sequence[str] = (),
               after: Sequence[str] = ()) -> str | None:

@@ -66,3 +66,9 @@ def test_segment_urls_need_https() -> None:
     assert playback.segment_url("https://coach.example.org/skill/", key) == f"https://coach.example.org/skill/audio/{key}.mp3"
     assert playback.segment_url("http://192.168.1.5:5000", key) is None
     assert playback.segment_url(None, key) is None
+
+
+def test_an_https_base_is_recognised_in_any_case():
+    assert playback.https_base("HTTPS://Coach.example.com/") == "HTTPS://Coach.example.com"
+    assert playback.https_base("http://192.0.2.1:5000") is None
+    assert playback.https_base(None) is None

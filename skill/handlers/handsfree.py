@@ -83,8 +83,8 @@ class Player:
 
     def item(self, stream: Stream) -> Item:
         """The segment `stream` names, from the segment source; Unavailable if there is none to play."""
-        base = self.deps.settings.public_url
-        if playback.segment_url(base, "0" * 64) is None:
+        base = playback.https_base(self.deps.settings.public_url)
+        if base is None:
             raise Unavailable(prompts.handsfree_needs_https())
         timeline = self.timeline(stream)
         title = timeline.blocks[stream.index].exercise.name
@@ -95,9 +95,7 @@ class Player:
                            "audio ('bandcoach audio warm', then 'bandcoach audio publish' for S3)",
                            stream.index, stream.routine, stream.locale)
             raise Unavailable(prompts.handsfree_audio_not_ready())
-        url = playback.segment_url(base, segment.key)
-        assert url is not None  # checked above; the key does not change that
-        return Item(playback.encode(stream), url, title, timeline.routine.name)
+        return Item(playback.encode(stream), playback.audio_url(base, segment.key), title, timeline.routine.name)
 
     def play(self, handler_input: HandlerInput, stream: Stream, *, behavior: PlayBehavior = PlayBehavior.REPLACE_ALL,
              offset_ms: int = 0, previous: str | None = None) -> Item:
