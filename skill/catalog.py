@@ -10,7 +10,7 @@ from typing import Any
 
 from .plugins import BandCoachPluginManager, PluginFailure, call_each, call_first
 from .progression import Progression, SessionRecord
-from .routines import BandLevel, Exercise, Routine, Variant
+from .routines import EXTRA_SETS_LIMIT, BandLevel, Exercise, Routine, Variant
 from .timeline import Cue, Timeline, build_timeline
 
 logger = logging.getLogger(__name__)
@@ -151,7 +151,9 @@ class Catalog:
         """What the plugins suggest for this routine next time, given the runner's history."""
         result = call_first(self.pm, "bandcoach_progression", routine=self.routines[routine_id], history=history,
                             band=band)
-        return result if isinstance(result, Progression) else None
+        if not isinstance(result, Progression):
+            return None
+        return replace(result, extra_sets=max(0, min(result.extra_sets, EXTRA_SETS_LIMIT)))
 
 
 def _match(spoken: str | None, names: dict[str, tuple[str, ...]], table: dict[str, Any]) -> Any:

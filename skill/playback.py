@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .config import LOCALES
-from .routines import BandLevel, Variant
+from .routines import EXTRA_SETS_LIMIT, BandLevel, Variant
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def encode(stream: Stream) -> str:
     """`bc1.<routine>.<variant>.<band>.<extra>.<locale>.<index>.<started>.<check>`: URL-safe, about 60 characters."""
     if not _ID.match(stream.routine) or stream.locale not in LOCALES:
         raise ValueError(f"cannot make a token for routine {stream.routine!r} in {stream.locale!r}")
-    if not (0 <= stream.extra_sets <= 9 and 0 <= stream.index < 1000 and stream.started >= 0):
+    if not (0 <= stream.extra_sets <= EXTRA_SETS_LIMIT and 0 <= stream.index < 1000 and stream.started >= 0):
         raise ValueError(f"token fields out of range: {stream!r}")
     body = ".".join((PREFIX, stream.routine, stream.variant.value, stream.band.value, str(stream.extra_sets),
                      stream.locale, str(stream.index), _base36(stream.started)))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 DEFAULT_TEMPO = 3.0  # seconds a repetition takes when an exercise does not say
 SIDE_SWITCH_SECONDS = 5  # time given to change sides
-SET_REST_SECONDS = 20  # rest between sets of one exercise when a step does not say
+EXTRA_SETS_LIMIT = 5  # the most extra sets any progression may add; more is clamped where it enters
 
 
 class BandLevel(enum.StrEnum):

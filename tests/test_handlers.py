@@ -270,3 +270,34 @@ def test_ssml_metacharacters_in_slots_come_out_escaped(post):
 def test_a_ten_kilobyte_slot_value_is_cut_short(post):
     data = answered(post, testing.intent_request("StartRoutineIntent", {"routine": "yoga " * 2000}))
     assert len(data["response"]["outputSpeech"]["ssml"]) < 1000
+
+
+def test_next_on_the_last_exercise_finishes_it_instead_of_failing(post, catalog):
+    last = len(catalog.timeline("recovery").blocks) - 1
+    env = testing.intent_request("AMAZON.NextIntent", session_attributes={"position": {
+        "routine": "recovery", "band": "light", "variant": "standard", "block": last, "paused": True}})
+    data = answered(post, env)
+    assert "This is the last exercise." in speech_of(data)
+    assert "Sorry" not in speech_of(data)
+    assert data["response"]["shouldEndSession"] is True
+
+
+def test_a_tampered_number_of_extra_sets_is_clamped(post):
+    env = testing.intent_request("AMAZON.RepeatIntent", session_attributes={"position": {
+        "routine": "desk", "band": "light", "variant": "standard", "block": 0, "extra_sets": 10_000}})
+    assert position(answered(post, env))["extra_sets"] == 5
+
+
+def test_a_progression_plugin_cannot_ask_for_more_extra_sets_than_the_limit(pm):
+    from skill import BandLevel, Change, Progression
+    from skill.catalog import Catalog
+
+    class Greedy:
+        __name__ = "greedy"
+
+        @hookimpl
+        def bandcoach_progression(self, routine, history, band):
+            return Progression(BandLevel.HEAVY, 7, Change.ADD_SET, "More!")
+
+    pm.register_plugin(Greedy(), "greedy")
+    assert Catalog.build(pm).progression("glutes", []).extra_sets == 5

@@ -14,7 +14,8 @@ from ask_sdk_model.intent_request import IntentRequest
 from .. import prompts, ssml
 from ..catalog import Catalog
 from ..config import LOCALES, Settings
-from ..routines import BandLevel, Variant
+from ..routines import EXTRA_SETS_LIMIT, BandLevel, Variant
+from ..timeline import Timeline
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +62,17 @@ class Position:
             return None
         if pos.routine not in catalog.routines:
             return None
-        blocks = len(catalog.timeline(pos.routine, band=pos.band, variant=pos.variant).blocks)
-        return replace(pos, block=max(0, min(pos.block, blocks - 1)), extra_sets=max(0, min(pos.extra_sets, 5)))
+        # Clamp before building a timeline: the catalog memoises one per distinct extra-sets value.
+        pos = replace(pos, extra_sets=max(0, min(pos.extra_sets, EXTRA_SETS_LIMIT)))
+        return replace(pos, block=max(0, min(pos.block, len(pos.timeline(catalog).blocks) - 1)))
+
+    def timeline(self, catalog: Catalog, locale: str = "en-US") -> Timeline:
+        """The timeline this position walks through (memoised by the catalog)."""
+        return catalog.timeline(self.routine, band=self.band, variant=self.variant, locale=locale,
+                                extra_sets=self.extra_sets)
+
+    def is_last(self, catalog: Catalog) -> bool:
+        return self.block >= len(self.timeline(catalog).blocks) - 1
 
     def to_attributes(self) -> dict[str, Any]:
         """The session attributes that carry this position (plain JSON values)."""

@@ -10,7 +10,7 @@ from ask_sdk_model import Response
 
 from .. import prompts
 from . import memory
-from .base import Handler, Position, say, session_attributes
+from .base import Handler, Position, locale_of, say, session_attributes
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class HelpIntentHandler(Handler):
         if pos is None:
             return say(handler_input, prompts.help_general(self.catalog),
                        reprompt=prompts.welcome_reprompt(self.catalog))
-        timeline = self.catalog.timeline(pos.routine, band=pos.band, variant=pos.variant)
+        timeline = pos.timeline(self.catalog, locale_of(handler_input))
         text = prompts.help_in_routine(timeline.routine, pos.block + 1, len(timeline.blocks),
                                        timeline.blocks[pos.block].exercise)
         return say(handler_input, text, reprompt=prompts.next_reprompt(), attributes=pos.to_attributes())

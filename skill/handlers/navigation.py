@@ -11,7 +11,7 @@ from ask_sdk_model import Response
 
 from .. import prompts
 from . import memory
-from .base import Handler, Position, say, session_attributes
+from .base import Handler, Position, locale_of, say, session_attributes
 from .routine import coach_block
 
 
@@ -43,6 +43,8 @@ class NextIntentHandler(SessionNavigationHandler):
     intent = "AMAZON.NextIntent"
 
     def move(self, handler_input: HandlerInput, pos: Position) -> Response:
+        if pos.is_last(self.catalog):  # paused on, or resumed at, the last exercise: finish it
+            return coach_block(handler_input, self.deps, replace(pos, paused=False), before=[prompts.last_exercise()])
         return coach_block(handler_input, self.deps, replace(pos, block=pos.block + 1, paused=False))
 
 
@@ -92,6 +94,6 @@ class PauseIntentHandler(SessionNavigationHandler):
     def move(self, handler_input: HandlerInput, pos: Position) -> Response:
         paused = replace(pos, paused=True)
         memory.remember(handler_input, self.deps, paused)
-        exercise = self.catalog.timeline(pos.routine, band=pos.band, variant=pos.variant).blocks[pos.block].exercise
+        exercise = pos.timeline(self.catalog, locale_of(handler_input)).blocks[pos.block].exercise
         return say(handler_input, prompts.paused(exercise), reprompt=prompts.paused_reprompt(),
                    attributes=paused.to_attributes())

@@ -22,8 +22,7 @@ MAX_MINUTES = 120
 def coach_block(handler_input: HandlerInput, deps: Deps, pos: Position, *, before: list[str] | None = None,
                 with_intro: bool = False, new_workout: bool = False) -> Response:
     """Speak block `pos.block` of the routine, then ask for "next" (or finish after the last block)."""
-    timeline = deps.catalog.timeline(pos.routine, band=pos.band, variant=pos.variant,
-                                     locale=locale_of(handler_input), extra_sets=pos.extra_sets)
+    timeline = pos.timeline(deps.catalog, locale_of(handler_input))
     cues = session_cues(timeline, pos.block, with_intro=with_intro)  # what `audio publish` pre-renders
     last = pos.block == len(timeline.blocks) - 1
     if last:
