@@ -117,9 +117,14 @@ def wait_answering(proc: subprocess.Popen[bytes], url: str, *, timeout: float = 
     raise RuntimeError(f"server did not answer within {timeout:.0f} s")
 
 
+# The servers under test listen on 127.0.0.1: never route their requests through a configured http_proxy.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def post(url: str, body: bytes) -> tuple[int, bytes]:
+    """POST a JSON body straight to a local server (no proxy); returns the status and the body."""
     request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=5) as reply:
+    with _DIRECT.open(request, timeout=5) as reply:
         return reply.status, reply.read()
 
 

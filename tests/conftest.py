@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,33 @@ ENVELOPES = Path(__file__).parent / "envelopes"
 PLUGIN_SOURCES = Path(__file__).parent / "plugin_sources"
 
 
+LOOPBACK = "127.0.0.1,localhost"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_proxy_for_loopback() -> Iterator[None]:
+    """Reach every local stand-in and server directly, whatever proxy the developer's shell configures.
+
+    urllib sends 127.0.0.1 through http_proxy unless no_proxy lists it, and gTTS hands requests the
+    environment's proxies explicitly (so no_proxy alone does not help there): drop the proxy variables
+    and list the loopback in no_proxy too, which also covers an opener built before this ran. Session
+    scope, so module- and session-scoped servers started before any test-level fixture are covered;
+    subprocesses (bandcoach serve, node) inherit it. Tests never need a proxy: there is no internet.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.lower().endswith("_proxy") and name.lower() != "no_proxy":
+                patch.delenv(name)
+        for name in ("NO_PROXY", "no_proxy"):
+            patch.setenv(name, LOOPBACK)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def env_setup(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Keep every test away from the developer's home and site-packages plugins (llm's env_setup)."""
     home = tmp_path_factory.mktemp("home")
-    for name in list(__import__("os").environ):
+    for name in list(os.environ):
         if name.startswith("BANDCOACH_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("BANDCOACH_LOAD_PLUGINS", "bandcoach")
