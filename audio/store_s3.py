@@ -28,9 +28,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "audio/"  # the public prefix in serverless.yml's bucket policy; the URL path the skill builds
+PREFIX = segment_index.PREFIX  # the public prefix in serverless.yml's bucket policy; the URL path the skill builds
 CONTENT_TYPE = "audio/mpeg"
-CACHE_CONTROL = "public, max-age=31536000, immutable"  # the same header GET /audio/ sends
+CACHE_CONTROL = segment_index.AUDIO_CACHE_CONTROL  # the same header GET /audio/ sends
 WORKERS = 8  # uploads in flight; each is one small PUT
 
 

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FORMAT = 1  # bump when the index's shape changes; a reader ignores an index of another format
-PREFIX = "audio/"  # the bucket's public audio prefix (serverless.yml), which the function may read
+PREFIX = "audio/"  # the public audio prefix: the bucket's (serverless.yml) and the web service's URL path
+AUDIO_CACHE_CONTROL = "public, max-age=31536000, immutable"  # a key names its bytes forever (bucket and /audio/)
 REFRESH_SECONDS = 300.0  # how stale a container's copy may get after a re-publish
 CONTENT_TYPE = "application/json"
 CACHE_CONTROL = "no-cache"  # unlike the audio, the index changes in place

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from audio.cache import AudioCache, Prompt
 from audio.engines import identity
 from audio.engines.espeak import EspeakEngine
-from skill.audio_routes import audio_blueprint, cached_audio_urls, public_audio_url
+from skill.audio_routes import audio_blueprint
 from skill.config import Settings
 
 
@@ -112,17 +112,3 @@ def test_a_symlink_pointing_out_of_the_cache_is_refused(
     assert response.status_code == 404
     assert b"s" * 16 not in response.data
 
-
-def test_public_audio_url_needs_a_public_url(audio_settings: Settings, settings: Settings) -> None:
-    key = "ab" * 32
-    assert public_audio_url(audio_settings, key) == f"https://coach.example.org/skill/audio/{key}.mp3"
-    assert public_audio_url(settings, key) is None
-
-
-def test_cached_audio_urls_are_all_or_nothing(audio_settings: Settings, prompt: Prompt, cache: AudioCache) -> None:
-    text = cache.get(prompt.key).text
-    assert cached_audio_urls(audio_settings, [text, text], "en-US") == [
-        f"https://coach.example.org/skill/audio/{prompt.key}.mp3"] * 2
-    assert cached_audio_urls(audio_settings, [text, "Not warmed."], "en-US") is None
-    assert cached_audio_urls(audio_settings, [text], "en-GB") is None
-    assert cached_audio_urls(dataclasses.replace(audio_settings, public_url=None), [text], "en-US") is None

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from serverless_config import load_config
 
-from skill.audio_routes import public_audio_url
 from skill.config import Settings
+from skill.playback import segment_url
 from skill.testing import DEFAULT_APP_ID
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,7 +94,7 @@ def test_only_the_audio_prefix_is_public_and_matches_the_urls_the_skill_builds(c
     public = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
     assert public == [{"Sid": "AlexaFetchesPromptsOverHttps", "Effect": "Allow", "Principal": "*",
                        "Action": "s3:GetObject", "Resource": {"Fn::Sub": "${AudioBucket.Arn}/audio/*"}}]
-    url = public_audio_url(Settings(public_url="https://bucket.s3.us-east-1.amazonaws.com"), "a" * 64)
+    url = segment_url("https://bucket.s3.us-east-1.amazonaws.com", "a" * 64)
     assert url == f"https://bucket.s3.us-east-1.amazonaws.com/audio/{'a' * 64}.mp3"
 
 

@@ -21,6 +21,7 @@ from audio.store_s3 import CACHE_CONTROL, PublishError, S3AudioStore
 from skill import audio_routes
 from skill.cli import cli
 from skill.config import Settings
+from skill.playback import audio_url
 
 TEXTS = ("Lateral band walk.", "Ten seconds left.")
 
@@ -94,9 +95,8 @@ def test_published_prompts_are_public_at_the_urls_the_skill_builds(endpoint: str
         {"Version": "2012-10-17", "Statement": public_read_statements(bucket)}))  # serverless.yml's own policy
     client.put_object(Bucket=bucket, Key="private/notes.txt", Body=b"not for Alexa")
     _store(endpoint, bucket).publish(warmed)
-    settings = Settings(public_url=f"{endpoint}/{bucket}")  # path-style: the stand-in's bucket URL
     entry = warmed.entries()[0]
-    with anonymous_get(audio_routes.public_audio_url(settings, entry.key)) as reply:
+    with anonymous_get(audio_url(f"{endpoint}/{bucket}", entry.key)) as reply:  # path-style: the stand-in's bucket URL
         assert reply.headers["Content-Type"] == "audio/mpeg"
         assert reply.read() == entry.path.read_bytes()
     with pytest.raises(urllib.error.HTTPError, match="403"):
