@@ -7,7 +7,7 @@ quantised to whole frames (24 ms); cue start times are rounded to the nearest fr
 a segment within half a frame of its timeline length however long it is.
 
 Segments are content-addressed like prompts and stored in the same cache (engine "segment"), so
-`/audio/<key>.mp3` serves them and `bandcoach cache prune` trims them. Nothing here synthesises:
+`/audio/<key>.mp3` serves them and `bandcoach audio prune` trims them. Nothing here synthesises:
 a cue whose clip is missing raises MissingPrompts, which tells the operator to warm the cache.
 """
 
@@ -252,27 +252,7 @@ def render_plan(cache: AudioCache, plan: SegmentPlan) -> Segment:
     return Segment(plan.index, plan.title, plan.key, stored, frames, True)
 
 
-def render_block(cache: AudioCache, timeline: Timeline, index: int, *,
-                 ident: EngineIdentity | None = None) -> Segment:
-    """Block `index` as a segment; MissingPrompts when a clip is absent (the request path's entry)."""
-    return render_plan(cache, plan_block(cache, timeline, index, ident=ident))
-
-
 def render_timeline(cache: AudioCache, timeline: Timeline, *, ident: EngineIdentity | None = None) -> list[Segment]:
     """Every block of `timeline` as a segment, in order."""
     return [render_plan(cache, plan) for plan in plan_blocks(cache, timeline, ident=ident)]
 
-
-def prerender(cache: AudioCache, timelines: Sequence[Timeline]) -> int:
-    """Render every segment of `timelines` ahead of time (after a warm, before publishing to S3).
-
-    Returns how many segments were new. A timeline whose clips are not all cached is skipped with
-    a warning, like a failed prompt in a warm.
-    """
-    made = 0
-    for timeline in timelines:
-        try:
-            made += sum(s.created for s in render_timeline(cache, timeline))
-        except MissingPrompts as exc:
-            logger.warning("segments not pre-rendered: %s", exc)
-    return made

@@ -8,13 +8,12 @@ from pathlib import Path
 import lameenc
 import numpy as np
 import pytest
-from handsfree_support import timeline_of, warm_timeline
+from handsfree_support import warm_timeline
 from mutagen.id3 import ID3, TIT2
 
 from audio import mp3, render
 from audio.cache import AudioCache
 from audio.render import MissingPrompts, RenderError, Slot
-from skill.routines import Variant
 from skill.timeline import Timeline
 
 
@@ -47,8 +46,8 @@ def test_clips_are_copied_frame_for_frame_not_re_encoded(cache: AudioCache, time
 
 
 def test_a_second_render_reuses_the_cached_segment(cache: AudioCache, timeline: Timeline) -> None:
-    first = render.render_block(cache, timeline, 1)
-    again = render.render_block(cache, timeline, 1)
+    first = render.render_plan(cache, render.plan_block(cache, timeline, 1))
+    again = render.render_plan(cache, render.plan_block(cache, timeline, 1))
     assert again.key == first.key and not again.created
     assert cache.path_for(first.key) == again.path  # in the manifest, so /audio/<key>.mp3 serves it
 
@@ -112,9 +111,3 @@ def test_bytes_that_are_not_mp3_are_refused() -> None:
     with pytest.raises(RenderError, match="no MP3 frame"):
         render.audio_frames(b"RIFF....WAVEfmt " + bytes(100))
 
-
-def test_prerender_makes_each_segment_once_and_skips_unwarmed_timelines(tmp_path: Path, timeline: Timeline) -> None:
-    cache = warm_timeline(tmp_path, timeline)
-    other = timeline_of(variant=Variant.LONG)  # never warmed here
-    assert render.prerender(cache, [timeline, other]) == len(timeline.blocks)
-    assert render.prerender(cache, [timeline]) == 0
