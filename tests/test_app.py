@@ -7,7 +7,6 @@ import logging
 
 from skill import testing
 from skill.app import create_app
-from skill.config import Settings
 
 
 def test_factory_builds_an_app_with_the_builtin_routines(settings, pm):
@@ -91,18 +90,8 @@ def test_get_on_alexa_is_405(client):
     assert client.get("/alexa").status_code == 405
 
 
-def test_settings_errors_name_the_variable():
-    import pytest
-
-    from skill.errors import ConfigError
-
-    with pytest.raises(ConfigError, match="BANDCOACH_STATE"):
-        Settings.from_env({"BANDCOACH_STATE": "postgres"})
-    with pytest.raises(ConfigError, match="BANDCOACH_VERIFY"):
-        Settings.from_env({"BANDCOACH_VERIFY": "maybe"})
-
-
-def test_the_app_serves_cached_audio_under_audio(client):
+def test_the_app_registers_the_audio_route(client):
+    """The app mounts /audio/ (tests/test_audio_routes.py tests the blueprint itself on a bare Flask app)."""
     reply = client.get("/audio/" + "0" * 64 + ".mp3")
     assert reply.status_code == 404
     assert "bandcoach audio warm" in reply.get_json()["error"]
