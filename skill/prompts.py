@@ -198,3 +198,7 @@ def last_exercise() -> str:
 
 def already_finished() -> str:
     return "You already finished that workout. Nice work! To go again, ask Band Coach to play it."
+
+
+def handsfree_intro() -> str:
+    return "Hands-free: I'll talk you through every exercise. Say Alexa, pause, or Alexa, next, any time."

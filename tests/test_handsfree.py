@@ -197,6 +197,18 @@ def test_resume_after_the_workout_finished_does_not_replay_it(post: Post, store:
     assert state.in_progress is None and [s.completed for s in state.history] == [True]
 
 
+@pytest.mark.parametrize("intent", ["AMAZON.StopIntent", "AMAZON.PauseIntent", "AMAZON.CancelIntent"])
+def test_stopping_after_the_workout_finished_does_not_reopen_it(post: Post, store: Any, timeline: Timeline,
+                                                                 intent: str) -> None:
+    last = finish_workout(post, timeline)
+    player = {"token": last, "offsetInMilliseconds": 60_000, "playerActivity": "FINISHED"}
+    data = post(testing.intent_request(intent, new=True, audio_player=player))
+    assert [d["type"] for d in directives(data)] == ["AudioPlayer.Stop"]
+    state = store.load(testing.DEFAULT_USER_ID)
+    assert state.in_progress is None and [s.completed for s in state.history] == [True]
+    assert "Welcome back" not in speech_of(post(testing.launch_request()))
+
+
 def test_a_failed_segment_is_skipped(post: Post) -> None:
     token = stream_of(post(play_intent()))["token"]
     data = event(post, "PlaybackFailed", token)

@@ -16,7 +16,7 @@ from ask_sdk_model.interfaces.audioplayer import PlayBehavior, StopDirective
 
 from ..playback import Stream
 from .base import Deps, Handler
-from .handsfree import Player, Unavailable, audio_player_offset, audio_player_token, next_stream
+from .handsfree import Player, Unavailable, audio_player_offset, audio_player_token
 
 logger = logging.getLogger(__name__)
 
@@ -54,15 +54,15 @@ class PlaybackEventHandler(Handler):
         if kind in ("AudioPlayer.PlaybackStarted", "AudioPlayer.PlaybackStopped"):
             self.player.remember(handler_input, stream, offset_ms=offset)
         elif kind == "AudioPlayer.PlaybackNearlyFinished":
-            following = next_stream(self.player, stream)
+            following = self.player.next(stream)
             if following is not None:
                 self.player.play(handler_input, following, behavior=PlayBehavior.ENQUEUE,
                                  previous=token)
         elif kind == "AudioPlayer.PlaybackFinished":
-            if next_stream(self.player, stream) is None:
+            if self.player.next(stream) is None:
                 self.player.finish(handler_input, stream)
         elif kind == "AudioPlayer.PlaybackFailed":
-            following = next_stream(self.player, stream)
+            following = self.player.next(stream)
             if following is not None:
                 self.player.play(handler_input, following)
         elif kind == "PlaybackController.PlayCommandIssued":
@@ -70,7 +70,7 @@ class PlaybackEventHandler(Handler):
             if point is not None:  # None: that workout is finished; the button starts nothing
                 self.player.play(handler_input, point[0], offset_ms=point[1])
         elif kind == "PlaybackController.NextCommandIssued":
-            following = next_stream(self.player, stream)
+            following = self.player.next(stream)
             if following is not None:
                 self.player.play(handler_input, following)
         elif kind == "PlaybackController.PreviousCommandIssued":

@@ -24,7 +24,7 @@ from ask_sdk_model.interfaces.audioplayer import (
 )
 from ask_sdk_model.interfaces.audioplayer import Stream as AudioStream
 
-from .. import playback, prompts, ssml
+from .. import playback, prompts
 from ..playback import Stream
 from ..segments import SegmentSource, block_cues, segment_source
 from ..timeline import Timeline
@@ -78,8 +78,9 @@ class Player:
             return None
         return stream if stream.index < len(self.timeline(stream).blocks) else None
 
-    def segments(self, stream: Stream) -> int:
-        return len(self.timeline(stream).blocks)
+    def next(self, stream: Stream) -> Stream | None:
+        """The segment after `stream`, or None after the last."""
+        return stream.at(stream.index + 1) if stream.index + 1 < len(self.timeline(stream).blocks) else None
 
     def item(self, stream: Stream) -> Item:
         """The segment `stream` names, from the segment source; Unavailable if there is none to play."""
@@ -126,11 +127,16 @@ class Player:
         stored = self.ours(kept.token) if kept is not None else None
         if stored is not None and (stored.routine, stored.started) == (current.routine, current.started):
             return stored, kept.offset_ms
-        if state is not None and any(record.completed and record.routine == current.routine
-                                     and int(record.started_at.timestamp()) == current.started
-                                     for record in state.history):
+        if self.finished_already(handler_input, current):
             return None
         return current, audio_player_offset(handler_input)
+
+    def finished_already(self, handler_input: HandlerInput, stream: Stream) -> bool:
+        """Whether this workout (same routine, same start) is already in the history as completed."""
+        state = memory.load(handler_input, self.deps)
+        return state is not None and any(
+            record.completed and record.routine == stream.routine
+            and int(record.started_at.timestamp()) == stream.started for record in state.history)
 
 
 def position(stream: Stream) -> Position:
@@ -183,9 +189,7 @@ class PlayRoutineIntentHandler(StartRoutineIntentHandler):
             return coach_block(handler_input, self.deps, pos, before=[why.spoken, *before], with_intro=True,
                                new_workout=True)
         memory.begin(handler_input, self.deps, pos, token=item.token)
-        intro = "Hands-free: I'll talk you through every exercise. Say Alexa, pause, or Alexa, next, any time."
-        handler_input.attributes_manager.session_attributes = {}
-        return handler_input.response_builder.speak(ssml.speak(*before, intro)).set_should_end_session(True).response
+        return say(handler_input, " ".join([*before, prompts.handsfree_intro()]), end=True)
 
 
 class HandsFreeIntentHandler(Handler):
@@ -214,7 +218,10 @@ class HandsFreeIntentHandler(Handler):
         assert stream is not None  # can_handle checked it
         name = handler_input.request_envelope.request.intent.name
         if name in ("AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"):
-            self.player.remember(handler_input, stream, offset_ms=audio_player_offset(handler_input))
+            # After the last segment the device still reports its token: remembering it would turn a
+            # finished workout back into one to resume (and record it twice).
+            if not self.player.finished_already(handler_input, stream):
+                self.player.remember(handler_input, stream, offset_ms=audio_player_offset(handler_input))
             return stop(handler_input)
         offset = 0
         if name == "AMAZON.ResumeIntent":
@@ -223,9 +230,10 @@ class HandsFreeIntentHandler(Handler):
                 return say(handler_input, prompts.already_finished(), end=True)
             stream, offset = point
         elif name == "AMAZON.NextIntent":
-            if stream.index + 1 >= self.player.segments(stream):
+            following = self.player.next(stream)
+            if following is None:
                 return say(handler_input, prompts.last_exercise(), end=True)
-            stream = stream.at(stream.index + 1)
+            stream = following
         elif name == "AMAZON.PreviousIntent":
             stream = stream.at(max(0, stream.index - 1))
         elif name == "AMAZON.StartOverIntent":
@@ -253,10 +261,3 @@ class LoopShuffleIntentHandler(Handler):
                        attributes=pos.to_attributes())
         # No Stop directive: playback carries on.
         return say(handler_input, prompts.loop_and_shuffle_not_supported(), end=True)
-
-
-def next_stream(player: Player, stream: Stream) -> Stream | None:
-    """The segment after `stream`, or None after the last."""
-    return stream.at(stream.index + 1) if stream.index + 1 < player.segments(stream) else None
-
-
