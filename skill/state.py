@@ -116,9 +116,14 @@ class Store(abc.ABC):
     def migrate(self) -> int:
         """Bring the storage up to this version's schema (creating it if needed); return the version."""
 
-    def set_position(self, user_id: str, position: Position) -> UserState:
-        """Remember where the workout in progress is."""
-        return self.update(user_id, lambda s: replace(s, in_progress=position))
+    def set_position(self, user_id: str, position: Position) -> None:
+        """Remember where the workout in progress is, without reading or rewriting the history.
+
+        This runs on every "next" and every AudioPlayer event, so backends override it with a
+        position-only write; it returns nothing because it never reads the rest of the state
+        (callers holding a state patch it with `replace(state, in_progress=position)`).
+        """
+        self.update(user_id, lambda s: replace(s, in_progress=position))
 
     def clear_position(self, user_id: str) -> UserState:
         """Forget the workout in progress (finished, stopped, or declined on resume)."""

@@ -8,6 +8,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +16,17 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .state import FORMAT, StateError, Store, UserState, decode_state, encode_state
+from .state import (
+    FORMAT,
+    Position,
+    StateError,
+    Store,
+    UserState,
+    decode_position,
+    decode_state,
+    encode_position,
+    encode_state,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +54,7 @@ class DynamoDBStore(Store):
             new = fn(old)
             if new == old:
                 return new
-            item = {"user": {"S": key}, "version": {"N": str(version + 1)},
-                    "state": {"S": json.dumps(encode_state(new), separators=(",", ":"))},
-                    "updated_at": {"S": datetime.now(UTC).isoformat()}}
+            item = _item(key, version + 1, new)
             try:
                 with self._errors():
                     self.client.put_item(TableName=self.table, Item=item, **_unchanged_since(version))
@@ -55,6 +64,23 @@ class DynamoDBStore(Store):
                 time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
         raise StateError(f"state update kept conflicting {CONFLICT_RETRIES} times: too many requests for one "
                          "user at once; try again")
+
+    def set_position(self, user_id: str, position: Position) -> None:
+        """One UpdateItem of the `position` attribute: the history in `state` is neither read nor sent.
+
+        Bumping `version` in the same atomic write makes any read-modify-write `update` that read
+        the item before it fail its version condition and run again on the new position.
+        """
+        with self._errors():
+            self.client.update_item(
+                TableName=self.table, Key={"user": {"S": self.key(user_id)}},
+                UpdateExpression="SET #position = :position, #updated_at = :now, "
+                                 "#version = if_not_exists(#version, :zero) + :one",
+                ExpressionAttributeNames={"#position": "position", "#updated_at": "updated_at",
+                                          "#version": "version"},
+                ExpressionAttributeValues={":position": {"S": _json(encode_position(position))},
+                                           ":now": {"S": datetime.now(UTC).isoformat()},
+                                           ":zero": {"N": "0"}, ":one": {"N": "1"}})
 
     def forget(self, user_id: str) -> bool:
         with self._errors():
@@ -87,7 +113,12 @@ class DynamoDBStore(Store):
             item = self.client.get_item(TableName=self.table, Key={"user": {"S": key}}, ConsistentRead=True).get("Item")
         if not item:
             return UserState(), 0
-        return decode_state(json.loads(item["state"]["S"])), int(item["version"]["N"])
+        # set_position may have made the item (no `state` yet); items written before the position had
+        # its own attribute carry it inside `state`, which decode_state reads.
+        state = decode_state(json.loads(item["state"]["S"])) if "state" in item else UserState()
+        if "position" in item:
+            state = replace(state, in_progress=decode_position(json.loads(item["position"]["S"])))
+        return state, int(item["version"]["N"])
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
@@ -109,6 +140,20 @@ class DynamoDBStore(Store):
         except BotoCoreError as exc:
             raise StateError(f"cannot reach DynamoDB: {exc}; check BANDCOACH_AWS_ENDPOINT_URL, "
                              "BANDCOACH_AWS_REGION and the AWS credentials") from exc
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _item(key: str, version: int, state: UserState) -> dict[str, Any]:
+    """The whole item for put_item: the position in its own attribute (as set_position keeps it)."""
+    item = {"user": {"S": key}, "version": {"N": str(version)},
+            "state": {"S": _json(encode_state(replace(state, in_progress=None)))},
+            "updated_at": {"S": datetime.now(UTC).isoformat()}}
+    if state.in_progress is not None:
+        item["position"] = {"S": _json(encode_position(state.in_progress))}
+    return item
 
 
 def _unchanged_since(version: int) -> dict[str, Any]:

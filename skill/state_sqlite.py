@@ -16,6 +16,7 @@ from typing import TypeVar
 from .progression import SessionRecord
 from .routines import BandLevel
 from .state import (
+    Position,
     Preferences,
     StateError,
     Store,
@@ -95,6 +96,20 @@ class SQLiteStore(Store):
             return new
 
         return self._run(transaction, write=True)
+
+    def set_position(self, user_id: str, position: Position) -> None:
+        """One UPDATE of the user row (an INSERT for a new user): the session rows are never read."""
+        key = self.key(user_id)
+        encoded, now = json.dumps(encode_position(position)), datetime.now(UTC).isoformat()
+
+        def transaction(conn: sqlite3.Connection) -> None:
+            changed = conn.execute("UPDATE users SET position = ?, version = version + 1, updated_at = ? "
+                                   "WHERE user = ?", (encoded, now, key)).rowcount
+            if not changed:
+                conn.execute("INSERT INTO users (user, position, version, updated_at) VALUES (?, ?, 1, ?)",
+                             (key, encoded, now))
+
+        self._run(transaction, write=True)
 
     def forget(self, user_id: str) -> bool:
         key = self.key(user_id)
@@ -242,6 +257,8 @@ def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState, s
         (key, prefs.default_band and prefs.default_band.value, prefs.locale,
          json.dumps({r: b.value for r, b in new.bands}), json.dumps(position) if position else None,
          datetime.now(UTC).isoformat()))
+    if new.history is old.history:  # a change of position or preferences: no session row to touch
+        return
     drop = _dropped_from_front(old.history, new.history)
     if drop == len(seqs):
         conn.execute("DELETE FROM sessions WHERE user = ?", (key,))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import stat
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -112,6 +113,44 @@ def test_any_history_rewrite_is_stored_exactly(store: Store) -> None:
         store.record_workout(ALEXA_ID, session(days_ago=day))
     store.update(ALEXA_ID, lambda s: replace(s, history=(s.history[0], s.history[2], session("glutes"))))
     assert store.load(ALEXA_ID).history == (session(days_ago=3), session(days_ago=1), session("glutes"))
+
+
+def test_set_position_leaves_a_long_history_untouched(store: Store) -> None:
+    history = tuple(session(days_ago=n / 10) for n in range(state_module.HISTORY_LIMIT, 0, -1))
+    store.update(ALEXA_ID, lambda s: replace(s, history=history))
+    with _history_not_rewritten(store):
+        store.set_position(ALEXA_ID, position(3))
+        store.set_position(ALEXA_ID, position(4))
+    assert store.load(ALEXA_ID) == UserState(in_progress=position(4), history=history)
+
+
+@contextlib.contextmanager
+def _history_not_rewritten(store: Store) -> Iterator[None]:
+    """Fail unless the block leaves the stored history alone.
+
+    SQLite: the session rows keep their seqs (a rewrite renumbers them). DynamoDB: only UpdateItem
+    is sent (no GetItem or PutItem of the whole item) and the `state` attribute is unchanged.
+    """
+    if isinstance(store, SQLiteStore):
+        def rows() -> list[tuple]:
+            with contextlib.closing(sqlite3.connect(store.path)) as conn:
+                return conn.execute("SELECT seq, started_at FROM sessions ORDER BY seq").fetchall()
+        before = rows()
+        yield
+        assert rows() == before
+        return
+    assert isinstance(store, DynamoDBStore)
+    key = {"user": {"S": store.key(ALEXA_ID)}}
+    state_before = store.client.get_item(TableName=store.table, Key=key)["Item"]["state"]
+    sent: list[str] = []
+    record = lambda model, **_: sent.append(model.name)  # noqa: E731
+    store.client.meta.events.register("before-call.dynamodb.*", record)
+    try:
+        yield
+    finally:
+        store.client.meta.events.unregister("before-call.dynamodb.*", record)
+    assert set(sent) == {"UpdateItem"}
+    assert store.client.get_item(TableName=store.table, Key=key)["Item"]["state"] == state_before
 
 
 def test_a_failing_update_changes_nothing(store: Store) -> None:

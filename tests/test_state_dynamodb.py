@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -11,7 +12,7 @@ from botocore.config import Config
 from dynamo_standin import dynamo_endpoint, dynamo_store, use_dummy_credentials  # noqa: F401  (a fixture)
 
 from skill.routines import BandLevel, Variant
-from skill.state import FORMAT, Position, StateError, UserState, hash_user
+from skill.state import FORMAT, Position, StateError, UserState, encode_state, hash_user
 from skill.state_dynamodb import DynamoDBStore
 
 ALEXA_ID = "amzn1.ask.account.AFAKEIDFORTESTS0123456789"
@@ -86,3 +87,14 @@ def test_a_newer_stored_format_is_refused(store: DynamoDBStore) -> None:
         "user": {"S": store.key(ALEXA_ID)}, "version": {"N": "1"}, "state": {"S": '{"format": 99}'}})
     with pytest.raises(StateError, match="upgrade bandcoach"):
         store.load(ALEXA_ID)
+
+
+def test_a_position_kept_inside_state_by_older_items_is_read_and_then_superseded(store: DynamoDBStore) -> None:
+    kept = Position("desk", Variant.SHORT, BandLevel.LIGHT, 2, START)
+    old = encode_state(UserState(in_progress=kept))
+    store.client.put_item(TableName=store.table, Item={
+        "user": {"S": store.key(ALEXA_ID)}, "version": {"N": "3"}, "state": {"S": json.dumps(old)}})
+    assert store.load(ALEXA_ID).in_progress == kept
+    store.set_position(ALEXA_ID, replace(kept, step=3))
+    assert store.load(ALEXA_ID).in_progress == replace(kept, step=3)
+    assert _item(store)["version"] == {"N": "4"}

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from ask_sdk_core.handler_input import HandlerInput
 
@@ -19,7 +19,7 @@ from .. import prompts
 from ..progression import Change, Progression, SessionRecord
 from ..routines import BandLevel, Routine
 from ..state import Position as StoredPosition
-from ..state import UserState
+from ..state import Store, UserState
 from .base import Deps, Position
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def user_id(handler_input: HandlerInput) -> str | None:
     return uid if isinstance(uid, str) and uid else None
 
 
-def _with_store(handler_input: HandlerInput, deps: Deps, action: Callable[[Any, str], T], default: T) -> T:
+def _with_store(handler_input: HandlerInput, deps: Deps, action: Callable[[Store, str], T], default: T) -> T:
     """Run `action(store, user_id)`; without a store, a user id, or on a store error, `default`."""
     uid = user_id(handler_input)
     if deps.store is None or uid is None:
@@ -74,7 +74,15 @@ def remember(handler_input: HandlerInput, deps: Deps, pos: Position, *, token: s
              offset_ms: int = 0) -> None:
     """Keep the runner's position (hands-free: also the AudioPlayer token and offset) to resume it later."""
     stored = stored_position(pos, token=token, offset_ms=offset_ms)
-    _update(handler_input, deps, lambda s: replace(s, in_progress=stored))
+
+    def write(store: Store, uid: str) -> bool:
+        store.set_position(uid, stored)  # position only: the history is neither read nor rewritten
+        return True
+
+    if _with_store(handler_input, deps, write, False):
+        cache = handler_input.attributes_manager.request_attributes
+        if cache.get(_REQUEST_KEY) is not None:
+            cache[_REQUEST_KEY] = replace(cache[_REQUEST_KEY], in_progress=stored)
 
 
 def begin(handler_input: HandlerInput, deps: Deps, pos: Position, *, token: str | None = None) -> None:
