@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 
 from audio.engines import Speech, choose_engine, collect_engines
-from skill import BandLevel, Change, Progression, hookimpl
-from skill.catalog import Catalog
+from skill import hookimpl
 from skill.cli import cli
 from skill.hookspecs import HOOK_NAMES
 
@@ -18,31 +17,6 @@ def test_every_hook_has_a_test_named_for_it():
     sources = "\n".join(p.read_text() for p in TESTS.glob("test_*.py"))
     missing = [h for h in HOOK_NAMES if not re.search(rf"def test_hook_{h}\w*\(", sources)]
     assert missing == [], f"write a test_hook_<name> test for: {missing}"
-
-
-def test_hook_bandcoach_progression_a_plugin_overrides_the_builtin_rule(pm):
-    class Gentle:
-        __name__ = "gentle"
-
-        @hookimpl
-        def bandcoach_progression(self, routine, history, band):
-            return Progression(BandLevel.LIGHT, 0, Change.SAME, f"Keep {routine.name} easy.")
-
-    pm.register_plugin(Gentle(), "gentle")
-    suggestion = Catalog.build(pm).progression("glutes", [], band=BandLevel.HEAVY)
-    assert suggestion.reason == "Keep Glute strength workout easy."
-
-
-def test_hook_bandcoach_progression_defers_to_the_builtin_rule_with_none(pm):
-    class Quiet:
-        __name__ = "quiet"
-
-        @hookimpl
-        def bandcoach_progression(self, routine, history, band):
-            return None
-
-    pm.register_plugin(Quiet(), "quiet")
-    assert Catalog.build(pm).progression("glutes", []).change is Change.SAME
 
 
 def test_hook_bandcoach_tts_engines_a_plugin_engine_is_chosen_by_name(pm, settings):

@@ -9,7 +9,8 @@ import pytest
 
 from plugins import progression as progression_plugin
 from skill import Change, Progression, Routine, SessionRecord, Step, hookimpl
-from skill.plugins import call_first, make_plugin_manager
+from skill.catalog import Catalog
+from skill.plugins import BandCoachPluginManager, call_first, make_plugin_manager
 from skill.progression import (
     LONG_BREAK,
     MAX_EXTRA_SETS,
@@ -126,7 +127,7 @@ def test_builtin_hook_honours_the_band_the_runner_chose() -> None:
     assert (result.band, result.extra_sets, result.change) == (M, 0, Change.SAME)
 
 
-def test_a_plugin_can_override_the_builtin_rule() -> None:
+def test_hook_bandcoach_progression_a_plugin_overrides_the_builtin_rule() -> None:
     class Gentle:
         __name__ = "gentle"
 
@@ -141,6 +142,18 @@ def test_a_plugin_can_override_the_builtin_rule() -> None:
     pm.register_plugin(Gentle(), "gentle")
     assert call_first(pm, "bandcoach_progression", routine=RECOVERY, history=recent_three(),
                       band=None).reason == "Keep it gentle."
+
+
+def test_hook_bandcoach_progression_defers_to_the_builtin_rule_with_none(pm: BandCoachPluginManager) -> None:
+    class Quiet:
+        __name__ = "quiet"
+
+        @hookimpl
+        def bandcoach_progression(self, routine, history, band):
+            return None
+
+    pm.register_plugin(Quiet(), "quiet")
+    assert Catalog.build(pm).progression("glutes", []).change is Change.SAME
 
 
 def test_coaching_doc_states_the_rule_constants() -> None:
