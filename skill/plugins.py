@@ -47,6 +47,7 @@ class BandCoachPluginManager(pluggy.PluginManager):
         self.add_hookspecs(hookspecs)
         self.origins: dict[str, tuple[str, str]] = {}
         self.failures: list[PluginFailure] = []
+        self.trace = False  # BANDCOACH_TRACE_PLUGINS: log every implementation call_each makes
 
     def register_plugin(self, plugin: Any, name: str, *, dist: str = "(registered)", version: str = "") -> bool:
         """Register `plugin`; a plugin that does not fit the contract is recorded and skipped."""
@@ -93,11 +94,9 @@ def make_plugin_manager(settings: Settings | None = None, *, load: bool = True) 
     settings = settings or Settings()
     if load:
         load_entry_points(pm, allow=settings.load_plugins)
-    if settings.trace_plugins:
-        pm.add_hookcall_monitoring(
-            lambda name, impls, kw: logger.info("hook %s -> %s", name, [i.plugin_name for i in impls]),
-            lambda outcome, name, impls, kw: None,
-        )
+    # Hooks are called implementation by implementation (call_each), not through pluggy's hook
+    # caller, so pluggy's add_hookcall_monitoring would never fire: call_each logs instead.
+    pm.trace = settings.trace_plugins
     return pm
 
 
@@ -132,7 +131,11 @@ def call_each(pm: BandCoachPluginManager, hook_name: str, **kwargs: Any) -> Iter
     """
     hook = getattr(pm.hook, hook_name)
     for impl in reversed(hook.get_hookimpls()):
+        if impl.wrapper or impl.hookwrapper:
+            continue  # wrappers only make sense around pluggy's own call, which we do not use
         args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
+        if pm.trace:
+            logger.info("hook %s -> plugin %r", hook_name, impl.plugin_name)
         try:
             result = impl.function(**args)
         except Exception as exc:

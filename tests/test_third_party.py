@@ -79,3 +79,29 @@ def test_the_skill_answers_with_a_broken_plugin_installed(third_party, settings)
     reply = client.post("/alexa", json=testing.launch_request())
     assert reply.status_code == 200
     assert "Welcome" in reply.get_json()["response"]["outputSpeech"]["ssml"]
+
+
+def test_tracing_logs_every_hook_call(settings, caplog):
+    import logging
+    from dataclasses import replace
+
+    with caplog.at_level(logging.INFO, logger="skill.plugins"):
+        Catalog.build(make_plugin_manager(replace(settings, trace_plugins=True)))
+    assert "hook bandcoach_routines -> plugin 'recovery'" in caplog.text
+
+
+def test_a_wrapper_implementation_is_not_called_as_a_plain_hook(settings):
+    from skill import hookimpl
+
+    class Wrapper:
+        __name__ = "wrapper"
+
+        @hookimpl(wrapper=True)
+        def bandcoach_routines(self):
+            yield
+            raise AssertionError("a wrapper must not be driven by call_each")
+
+    pm = make_plugin_manager(settings)
+    pm.register_plugin(Wrapper(), "wrapper")
+    assert set(Catalog.build(pm).routines) == {"warmup", "desk", "glutes", "recovery"}
+    assert pm.failures == []
