@@ -6,10 +6,8 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import re
 import sqlite3
-import tempfile
 import time
 import weakref
 from collections.abc import Iterator, Sequence
@@ -19,6 +17,7 @@ import filelock
 
 from . import profile
 from .engines import EngineIdentity, TTSEngine, identity
+from .files import atomic_write_bytes
 from .manifest import (
     COLUMNS,
     CacheStats,
@@ -37,6 +36,7 @@ LOCK_TIMEOUT_SECONDS = 300.0  # longer than any synthesis with retries; past it 
 TOUCH_EVERY_SECONDS = 60.0  # last_used is refreshed at most this often, so lookups rarely write
 ORPHAN_GRACE_SECONDS = 300.0  # files younger than this may be a write between rename and manifest row
 KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+_MARKS = ",".join("?" * len(COLUMNS.split(",")))  # one placeholder per manifest column
 
 def canonical_text(text: str) -> str:
     """The text as it is keyed and spoken: surrounding and repeated whitespace folded."""
@@ -206,7 +206,7 @@ class AudioCache:
 
             data = mp3.to_alexa_mp3(engine.synthesize(text, locale).data)
             seconds = mp3.duration(data)
-            path = self._store(key, data, ident, locale, text, seconds)
+            path = self.store(key, data, ident, locale, text, seconds)
             return Prompt(key, data, seconds, path, created=True)
 
     def _intact(self, key: str) -> Prompt | None:
@@ -248,29 +248,19 @@ class AudioCache:
 
     def store(self, key: str, data: bytes, ident: EngineIdentity, locale: str, text: str,
               seconds: float) -> Path | None:
-        """Keep ready-made MP3 bytes under `key` (e.g. a rendered segment); None if the cache could not."""
-        return self._store(key, data, ident, locale, text, seconds)
+        """Keep MP3 bytes under `key` (a prompt, or a rendered segment); None if the cache could not.
 
-    def _store(self, key: str, data: bytes, ident: EngineIdentity, locale: str, text: str,
-               seconds: float) -> Path | None:
-        """Write atomically (temp file in the same directory, then rename), then record it."""
+        The file is written atomically and readable by all (0644, like exports), then recorded.
+        """
         rel = self.relative_path(ident, locale, key)
         path = self.root / rel
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                Path(tmp).replace(path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    Path(tmp).unlink()
-                raise
+            atomic_write_bytes(path, data)
             now = time.time()
             with self._db() as conn:
                 conn.execute(
-                    f"INSERT OR REPLACE INTO prompts ({COLUMNS}) VALUES ({','.join('?' * 13)})",
+                    f"INSERT OR REPLACE INTO prompts ({COLUMNS}) VALUES ({_MARKS})",
                     (key, text, ident.engine, ident.version, ident.voice, locale, ident.rate, rel.as_posix(),
                      seconds, len(data), hashlib.sha256(data).hexdigest(), now, now),
                 )

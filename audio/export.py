@@ -7,14 +7,11 @@ player or the feed never sees half a file. An export whose content key is unchan
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from skill.timeline import Timeline
 
 from . import profile as mp3  # the profile's numbers and silence frames; no codecs needed
 from .cache import AudioCache
+from .files import atomic_write, atomic_write_bytes
 from .render import Segment, render_timeline
 
 logger = logging.getLogger(__name__)
@@ -64,25 +62,6 @@ class Exported:
 def slugify(text: str) -> str:
     """Lowercase letters, digits and single hyphens: a file name safe on every phone."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "routine"
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call `write(temp_path)` on a temp file beside `path`, then rename it over `path`."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        tmp.chmod(0o644)  # mkstemp's 0600 would hide the file from the web server's user
-        tmp.replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def chapters_of(segments: Sequence[Segment]) -> tuple[Chapter, ...]:

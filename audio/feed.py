@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 import mutagen.mp3
 
-from .export import ARTIST, EXPORT_KEY, GOAL, PART_OF, atomic_write_bytes, read_tags, txxx
+from .export import ARTIST, EXPORT_KEY, GOAL, PART_OF, read_tags, txxx
+from .files import atomic_write_bytes
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 FEED_NAME = "feed.xml"

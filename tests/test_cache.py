@@ -62,6 +62,11 @@ def test_prompt_lives_under_engine_voice_locale_and_key_prefix(cache: AudioCache
     assert prompt.path.read_bytes() == prompt.data
 
 
+def test_cached_files_are_readable_by_the_web_server_like_exports(cache: AudioCache, engine: CountingEngine) -> None:
+    prompt = cache.ensure(engine, "Switch sides.", "en-GB")
+    assert prompt.path.stat().st_mode & 0o777 == 0o644
+
+
 def test_voice_names_cannot_climb_out_of_the_cache(cache: AudioCache) -> None:
     rel = cache.relative_path(EngineIdentity("../../x", "1", "../etc", "1"), "en-US", "ab" * 32)
     assert ".." not in rel.parts and not rel.is_absolute()
