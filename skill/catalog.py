@@ -34,6 +34,10 @@ class Catalog:
     band_names: dict[str, BandLevel] = field(default_factory=dict)
     exercise_owner: dict[str, str] = field(default_factory=dict)
     _timelines: dict[tuple[Any, ...], Timeline] = field(default_factory=dict)
+    # Normalised spoken name -> item, built once: resolving a slot is a dict lookup per request.
+    _routine_names: dict[str, Routine] = field(default_factory=dict)
+    _exercise_names: dict[str, Exercise] = field(default_factory=dict)
+    _band_index: dict[str, BandLevel] = field(default_factory=dict)
 
     @classmethod
     def build(cls, pm: BandCoachPluginManager) -> Catalog:
@@ -42,6 +46,10 @@ class Catalog:
         catalog._gather_exercises()
         catalog._gather_routines()
         catalog._gather_band_names()
+        catalog._routine_names = _name_index(catalog.routines)
+        catalog._exercise_names = _name_index(catalog.exercises)
+        for name, level in catalog.band_names.items():
+            catalog._band_index.setdefault(normalise(name), level)
         return catalog
 
     @property
@@ -101,21 +109,15 @@ class Catalog:
 
     def find_routine(self, spoken: str | None) -> Routine | None:
         """The routine whose id, name or alias matches `spoken`, if any."""
-        return _match(spoken, {r.id: r.spoken_names for r in self.routines.values()}, self.routines)
+        return self._routine_names.get(normalise(spoken)) if spoken else None
 
     def find_exercise(self, spoken: str | None) -> Exercise | None:
         """The exercise whose id, name or alias matches `spoken`, if any."""
-        return _match(spoken, {e.id: e.spoken_names for e in self.exercises.values()}, self.exercises)
+        return self._exercise_names.get(normalise(spoken)) if spoken else None
 
     def find_band(self, spoken: str | None) -> BandLevel | None:
         """The band level named by `spoken` ("heavy", "green"...), if any."""
-        if not spoken:
-            return None
-        key = normalise(spoken)
-        for name, level in self.band_names.items():
-            if normalise(name) == key:
-                return level
-        return None
+        return self._band_index.get(normalise(spoken)) if spoken else None
 
     # --- timelines ------------------------------------------------------------------------------
 
@@ -156,13 +158,10 @@ class Catalog:
         return replace(result, extra_sets=max(0, min(result.extra_sets, EXTRA_SETS_LIMIT)))
 
 
-def _match(spoken: str | None, names: dict[str, tuple[str, ...]], table: dict[str, Any]) -> Any:
-    if not spoken:
-        return None
-    key = normalise(spoken)
-    if key.replace(" ", "_") in table:
-        return table[key.replace(" ", "_")]
-    for item_id, spoken_names in names.items():
-        if key == normalise(item_id) or any(key == normalise(n) for n in spoken_names):
-            return table[item_id]
-    return None
+def _name_index(table: dict[str, Any]) -> dict[str, Any]:
+    """Normalised id, name and alias -> item; ids win over names, earlier items over later ones."""
+    index: dict[str, Any] = {normalise(item_id): item for item_id, item in reversed(table.items())}
+    for item in table.values():
+        for name in item.spoken_names:
+            index.setdefault(normalise(name), item)
+    return index
