@@ -57,11 +57,12 @@ def load(handler_input: HandlerInput, deps: Deps) -> UserState | None:
     return cache[_REQUEST_KEY]
 
 
-def _update(handler_input: HandlerInput, deps: Deps, fn: Callable[[UserState], UserState]) -> None:
-    """One atomic change to the runner's state; the request's cached copy follows it."""
-    state = _with_store(handler_input, deps, lambda store, uid: store.update(uid, fn), None)
+def _change(handler_input: HandlerInput, deps: Deps, action: Callable[[Store, str], UserState]) -> UserState | None:
+    """One atomic change through a Store method; the request's cached copy follows it. None on failure."""
+    state = _with_store(handler_input, deps, action, None)
     if state is not None:
         handler_input.attributes_manager.request_attributes[_REQUEST_KEY] = state
+    return state
 
 
 def stored_position(pos: Position, *, token: str | None = None, offset_ms: int = 0) -> StoredPosition:
@@ -95,24 +96,22 @@ def begin(handler_input: HandlerInput, deps: Deps, pos: Position, *, token: str 
             state = state.with_session(_record(_as_session(kept), 0, False))
         return replace(state, in_progress=stored)
 
-    _update(handler_input, deps, apply)
+    _change(handler_input, deps, lambda store, uid: store.update(uid, apply))  # two changes, one write
 
 
 def finished(handler_input: HandlerInput, deps: Deps, pos: Position, seconds: float) -> None:
     """Record a completed workout and forget the position."""
     record = _record(pos, seconds, True)
-    _update(handler_input, deps, lambda s: replace(s.with_session(record), in_progress=None))
+    _change(handler_input, deps, lambda store, uid: store.record_workout(uid, record))
 
 
 def abandoned(handler_input: HandlerInput, deps: Deps, pos: Position) -> None:
     """The runner chose not to resume: the unfinished workout goes into the history as stopped early."""
     record = _record(pos, 0, False)
-    _update(handler_input, deps, lambda s: replace(s.with_session(record), in_progress=None))
+    _change(handler_input, deps, lambda store, uid: store.record_workout(uid, record))
 
 
-def stopped(handler_input: HandlerInput, deps: Deps, pos: Position) -> None:
-    """The runner stopped mid-routine: keep the position; it is offered back at the next launch."""
-    remember(handler_input, deps, pos)
+stopped = remember  # the runner stopped mid-routine: the kept position is offered back at the next launch
 
 
 def _record(pos: Position, planned: float, completed: bool) -> SessionRecord:
@@ -127,9 +126,10 @@ def _record(pos: Position, planned: float, completed: bool) -> SessionRecord:
 def suggestion(handler_input: HandlerInput, deps: Deps, routine_id: str) -> Progression | None:
     """What the coach suggests for this routine given the runner's history (None without history)."""
     state = load(handler_input, deps)
-    if state is None or not state.sessions_of(routine_id):
+    sessions = state.sessions_of(routine_id) if state else ()
+    if not sessions:
         return None
-    return deps.catalog.progression(routine_id, state.sessions_of(routine_id), band=state.band_for(routine_id))
+    return deps.catalog.progression(routine_id, sessions, band=state.band_for(routine_id))
 
 
 def band_for(handler_input: HandlerInput, deps: Deps, routine: Routine) -> BandLevel:
@@ -140,8 +140,7 @@ def band_for(handler_input: HandlerInput, deps: Deps, routine: Routine) -> BandL
 
 def set_band(handler_input: HandlerInput, deps: Deps, routine: str | None, band: BandLevel) -> bool:
     """Remember the runner's band (for one routine, or as their default); False when it cannot be kept."""
-    _update(handler_input, deps, lambda s: s.with_band(routine, band))
-    state = handler_input.attributes_manager.request_attributes.get(_REQUEST_KEY)
+    state = _change(handler_input, deps, lambda store, uid: store.set_band(uid, routine, band))
     return state is not None and state.band_for(routine or "") is band
 
 
