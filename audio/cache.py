@@ -137,16 +137,29 @@ class AudioCache:
 
     # --- lookups for the request path (never generate) ------------------------------------------
 
-    def path_for(self, key: str) -> Path | None:
-        """The file of a cached prompt, or None if the key is unknown or its file is gone."""
+    def intact_entry(self, key: str) -> Entry | None:
+        """The manifest entry for `key` when its file has the recorded size, else None.
+
+        A hit marks the entry used (at most once a minute), so prune's LRU order keeps what is
+        served: segments found by the renderer and files fetched through GET /audio/.
+        """
         if not KEY_PATTERN.match(key):
             return None
         try:
             entry = self.get(key)
+            if entry is None or _size(entry.path) != entry.size:
+                return None
+            if entry.last_used < time.time() - TOUCH_EVERY_SECONDS:
+                self.touch([key])
         except (OSError, sqlite3.Error):
             logger.exception("audio manifest %s unreadable", self.manifest)
             return None
-        return entry.path if entry is not None and _size(entry.path) == entry.size else None
+        return entry
+
+    def path_for(self, key: str) -> Path | None:
+        """The file of a cached prompt, or None if the key is unknown or its file is gone (see intact_entry)."""
+        entry = self.intact_entry(key)
+        return entry.path if entry is not None else None
 
     def lookup(self, text: str, locale: str, ident: EngineIdentity | None = None) -> Entry | None:
         """The cached prompt for `text`, by the given identity or the one last warmed for `locale`."""

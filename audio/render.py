@@ -239,10 +239,9 @@ def join(slots: Sequence[Slot], clips: Sequence[bytes | None], seconds: float) -
 
 def render_plan(cache: AudioCache, plan: SegmentPlan) -> Segment:
     """The segment for `plan`: from the cache when present, else joined from its clips and stored."""
-    path = cache.path_for(plan.key)
-    entry = cache.get(plan.key) if path is not None else None
-    if path is not None and entry is not None:
-        return Segment(plan.index, plan.title, plan.key, path, frames_for(entry.duration), False)
+    entry = cache.intact_entry(plan.key)
+    if entry is not None:
+        return Segment(plan.index, plan.title, plan.key, entry.path, frames_for(entry.duration), False)
     clips = [s.clip.path.read_bytes() if s.clip else None for s in plan.slots]
     data, frames = join(plan.slots, clips, plan.seconds)
     ident = EngineIdentity(SEGMENT_ENGINE, str(FORMAT_VERSION), "joined", "1")

@@ -210,6 +210,17 @@ def test_prune_keeps_within_the_bound_and_drops_least_recently_used_first(
     assert {p.name for p in files_under(cache.root, "*.mp3")} == {f"{made[t].key}.mp3" for t in keep}
 
 
+def test_a_served_prompt_survives_prune_over_an_older_untouched_one(
+    cache: AudioCache, engine: CountingEngine
+) -> None:
+    served, idle = cache.ensure(engine, "Go!", "en-US"), cache.ensure(engine, "Rest.", "en-US")
+    cache.touch([served.key], when=1000.0, force=True)  # served was the least recently used...
+    cache.touch([idle.key], when=2000.0, force=True)
+    assert cache.path_for(served.key) == served.path  # ...until GET /audio/ (or the renderer) looked it up
+    cache.prune(len(served.data) + 10)
+    assert [e.key for e in cache.entries()] == [served.key]
+
+
 def test_prune_forgets_prompts_whose_files_vanished(cache: AudioCache, engine: CountingEngine) -> None:
     prompt = cache.ensure(engine, "Go!", "en-US")
     prompt.path.unlink()
