@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Iterable, Sequence
 
 from .timeline import Cue, speech_seconds
+
+logger = logging.getLogger(__name__)
 
 MAX_CHARS = 8000  # Alexa's limit on outputSpeech
 MAX_BREAK = 10.0  # Alexa's longest <break>
@@ -78,7 +81,10 @@ def cues_to_ssml(cues: Sequence[Cue], *, before: Iterable[str] = (), after: Iter
     head = " ".join(escape(s) for s in before if s)
     tail = " ".join(escape(s) for s in after if s)
     budget = MAX_CHARS - len(wrap("")) - len(head) - len(tail) - 2
-    body, _fitted = cue_body(cues, budget=budget)
+    body, fitted = cue_body(cues, budget=budget)
+    if fitted < len(cues):  # a plugin's block too long for one response: say what was cut, not silently
+        logger.warning("a response held %d of %d cues within Alexa's %d characters; the rest were dropped",
+                       fitted, len(cues), MAX_CHARS)
     return wrap(" ".join(p for p in (head, body, tail) if p))
 
 

@@ -301,3 +301,9 @@ def test_a_progression_plugin_cannot_ask_for_more_extra_sets_than_the_limit(pm):
 
     pm.register_plugin(Greedy(), "greedy")
     assert Catalog.build(pm).progression("glutes", []).extra_sets == 5
+
+
+def test_can_fulfill_says_no_for_a_slot_the_intent_does_not_declare(post):
+    env = testing.envelope({"type": "CanFulfillIntentRequest", "intent": {
+        "name": "ListRoutinesIntent", "slots": {"routine": {"name": "routine", "value": "recovery"}}}})
+    assert answered(post, env)["response"]["canFulfillIntent"]["canFulfill"] == "NO"

@@ -56,3 +56,10 @@ def test_every_block_of_every_routine_fits_one_response(catalog, variant, band):
             check_ssml(ssml.cues_to_ssml(list(block.cues) + list(block.rest), before=["Okay."], after=["Next."]))
             _body, fitted = ssml.cue_body(block.cues)
             assert fitted == len(block.cues), f"{routine_id} block {block.index} was cut"
+
+
+def test_cues_cut_to_fit_are_logged(caplog):
+    cues = [Cue("count", 30.0, text=f"Count {i}.") for i in range(500)]
+    with caplog.at_level("WARNING", logger="skill.ssml"):
+        ssml.cues_to_ssml(cues)
+    assert "of 500 cues" in caplog.text

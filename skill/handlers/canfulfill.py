@@ -13,9 +13,10 @@ from ask_sdk_model.canfulfill import (
     CanUnderstandSlotValues,
 )
 
-from .base import Handler
+from .base import MAX_SLOT_CHARS, Handler
+from .routine import MAX_MINUTES
 
-# Our intents, and how to judge each of their slots.
+# Our intents and the slots each declares; a slot an intent does not declare cannot be fulfilled.
 _SLOT_CHECKS = {
     "StartRoutineIntent": ("routine", "band", "minutes"),
     "PlayRoutineIntent": ("routine", "band", "minutes"),
@@ -37,7 +38,7 @@ class CanFulfillIntentRequestHandler(Handler):
         if name not in _SLOT_CHECKS:
             verdict = CanFulfillIntent(can_fulfill=CanFulfillIntentValues.NO, slots={})
         else:
-            judged = {slot_name: self._judge(slot_name, getattr(slot, "value", None))
+            judged = {slot_name: self._judge(slot_name, getattr(slot, "value", None), _SLOT_CHECKS[name])
                       for slot_name, slot in slots.items()}
             ok = all(s.can_fulfill == CanFulfillSlotValues.YES for s in judged.values())
             verdict = CanFulfillIntent(
@@ -45,14 +46,15 @@ class CanFulfillIntentRequestHandler(Handler):
         handler_input.response_builder.set_can_fulfill_intent(verdict)
         return handler_input.response_builder.response
 
-    def _judge(self, name: str, value: object) -> CanFulfillSlot:
-        known = {
-            "routine": lambda v: self.catalog.find_routine(v) is not None,
-            "band": lambda v: self.catalog.find_band(v) is not None,
-            "exercise": lambda v: self.catalog.find_exercise(v) is not None,
-            "minutes": lambda v: v.isdigit() and 0 < int(v) <= 120,
-        }.get(name)
-        fits = isinstance(value, str) and known is not None and known(value[:200])
+    def _judge(self, name: str, value: object, declared: tuple[str, ...]) -> CanFulfillSlot:
+        fits = name in declared and isinstance(value, str) and self._fits(name, value[:MAX_SLOT_CHARS])
         yes_no = CanFulfillSlotValues.YES if fits else CanFulfillSlotValues.NO
         understood = CanUnderstandSlotValues.YES if fits else CanUnderstandSlotValues.NO
         return CanFulfillSlot(can_understand=understood, can_fulfill=yes_no)
+
+    def _fits(self, name: str, value: str) -> bool:
+        if name == "minutes":
+            return value.isdigit() and 0 < int(value) <= MAX_MINUTES
+        find = {"routine": self.catalog.find_routine, "band": self.catalog.find_band,
+                "exercise": self.catalog.find_exercise}[name]
+        return find(value) is not None
