@@ -6,21 +6,9 @@ from __future__ import annotations
 class BandCoachError(Exception):
     """A failure whose message is safe to show a user: what happened, why, and the fix."""
 
-    exit_code = 1
-
 
 class ConfigError(BandCoachError):
     """A BANDCOACH_* setting (or a CLI option) has a value we cannot use."""
-
-    exit_code = 2
-
-
-class PluginError(BandCoachError):
-    """A plugin failed to load or raised inside a hook."""
-
-    def __init__(self, plugin: str, message: str) -> None:
-        super().__init__(f"plugin {plugin!r}: {message}")
-        self.plugin = plugin
 
 
 class UnknownRoutine(BandCoachError):
@@ -29,14 +17,6 @@ class UnknownRoutine(BandCoachError):
     def __init__(self, name: str, known: list[str]) -> None:
         listing = ", ".join(known) or "none are loaded"
         super().__init__(f"unknown routine {name!r}: choose one of {listing}")
-        self.name = name
-
-
-class UnknownExercise(BandCoachError):
-    """Somebody asked about an exercise no loaded plugin offers."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f"unknown exercise {name!r}: run 'bandcoach routines' to see the exercises")
         self.name = name
 
 
