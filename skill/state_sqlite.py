@@ -14,15 +14,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from .progression import SessionRecord
-from .routines import BandLevel
 from .state import (
     Position,
-    Preferences,
     StateError,
     Store,
     UserState,
-    decode_position,
-    decode_session,
+    decode_state,
     encode_position,
     encode_session,
 )
@@ -234,18 +231,19 @@ def _read(conn: sqlite3.Connection, key: str) -> tuple[UserState, list[int]]:
     default_band, locale, bands, position = row
     rows = conn.execute(f"SELECT seq, {_SESSION_COLUMNS} FROM sessions WHERE user = ? ORDER BY seq",
                         (key,)).fetchall()
-    history = tuple(decode_session(dict(zip(_SESSION_NAMES, r[1:], strict=True))) for r in rows)
-    state = UserState(
-        Preferences(BandLevel(default_band) if default_band else None, locale),
-        decode_position(json.loads(position) if position else None),
-        history,
-        tuple(sorted((r, BandLevel(b)) for r, b in json.loads(bands).items())),
-    )
-    return state, [r[0] for r in rows]
+    doc = {"preferences": {"default_band": default_band, "locale": locale},
+           "in_progress": json.loads(position) if position else None,
+           "history": [dict(zip(_SESSION_NAMES, r[1:], strict=True)) for r in rows],
+           "bands": json.loads(bands)}
+    return decode_state(doc), [r[0] for r in rows]
 
 
 def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState, seqs: list[int]) -> None:
-    """Store `new` over `old`: the user row, then only the history rows that changed."""
+    """Store `new` over `old`: the user row, then only the history rows that changed.
+
+    `users.version` is bumped by every write but read by nothing: writers are serialised by
+    BEGIN IMMEDIATE, so SQLite needs no optimistic check (the column stays for schema stability).
+    """
     prefs = new.preferences
     position = encode_position(new.in_progress)
     conn.execute(
@@ -260,7 +258,7 @@ def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState, s
     if new.history is old.history:  # a change of position or preferences: no session row to touch
         return
     drop = _dropped_from_front(old.history, new.history)
-    if drop == len(seqs):
+    if seqs and drop == len(seqs):
         conn.execute("DELETE FROM sessions WHERE user = ?", (key,))
     elif drop:
         conn.execute("DELETE FROM sessions WHERE user = ? AND seq < ?", (key, seqs[drop]))
@@ -268,7 +266,13 @@ def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState, s
     added = new.history[len(old.history) - drop:]
     conn.executemany(
         f"INSERT INTO sessions (user, seq, {_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(key, next_seq + i, *(encode_session(s)[c] for c in _SESSION_NAMES)) for i, s in enumerate(added)])
+        [(key, next_seq + i, *_session_row(s)) for i, s in enumerate(added)])
+
+
+def _session_row(s: SessionRecord) -> tuple:
+    """The session's values in _SESSION_COLUMNS order (encoded once, not once per column)."""
+    encoded = encode_session(s)
+    return tuple(encoded[c] for c in _SESSION_NAMES)
 
 
 def _dropped_from_front(old: Sequence[SessionRecord], new: Sequence[SessionRecord]) -> int:
