@@ -41,10 +41,7 @@ def create_app(
         envelope = parse_body(body)
         if runtime.verifier is not None:
             runtime.verifier.verify(request.headers, body, envelope)
-        if runtime.settings.skill_id:
-            from .envelope_checks import check_application_id
-
-            check_application_id(envelope, runtime.settings.skill_id)
+        runtime.check_skill_id(envelope)
         try:
             raw = body.decode("utf-8")  # Alexa sends UTF-8; any other encoding is re-serialised instead
         except UnicodeDecodeError:

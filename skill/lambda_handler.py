@@ -67,10 +67,7 @@ def answer(runtime: Runtime, event: Any) -> dict[str, Any]:
     if not isinstance(event, dict):
         logger.error("refused a Lambda event that is not an Alexa envelope: a %s", type(event).__name__)
         return empty_response()
-    if runtime.settings.skill_id:
-        from .envelope_checks import check_application_id  # raises VerificationError naming the id and the fix
-
-        check_application_id(event, runtime.settings.skill_id)
+    runtime.check_skill_id(event)  # raises VerificationError naming the id and the fix
     try:
         return runtime.endpoint.handle(event)
     except BadRequest as exc:

@@ -133,10 +133,6 @@ def anything_else() -> str:
     return "What would you like to do next?"
 
 
-def not_supported(feature: str) -> str:
-    return f"Sorry, {feature} isn't supported in Band Coach."
-
-
 def echo(heard: str) -> str:
     """Part of what the runner said, short enough to repeat back (it is escaped by the SSML module)."""
     text = " ".join(heard.split())
@@ -202,3 +198,11 @@ def already_finished() -> str:
 
 def handsfree_intro() -> str:
     return "Hands-free: I'll talk you through every exercise. Say Alexa, pause, or Alexa, next, any time."
+
+
+def start_something_new(catalog: Catalog) -> str:
+    return f"Okay. {which_routine(catalog)}"
+
+
+def unknown_band(heard: str, using: str) -> str:
+    return f"I don't know a {echo(heard)} band, so I'll use {using}."

@@ -29,6 +29,13 @@ class Runtime:
     endpoint: SkillEndpoint
     verifier: Any = None  # skill.verify.RequestVerifier when verification is on
 
+    def check_skill_id(self, envelope: dict[str, Any]) -> None:
+        """Refuse (VerificationError) an envelope for another skill when BANDCOACH_SKILL_ID is set; both doors."""
+        if self.settings.skill_id:
+            from .envelope_checks import check_application_id
+
+            check_application_id(envelope, self.settings.skill_id)
+
 
 def build_runtime(
     settings: Settings | None = None, *, pm: BandCoachPluginManager | None = None, verifier: Any = None,

@@ -34,7 +34,7 @@ class ResumeAnswerHandler(Handler):
         if is_intent_name("AMAZON.YesIntent")(handler_input):
             return coach_block(handler_input, self.deps, replace(pos, paused=False))
         memory.abandoned(handler_input, self.deps, pos)
-        return say(handler_input, f"Okay. {prompts.which_routine(self.catalog)}",
+        return say(handler_input, prompts.start_something_new(self.catalog),
                    reprompt=prompts.welcome_reprompt(self.catalog))
 
 

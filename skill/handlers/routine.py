@@ -70,7 +70,7 @@ class StartRoutineIntentHandler(Handler):
             if progression:
                 extra_sets = progression.extra_sets
         if band_heard and self.catalog.find_band(band_heard) is None and band_id is None:
-            before.append(f"I don't know a {prompts.echo(band_heard)} band, so I'll use {band.value}.")
+            before.append(prompts.unknown_band(band_heard, band.value))
         minutes = _minutes(handler_input)
         variant = self.catalog.variant_for_minutes(routine.id, minutes)
         seconds = self.catalog.timeline(routine.id, band=band, variant=variant, extra_sets=extra_sets).seconds
