@@ -8,13 +8,11 @@ at most 1.3x the floor.
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from harness import ROOT, log, median, server_env, spawn, stop, table, verdict, wait_answering
+from harness import log, median, python_seconds, server_env, spawn, stop, table, verdict, wait_answering
 
 TARGET = 1.3
 # What each side imports before it can serve: the floor is Flask + ask-sdk-core + waitress alone.
@@ -28,12 +26,9 @@ APP = {
 }
 
 
-def python_seconds(code: str, home: Path) -> float:
-    """Wall seconds for a fresh interpreter to run `code` (interpreter start included, as a server pays it)."""
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=server_env(home), check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+def python_seconds_in(code: str, home: Path) -> float:
+    """Wall seconds for a fresh interpreter to run `code` configured as `bandcoach serve` is."""
+    return python_seconds(code, server_env(home))
 
 
 def first_answer_seconds(kind: str, home: Path) -> float:
@@ -52,12 +47,12 @@ def measure(rounds: int) -> dict[tuple[str, str], list[float]]:
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as folder:
         home = Path(folder)
         for kind in ("floor", "bandcoach"):  # warm the OS file cache and .pyc files first
-            python_seconds(APP[kind], home / kind)
+            python_seconds_in(APP[kind], home / kind)
         for number in range(rounds):
             kinds = ("floor", "bandcoach") if number % 2 == 0 else ("bandcoach", "floor")
             for kind in kinds:
-                for what, run in (("import", lambda k=kind: python_seconds(IMPORTS[k], home / k)),
-                                  ("import + app", lambda k=kind: python_seconds(APP[k], home / k)),
+                for what, run in (("import", lambda k=kind: python_seconds_in(IMPORTS[k], home / k)),
+                                  ("import + app", lambda k=kind: python_seconds_in(APP[k], home / k)),
                                   ("start to first answer", lambda k=kind: first_answer_seconds(k, home / k))):
                     results.setdefault((what, kind), []).append(run())
             log(f"round {number + 1}/{rounds} done")

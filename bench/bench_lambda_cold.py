@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-from harness import ROOT, envelopes, log, median, server_env, table, verdict
+from harness import envelopes, log, median, python_seconds, server_env, table, verdict
 
 TARGET = 1.1
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"  # the envelopes' id, checked like deployed
@@ -42,22 +39,18 @@ def measure(rounds: int) -> dict[str, list[float]]:
         event = home / "launch.json"
         event.write_text(json.dumps(envelopes()["launch"]))
         for name in names:  # warm the OS file cache, .pyc files and the SQLite state first
-            python_seconds(COMMANDS[name], home, event)
+            cold_seconds(COMMANDS[name], home, event)
         for number in range(rounds):
             shift = number % len(names)
             for name in names[shift:] + names[:shift]:
-                results[name].append(python_seconds(COMMANDS[name], home, event))
+                results[name].append(cold_seconds(COMMANDS[name], home, event))
             log(f"round {number + 1}/{rounds} done")
     return results
 
 
-def python_seconds(code: str, home: Path, event: Path) -> float:
+def cold_seconds(code: str, home: Path, event: Path) -> float:
     """Wall seconds for a fresh interpreter to run `code` with `event` as argv[1], configured as deployed."""
-    env = {**server_env(home), "BANDCOACH_SKILL_ID": SKILL_ID}
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, str(event)], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    return python_seconds(code, server_env(home, BANDCOACH_SKILL_ID=SKILL_ID), str(event))
 
 
 def report(results: dict[str, list[float]]) -> str:

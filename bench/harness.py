@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,6 +19,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # starting and stopping servers is shared with the tests
+
+from live_server import bandcoach_command, free_port, server_env, stop  # noqa: E402
 
 from skill import testing  # noqa: E402
 from skill.handlers.base import Position  # noqa: E402
@@ -44,37 +45,15 @@ class Server:
         return f"{self.url}/alexa"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def bandcoach_bin() -> str:
-    """The bandcoach console script beside this interpreter (the venv's), else on PATH."""
-    script = Path(sys.executable).parent / "bandcoach"
-    found = str(script) if script.is_file() else shutil.which("bandcoach")
-    if not found:
-        raise SystemExit("bandcoach is not installed: run pip install -e '.[dev]'")
-    return found
-
-
 def command(kind: str, port: int) -> list[str]:
     """The command line that serves `kind` ('bandcoach' or 'floor') on 127.0.0.1:port."""
     if kind == "bandcoach":
-        return [bandcoach_bin(), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(THREADS)]
+        return [bandcoach_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(THREADS)]
     return [sys.executable, str(BENCH / "floor_skill.py"), "--port", str(port), "--threads", str(THREADS)]
 
 
-def server_env(home: Path) -> dict[str, str]:
-    """bandcoach serve as a developer runs it: verification off, built-ins, state in a temp dir, quiet logs."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BANDCOACH_")}
-    env.update(BANDCOACH_VERIFY="0", BANDCOACH_LOAD_PLUGINS="bandcoach", BANDCOACH_DATA_DIR=str(home / "data"),
-               BANDCOACH_CACHE_DIR=str(home / "cache"), BANDCOACH_LOG_LEVEL="WARNING")
-    return env
-
-
 def spawn(kind: str, home: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start a server of `kind` on a free loopback port with state in `home`; returns the process and its URL."""
     port = free_port()
     proc = subprocess.Popen(command(kind, port), env=server_env(home), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, cwd=ROOT)
@@ -93,13 +72,15 @@ def running(kind: str) -> Iterator[Server]:
             stop(proc)
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+def python_seconds(code: str, env: dict[str, str], *args: str) -> float:
+    """Wall seconds for a fresh interpreter to run `code` with `args` as argv[1:] in `env`, from the repo root.
+
+    Interpreter start is included, as a server process or a Lambda cold start pays it.
+    """
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
 
 
 def wait_answering(proc: subprocess.Popen[bytes], url: str, *, timeout: float = 30.0, poll: float = 0.005) -> float:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from live_server import free_port
 from moto.server import ThreadedMotoServer
 
 from skill.state_dynamodb import DynamoDBStore
@@ -19,13 +19,6 @@ DUMMY_CREDENTIALS = {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
-
-
-def free_port() -> int:
-    """A port nothing listens on right now, on the loopback interface."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

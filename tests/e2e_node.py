@@ -1,13 +1,15 @@
-"""Helpers for checks that run third-party Node clients: the skip/fail policy, node, and a live server."""
+"""Helpers for checks that run third-party Node clients: the skip/fail policy, node, a live server, results.
+
+Ports, the server's command and environment, and stopping it come from tests/live_server.py, shared
+with the bench.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from live_server import bandcoach_command, free_port, server_env, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 E2E = Path(__file__).resolve().parent / "e2e"
@@ -67,13 +70,6 @@ def run_node_json(script: str, *args: str, timeout: float = 120.0) -> Any:
                     f"{done.stderr[-4000:]}", pytrace=False)
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass(frozen=True, slots=True)
 class LiveServer:
     """A `bandcoach serve` subprocess: where it listens and its log file."""
@@ -84,24 +80,6 @@ class LiveServer:
     @property
     def alexa_url(self) -> str:
         return f"{self.url}/alexa"
-
-
-def server_env(home: Path, **extra: str) -> dict[str, str]:
-    """Environment for a local server: verification off, built-in plugins only, state and caches in `home`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BANDCOACH_")}
-    env.update(BANDCOACH_VERIFY="0", BANDCOACH_LOAD_PLUGINS="bandcoach", BANDCOACH_DATA_DIR=str(home / "data"),
-               BANDCOACH_CACHE_DIR=str(home / "cache"), BANDCOACH_TTS="espeak", BANDCOACH_LOG_LEVEL="WARNING")
-    env.update(extra)
-    return env
-
-
-def bandcoach_command() -> str:
-    """The `bandcoach` console script of the running interpreter's environment."""
-    script = Path(sys.executable).parent / "bandcoach"
-    found = str(script) if script.is_file() else shutil.which("bandcoach")
-    if found is None:
-        raise RuntimeError("the bandcoach command is not installed: run pip install -e '.[dev]'")
-    return found
 
 
 @contextmanager
@@ -119,12 +97,7 @@ def serve(home: Path, **extra_env: str) -> Iterator[LiveServer]:
         _wait_healthy(proc, server)
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def _wait_healthy(proc: subprocess.Popen[bytes], server: LiveServer) -> None:
@@ -140,3 +113,15 @@ def _wait_healthy(proc: subprocess.Popen[bytes], server: LiveServer) -> None:
             time.sleep(0.05)
     raise RuntimeError(f"bandcoach serve did not answer /healthz in {SERVER_START_SECONDS:.0f} s:\n"
                        f"{server.log.read_text()[-4000:]}")
+
+
+def passed(report: dict[str, Any], group: str, server: LiveServer) -> dict[str, Any]:
+    """A driver group's result; unless it passed, fails with the driver's last turns and the server log."""
+    result = report.get(group) or {"passed": False, "error": "not reported", "transcript": [], "checks": 0}
+    if not result["passed"]:
+        transcript = "\n".join(result["transcript"])
+        log = server.log.read_text()[-3000:]
+        pytest.fail(f"{result['error']}\n--- transcript (last turns) ---\n{transcript}\n--- server log ---\n{log}",
+                    pytrace=False)
+    assert result["checks"] > 0
+    return result

@@ -1,5 +1,10 @@
-// The shared runner of the virtual-alexa drivers: run named groups of checks, report each as JSON.
+// What the virtual-alexa drivers share: reading speech as text, and running named groups of checks.
 "use strict";
+
+// What Alexa would say, as text: SSML tags become spaces, XML entities their characters, runs of
+// whitespace one space (&amp; last, so "&amp;lt;" reads "&lt;" as written).
+const plain = (ssml) => (ssml || "").replace(/<[^>]+>/g, " ").replace(/&quot;/g, '"').replace(/&lt;/g, "<")
+  .replace(/&gt;/g, ">").replace(/&amp;/g, "&").replace(/\s+/g, " ").trim();
 
 // A failed expectation: reported as its message, where any other error reports its stack.
 class CheckFailed extends Error {}
@@ -28,4 +33,4 @@ async function runGroups(groups, only, makeArg, extra = () => ({})) {
   process.exitCode = Object.values(results).every((r) => r.passed) ? 0 : 1;
 }
 
-module.exports = { CheckFailed, runGroups };
+module.exports = { CheckFailed, plain, runGroups };

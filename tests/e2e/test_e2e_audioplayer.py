@@ -10,7 +10,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from e2e_node import ROOT, LiveServer, bandcoach_command, require_node, run_node_json, serve, server_env
+from e2e_node import ROOT, LiveServer, passed, require_node, run_node_json, serve
+from live_server import bandcoach_command, server_env
 
 from skill.config import Settings
 from skill.state import make_store
@@ -47,18 +48,6 @@ def server(home: Path) -> Iterator[LiveServer]:
 def report(server: LiveServer) -> dict[str, Any]:
     """Every group's result from one run of the node driver."""
     return run_node_json("virtual_alexa_audio.js", server.alexa_url, str(MODEL), PUBLIC_URL)
-
-
-def passed(report: dict[str, Any], group: str, server: LiveServer) -> dict[str, Any]:
-    """The group's result; fails with the driver's transcript and the server log unless it passed."""
-    result = report.get(group) or {"passed": False, "error": "not reported", "transcript": [], "checks": 0}
-    if not result["passed"]:
-        transcript = "\n".join(result["transcript"])
-        log = server.log.read_text()[-3000:]
-        pytest.fail(f"{result['error']}\n--- transcript (last steps) ---\n{transcript}\n--- server log ---\n{log}",
-                    pytrace=False)
-    assert result["checks"] > 0
-    return result
 
 
 def test_driver_reports_exactly_the_known_groups(report: dict[str, Any]) -> None:

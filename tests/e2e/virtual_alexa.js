@@ -10,7 +10,7 @@
 
 const fs = require("fs");
 const { VirtualAlexa } = require("virtual-alexa");
-const { CheckFailed, runGroups } = require("./groups");
+const { CheckFailed, plain, runGroups } = require("./groups");
 
 const [skillURL, modelFile, ...only] = process.argv.slice(2);
 if (!skillURL || !modelFile) {
@@ -22,8 +22,6 @@ const slotType = (name) => language.types.find((t) => t.name === name).values;
 
 // What a person says, as speech recognition writes it: nobody pronounces a hyphen.
 const spoken = (text) => text.replace(/-/g, " ").replace(/\s+/g, " ").trim();
-const plain = (ssml) => (ssml || "").replace(/<[^>]+>/g, " ").replace(/&amp;/g, "&")
-  .replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/\s+/g, " ").trim();
 const clip = (text) => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
 const TRANSCRIPT_TURNS = 20; // the last turns kept for a failure report
 const allNames = (value) => [value.name.value, ...(value.name.synonyms || [])];

@@ -15,7 +15,7 @@
 
 const fs = require("fs");
 const { VirtualAlexa } = require("virtual-alexa");
-const { CheckFailed, runGroups } = require("./groups");
+const { CheckFailed, plain, runGroups } = require("./groups");
 
 const [skillURL, modelFile, publicURL, ...only] = process.argv.slice(2);
 if (!skillURL || !modelFile || !publicURL) {
@@ -34,7 +34,6 @@ const SILENT_KEYS = ["outputSpeech", "reprompt", "card"];
 // Events that only report: the skill remembers where the runner is and answers with nothing at all.
 const REPORTS = ["AudioPlayer.PlaybackStarted", "AudioPlayer.PlaybackStopped", "AudioPlayer.PlaybackFinished"];
 
-const plain = (ssml) => (ssml || "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim();
 const isEvent = (type) => /^(AudioPlayer|PlaybackController)\./.test(type);
 
 // The token's fields (docs/handsfree.md): bc1.<routine>.<variant>.<band>.<extra>.<locale>.<segment>.<started>.<check>
