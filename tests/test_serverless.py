@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from e2e_node import in_ci
 from serverless_config import load_config
 
 from skill.config import Settings
@@ -105,7 +106,7 @@ def test_only_the_audio_prefix_is_public_and_matches_the_urls_the_skill_builds(c
 def packaged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], Path]]:
     """Build the artifact (Band Coach alone) and run `serverless package` once; yields the template and zip."""
     if not SERVERLESS.exists():
-        if os.environ.get("CI") == "true":
+        if in_ci():
             pytest.fail("tests/deploy/node_modules is missing in CI: .ci/install must run npm ci --prefix tests/deploy")
         pytest.skip("Serverless is not installed: npm ci --prefix tests/deploy")
     work = tmp_path_factory.mktemp("serverless")
