@@ -163,8 +163,7 @@ class AudioCache:
 
     def lookup(self, text: str, locale: str, ident: EngineIdentity | None = None) -> Entry | None:
         """The cached prompt for `text`, by the given identity or the one last warmed for `locale`."""
-        found = self.lookup_many([text], locale, ident)
-        return found[0] if found else None
+        return self.lookup_each([text], locale, ident)[0]
 
     def lookup_many(
         self, texts: Sequence[str], locale: str, ident: EngineIdentity | None = None
@@ -174,22 +173,35 @@ class AudioCache:
         This is the request path's question ("can this whole response be played from the cache?"):
         one manifest query and a stat per file, no engine and no network.
         """
+        found = self.lookup_each(texts, locale, ident)
+        if not found or any(e is None for e in found):
+            return None
+        return [e for e in found if e is not None]
+
+    def lookup_each(
+        self, texts: Sequence[str], locale: str, ident: EngineIdentity | None = None
+    ) -> list[Entry | None]:
+        """For each text, in order, its cached entry with an intact file, or None where there is none.
+
+        One manifest query whatever the count, so a caller can name every missing text at once.
+        Without `ident`, the identity last warmed for `locale` is used (every text misses if none
+        was). Hits are marked used, at most once a minute.
+        """
         ident = ident or self.identity_for(locale)
         if ident is None or not texts:
-            return None
+            return [None] * len(texts)
         keys = [prompt_key(ident, locale, t) for t in texts]
         try:
             unique = sorted(set(keys))
             marks = ",".join("?" * len(unique))
-            rows = {e.key: e for e in self._rows(f"SELECT {COLUMNS} FROM prompts WHERE key IN ({marks})", unique)}
-            if any(rows.get(k) is None or _size(rows[k].path) != rows[k].size for k in unique):
-                return None
+            rows = {e.key: e for e in self._rows(f"SELECT {COLUMNS} FROM prompts WHERE key IN ({marks})", unique)
+                    if _size(e.path) == e.size}
             stale = time.time() - TOUCH_EVERY_SECONDS
-            self.touch([k for k in unique if rows[k].last_used < stale])  # usually nothing: no write
+            self.touch([k for k, e in rows.items() if e.last_used < stale])  # usually nothing: no write
         except (OSError, sqlite3.Error):
             logger.exception("audio manifest %s unreadable; answering without cached audio", self.manifest)
-            return None
-        return [rows[k] for k in keys]
+            return [None] * len(texts)
+        return [rows.get(k) for k in keys]
 
     # --- generation -------------------------------------------------------------------------
 

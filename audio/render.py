@@ -171,35 +171,37 @@ def plan_block(cache: AudioCache, timeline: Timeline, index: int, *,
 
 def plan_blocks(cache: AudioCache, timeline: Timeline, indexes: Sequence[int] | None = None, *,
                 ident: EngineIdentity | None = None) -> list[SegmentPlan]:
-    """Plans for the chosen blocks (all by default): each block's cues, then the rest after it."""
+    """Plans for the chosen blocks (all by default): each block's cues, then the rest after it.
+
+    All their clips are found by one manifest query; MissingPrompts names every absent one.
+    """
     blocks = [timeline.blocks[i] for i in (range(len(timeline.blocks)) if indexes is None else indexes)]
-    texts = list(dict.fromkeys(canonical_text(c.text) for b in blocks for c in (*b.cues, *b.rest) if c.text.strip()))
-    if texts and cache.lookup_many(texts, timeline.locale, ident) is None:  # name every missing cue at once
-        raise MissingPrompts(timeline.routine.id, timeline.locale, _missing(cache, texts, timeline.locale, ident))
-    return [
-        plan_cues(cache, [*block.cues, *block.rest], routine=timeline.routine.id, locale=timeline.locale,
-                  index=block.index, title=block.exercise.name, ident=ident)
-        for block in blocks
-    ]
+    runs = [[*b.cues, *b.rest] for b in blocks]
+    clips = _clips(cache, [c for run in runs for c in run], timeline.routine.id, timeline.locale, ident)
+    return [_plan(run, clips, timeline.locale, b.index, b.exercise.name) for b, run in zip(blocks, runs, strict=True)]
 
 
 def plan_cues(cache: AudioCache, cues: Sequence[Cue], *, routine: str, locale: str, index: int = 0,
               title: str = "", ident: EngineIdentity | None = None) -> SegmentPlan:
     """A plan for any run of cues (the session mode speaks a block without its rest, say)."""
+    return _plan(cues, _clips(cache, cues, routine, locale, ident), locale, index, title)
+
+
+def _clips(cache: AudioCache, cues: Sequence[Cue], routine: str, locale: str,
+           ident: EngineIdentity | None) -> dict[str, Entry]:
+    """Canonical text -> cached clip for every spoken cue; MissingPrompts listing all that are absent."""
+    texts = list(dict.fromkeys(t for c in cues if (t := canonical_text(c.text))))
+    found = cache.lookup_each(texts, locale, ident)
+    missing = [t for t, e in zip(texts, found, strict=True) if e is None]
+    if missing:
+        raise MissingPrompts(routine, locale, missing)
+    return {t: e for t, e in zip(texts, found, strict=True) if e is not None}
+
+
+def _plan(cues: Sequence[Cue], clips: dict[str, Entry], locale: str, index: int, title: str) -> SegmentPlan:
     slots = [(canonical_text(c.text), c.seconds) for c in cues]
-    texts = list(dict.fromkeys(t for t, _ in slots if t))
-    entries = cache.lookup_many(texts, locale, ident) if texts else []
-    if entries is None:
-        raise MissingPrompts(routine, locale, _missing(cache, texts, locale, ident))
-    by_text = dict(zip(texts, entries, strict=True))
-    planned = tuple(Slot(by_text.get(t) if t else None, s) for t, s in slots)
+    planned = tuple(Slot(clips[t] if t else None, s) for t, s in slots)
     return SegmentPlan(index, title, locale, planned, sum(s for _, s in slots), segment_key(planned))
-
-
-def _missing(cache: AudioCache, texts: Sequence[str], locale: str, ident: EngineIdentity | None) -> list[str]:
-    if ident is None and cache.identity_for(locale) is None:
-        return list(texts)
-    return [t for t in texts if cache.lookup(t, locale, ident) is None]
 
 
 def segment_key(slots: Sequence[Slot]) -> str:

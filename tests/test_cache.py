@@ -160,6 +160,13 @@ def test_lookup_many_answers_all_or_nothing_in_order(cache: AudioCache, engine: 
     assert cache.lookup_many(["One.", "Zero."], "en-US") is None
 
 
+def test_lookup_each_names_the_missing_texts_in_place(cache: AudioCache, engine: CountingEngine) -> None:
+    cache.ensure(engine, "One.", "en-US")
+    cache.remember_identity("en-US", identity(engine, "en-US"))
+    found = cache.lookup_each(["Zero.", "One.", "Two."], "en-US")
+    assert [e.text if e else None for e in found] == [None, "One.", None]
+
+
 def test_lookup_misses_a_prompt_whose_file_was_cut_short(cache: AudioCache, engine: CountingEngine) -> None:
     prompt = cache.ensure(engine, "Go!", "en-US")
     cache.remember_identity("en-US", identity(engine, "en-US"))
