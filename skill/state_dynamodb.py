@@ -14,7 +14,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
 from .state import (
     FORMAT,
@@ -30,7 +30,8 @@ from .state import (
 
 logger = logging.getLogger(__name__)
 
-CONFLICT_RETRIES = 100  # optimistic writes retried this often before we give up on one update
+CONFLICT_RETRIES = 10  # optimistic writes tried at most this often for one update...
+CONFLICT_DEADLINE_S = 2.0  # ...and never past this long, well inside the Lambda timeout (7 s) and Alexa's 8 s
 
 
 class DynamoDBStore(Store):
@@ -49,6 +50,7 @@ class DynamoDBStore(Store):
 
     def update(self, user_id: str, fn: Callable[[UserState], UserState]) -> UserState:
         key = self.key(user_id)
+        deadline = time.monotonic() + CONFLICT_DEADLINE_S
         for attempt in range(CONFLICT_RETRIES):
             old, version = self._get(key)
             new = fn(old)
@@ -60,9 +62,11 @@ class DynamoDBStore(Store):
                     self.client.put_item(TableName=self.table, Item=item, **_unchanged_since(version))
                 return new
             except _Conflict:
+                if time.monotonic() > deadline:
+                    break
                 logger.debug("state of %s changed underneath (attempt %d); retrying", key[:12], attempt + 1)
                 time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
-        raise StateError(f"state update kept conflicting {CONFLICT_RETRIES} times: too many requests for one "
+        raise StateError(f"state update kept conflicting ({attempt + 1} attempts): too many requests for one "
                          "user at once; try again")
 
     def set_position(self, user_id: str, position: Position) -> None:
@@ -103,7 +107,8 @@ class DynamoDBStore(Store):
                     KeySchema=[{"AttributeName": "user", "KeyType": "HASH"}])
         except _TableExists:
             return False
-        self.client.get_waiter("table_exists").wait(TableName=self.table, WaiterConfig={"Delay": 1})
+        with self._errors():
+            self.client.get_waiter("table_exists").wait(TableName=self.table, WaiterConfig={"Delay": 1})
         logger.info("created DynamoDB table %s", self.table)
         return True
 
@@ -137,6 +142,9 @@ class DynamoDBStore(Store):
             raise StateError(f"DynamoDB {code or 'request'} failed on table {self.table!r}: "
                              f"{exc.response.get('Error', {}).get('Message', exc)}; check the AWS credentials, "
                              "region (BANDCOACH_AWS_REGION) and the table's permissions") from exc
+        except WaiterError as exc:
+            raise StateError(f"DynamoDB table {self.table!r} did not become active: {exc}; check it in the AWS "
+                             "console, then run 'bandcoach db migrate' again") from exc
         except BotoCoreError as exc:
             raise StateError(f"cannot reach DynamoDB: {exc}; check BANDCOACH_AWS_ENDPOINT_URL, "
                              "BANDCOACH_AWS_REGION and the AWS credentials") from exc

@@ -13,7 +13,7 @@ from dynamo_standin import dynamo_endpoint, dynamo_store, use_dummy_credentials 
 
 from skill.routines import BandLevel, Variant
 from skill.state import FORMAT, Position, StateError, UserState, encode_state, hash_user
-from skill.state_dynamodb import DynamoDBStore
+from skill.state_dynamodb import CONFLICT_RETRIES, DynamoDBStore
 
 ALEXA_ID = "amzn1.ask.account.AFAKEIDFORTESTS0123456789"
 START = datetime(2026, 3, 10, 18, 30, tzinfo=UTC)
@@ -98,3 +98,17 @@ def test_a_position_kept_inside_state_by_older_items_is_read_and_then_superseded
     store.set_position(ALEXA_ID, replace(kept, step=3))
     assert store.load(ALEXA_ID).in_progress == replace(kept, step=3)
     assert _item(store)["version"] == {"N": "4"}
+
+
+def test_an_update_that_keeps_conflicting_gives_up_after_a_bounded_number_of_attempts(store: DynamoDBStore) -> None:
+    other = DynamoDBStore(store.table, secret=b"test-secret", client=store.client)
+    calls: list[UserState] = []
+
+    def always_overtaken(state: UserState) -> UserState:
+        calls.append(state)
+        other.set_band(ALEXA_ID, "desk", (BandLevel.LIGHT, BandLevel.HEAVY)[len(calls) % 2])
+        return state.with_band(None, BandLevel.MEDIUM)
+
+    with pytest.raises(StateError, match="kept conflicting"):
+        store.update(ALEXA_ID, always_overtaken)
+    assert len(calls) <= CONFLICT_RETRIES
