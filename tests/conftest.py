@@ -8,7 +8,7 @@ import shutil
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -16,6 +16,9 @@ from skill.app import create_app
 from skill.catalog import Catalog
 from skill.config import Settings
 from skill.plugins import BandCoachPluginManager, make_plugin_manager
+
+if TYPE_CHECKING:
+    from pki import TestPki
 
 ENVELOPES = Path(__file__).parent / "envelopes"
 PLUGIN_SOURCES = Path(__file__).parent / "plugin_sources"
@@ -136,6 +139,14 @@ def third_party(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[st
         return site
 
     return _install
+
+
+@pytest.fixture(scope="session")
+def pki() -> TestPki:
+    """The throwaway Alexa PKI of tests/pki.py (four RSA keys, slow to make), built once for the run; it is frozen."""
+    from pki import TestPki
+
+    return TestPki.build()
 
 
 @pytest.fixture(scope="module")

@@ -22,11 +22,6 @@ from skill.verify import RequestVerifier
 SKILL = "amzn1.ask.skill.band-coach-test"
 
 
-@pytest.fixture(scope="module")
-def pki() -> TestPki:
-    return TestPki.build()
-
-
 @pytest.fixture
 def verified_app(settings, pm, pki, tmp_path):
     """The app with verification on, trusting the test root, the chain pre-seeded, the clock at NOW."""

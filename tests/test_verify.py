@@ -30,11 +30,6 @@ USER_ID = "amzn1.ask.account.SECRET-RUNNER"
 # ---------------------------------------------------------------- fixtures and helpers
 
 @pytest.fixture(scope="module")
-def pki() -> TestPki:
-    return TestPki.build()
-
-
-@pytest.fixture(scope="module")
 def bundle(pki: TestPki, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return pki.write_root(tmp_path_factory.mktemp("roots") / "root.pem")
 
