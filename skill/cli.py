@@ -23,7 +23,8 @@ MODELS_DIR = Path("interaction_models")
 
 @dataclass
 class AppContext:
-    """Settings and plugins for one CLI run, built lazily (`bandcoach --help` loads no plugins)."""
+    """Settings, plugins and catalog for one CLI run, each built on first use (listing commands loads the
+    plugins, since plugins may add commands; running a built-in command loads only what it needs)."""
 
     _settings: Settings | None = None
     _pm: BandCoachPluginManager | None = None
