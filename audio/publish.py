@@ -18,11 +18,11 @@ import click
 
 from skill import ssml
 from skill.config import LOCALES
-from skill.progression import MAX_EXTRA_SETS
-from skill.routines import BandLevel, Variant
 from skill.segment_index import SegmentIndex
 from skill.segments import block_cues, fingerprint, session_cues
 from skill.timeline import Cue, Timeline
+
+from .warm import every_timeline
 
 if TYPE_CHECKING:
     from skill.catalog import Catalog
@@ -94,25 +94,19 @@ def build_indexes(cache: AudioCache, catalog: Catalog, *, locales: Sequence[str]
             continue  # never warmed: nothing to publish, and the bucket's index for it stays as it is
         segments: dict[str, tuple[str, float]] = {}
         covered = []
-        for routine in sorted(catalog.routines):
-            for variant in Variant:
-                for band in BandLevel:
-                    for extra in range(MAX_EXTRA_SETS + 1):
-                        label = f"{routine}/{variant.value}/{band.value}/+{extra}"
-                        timeline = catalog.timeline(routine, band=band, variant=variant, locale=locale,
-                                                    extra_sets=extra)
-                        try:
-                            entries, made = render_timeline_segments(cache, timeline, ident, segments)
-                        except MissingPrompts as exc:
-                            report.skipped.append((f"{label} {locale}", f"{len(exc.missing)} cue(s) not warmed"))
-                            continue
-                        except (RenderError, OSError) as exc:
-                            logger.exception("segments of %s (%s) failed to render", label, locale)
-                            report.skipped.append((f"{label} {locale}", str(exc)))
-                            continue
-                        segments.update(entries)
-                        covered.append(label)
-                        report.rendered += made
+        for label, timeline in every_timeline(catalog, locale):
+            try:
+                entries, made = render_timeline_segments(cache, timeline, ident, segments)
+            except MissingPrompts as exc:
+                report.skipped.append((f"{label} {locale}", f"{len(exc.missing)} cue(s) not warmed"))
+                continue
+            except (RenderError, OSError) as exc:
+                logger.exception("segments of %s (%s) failed to render", label, locale)
+                report.skipped.append((f"{label} {locale}", str(exc)))
+                continue
+            segments.update(entries)
+            covered.append(label)
+            report.rendered += made
         if segments:
             engine = {"engine": ident.engine, "version": ident.version, "voice": ident.voice, "rate": ident.rate}
             report.indexes.append(SegmentIndex(locale, engine, segments, tuple(covered)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -13,6 +13,7 @@ from skill.catalog import Catalog
 from skill.errors import UnknownRoutine
 from skill.progression import MAX_EXTRA_SETS
 from skill.routines import BandLevel, Variant
+from skill.timeline import Timeline
 
 from .cache import AudioCache, Prompt, canonical_text
 from .engines import TTSEngine, identity
@@ -45,6 +46,31 @@ class WarmReport:
         self.size += len(prompt.data)
 
 
+def every_timeline(
+    catalog: Catalog,
+    locale: str,
+    *,
+    routines: Sequence[str] = (),
+    bands: Sequence[BandLevel] = (),
+    variants: Sequence[Variant] = (),
+) -> Iterator[tuple[str, Timeline]]:
+    """Every timeline the coach can play for the chosen routines (all by default): each variant,
+    band and number of extra sets progression can suggest (up to MAX_EXTRA_SETS), routine by routine.
+
+    Yields ("routine/variant/band/+extra", timeline); UnknownRoutine before anything for a bad id.
+    """
+    unknown = [r for r in routines if r not in catalog.routines]
+    if unknown:
+        raise UnknownRoutine(unknown[0], sorted(catalog.routines))
+    for routine_id in routines or sorted(catalog.routines):
+        for variant in variants or list(Variant):
+            for band in bands or list(BandLevel):
+                for extra in range(MAX_EXTRA_SETS + 1):
+                    label = f"{routine_id}/{variant.value}/{band.value}/+{extra}"
+                    yield label, catalog.timeline(routine_id, band=band, variant=variant, locale=locale,
+                                                  extra_sets=extra)
+
+
 def cue_texts(
     catalog: Catalog,
     *,
@@ -54,24 +80,15 @@ def cue_texts(
     variants: Sequence[Variant] = (),
     extra_texts: Iterable[str] = (),
 ) -> list[str]:
-    """Every distinct cue text of the chosen routines (all by default) at every band, variant and
-    number of extra sets the coach can suggest (progression adds up to MAX_EXTRA_SETS).
+    """Every distinct cue text of every_timeline() for these choices.
 
     `extra_texts` adds prompts that are not cues (the skill's fixed phrases); order is kept so
     a warm proceeds routine by routine.
     """
-    unknown = [r for r in routines if r not in catalog.routines]
-    if unknown:
-        raise UnknownRoutine(unknown[0], sorted(catalog.routines))
     seen: dict[str, None] = {}
-    for routine_id in routines or sorted(catalog.routines):
-        for variant in variants or list(Variant):
-            for band in bands or list(BandLevel):
-                for extra_sets in range(MAX_EXTRA_SETS + 1):
-                    timeline = catalog.timeline(routine_id, band=band, variant=variant, locale=locale,
-                                                extra_sets=extra_sets)
-                    for cue in timeline.cues():
-                        seen.setdefault(canonical_text(cue.text), None)
+    for _, timeline in every_timeline(catalog, locale, routines=routines, bands=bands, variants=variants):
+        for cue in timeline.cues():
+            seen.setdefault(canonical_text(cue.text), None)
     for text in extra_texts:
         seen.setdefault(canonical_text(text), None)
     seen.pop("", None)
