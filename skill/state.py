@@ -30,7 +30,11 @@ class StateError(BandCoachError):
 
 @dataclass(frozen=True, slots=True)
 class Preferences:
-    """What the runner told us once and we reuse: their usual band and their locale."""
+    """What the runner told us once and we reuse: their usual band.
+
+    `locale` is part of the stored schema (SQLite v2, the JSON document) and `Store.set_locale`
+    keeps it, but the skill neither writes nor reads it: each request carries its own locale.
+    """
 
     default_band: BandLevel | None = None
     locale: str | None = None
@@ -124,10 +128,6 @@ class Store(abc.ABC):
         (callers holding a state patch it with `replace(state, in_progress=position)`).
         """
         self.update(user_id, lambda s: replace(s, in_progress=position))
-
-    def clear_position(self, user_id: str) -> UserState:
-        """Forget the workout in progress (finished, stopped, or declined on resume)."""
-        return self.update(user_id, lambda s: replace(s, in_progress=None))
 
     def record_workout(self, user_id: str, record: SessionRecord, *, clear_position: bool = True) -> UserState:
         """Add a finished or stopped workout to the history and, by default, clear the position."""
@@ -262,7 +262,10 @@ def decode_state(d: Mapping[str, Any]) -> UserState:
 
 
 def progress_summary(state: UserState, *, now: datetime) -> dict[str, Any]:
-    """What `bandcoach progress --json` shows and ProgressIntent speaks from: state plus streak and week."""
+    """What `bandcoach progress --json` shows: the state plus the streak and this week's count.
+
+    ProgressIntent computes its sentence from the same progression helpers, not from this document.
+    """
     today = now.astimezone(UTC).date()
     doc = encode_state(state)
     del doc["format"]
