@@ -119,7 +119,9 @@ def _step_back(name: str, band: BandLevel, extra_sets: int, days: int) -> Progre
 def streak_days(history: Iterable[SessionRecord], *, today: date, tz: tzinfo = UTC) -> int:
     """Consecutive days with a completed workout, ending today or yesterday (0 otherwise).
 
-    `tz` is the runner's time zone: a workout's day is its start in that zone.
+    `tz` is the zone whose calendar days count: a workout's day is its start in that zone. Every
+    caller today (ProgressIntent, `bandcoach progress`) leaves it at UTC, the skill knowing no
+    runner's time zone, so a late-evening workout west of Greenwich counts for the next UTC day.
     """
     days = {s.started_at.astimezone(tz).date() for s in history if s.completed}
     day = today if today in days else today - timedelta(days=1)
@@ -131,6 +133,6 @@ def streak_days(history: Iterable[SessionRecord], *, today: date, tz: tzinfo = U
 
 
 def workouts_this_week(history: Iterable[SessionRecord], *, today: date, tz: tzinfo = UTC) -> int:
-    """Completed workouts from Monday of this week up to and including `today`."""
+    """Completed workouts from Monday of this week up to and including `today`, in `tz`'s days (UTC by default)."""
     monday = today - timedelta(days=today.weekday())
     return sum(1 for s in history if s.completed and monday <= s.started_at.astimezone(tz).date() <= today)
