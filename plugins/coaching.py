@@ -19,7 +19,7 @@ FALLBACK_LANGUAGE = "en"
 # Every phrase the wording below needs; checked when the plugin loads, so a bad cues.toml skips
 # the plugin at start-up instead of failing on every cue.
 REQUIRED = (
-    "intro", "setup", "dose_reps", "dose_reps_sets", "dose_hold", "dose_hold_sets", "each_side", "set",
+    "intro", "exercise", "setup", "dose_reps", "dose_reps_sets", "dose_hold", "dose_hold_sets", "each_side", "set",
     "side_first", "side_next", "go", "more", "last_one", "hold", "halfway", "count", "release",
     "switch_sides", "rest", "rest_next", "rest_set", "ten_left", "next_up", "done", "outro", "numbers",
 )
