@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ class Settings:
         kind="path")
     load_plugins: tuple[str, ...] | None = _setting(
         "LOAD_PLUGINS", "Comma-separated distributions whose plugins load: unset = all, "
-        "'bandcoach' = built-ins only, empty = none.", None, kind="optlist")
+        "'bandcoach' = built-ins only, empty = none.", None, kind="list")
     trace_plugins: bool = _setting(
         "TRACE_PLUGINS", "Log every hook call (1 to enable).", False, kind="bool")
     state: str = _setting(
@@ -154,7 +154,7 @@ def _parse(name: str, raw: str, kind: str) -> Any:
         raise ConfigError(f"{name}={raw!r} is not a yes/no value: use 1 or 0")
     if kind == "path":
         return Path(value).expanduser() if value else None
-    if kind in ("list", "optlist"):
+    if kind == "list":
         return tuple(part.strip() for part in value.split(",") if part.strip())
     return value
 
@@ -163,15 +163,19 @@ def settings_help() -> str:
     """A table of every variable with its default and help, for `--help` and docs/configuration.md."""
     lines = []
     for f in fields(Settings):
-        default = "" if f.default is MISSING or f.default in (None, ()) else f" [default: {_show(f.default)}]"
-        lines.append(f"  {f.metadata['env']}{default}\n      {f.metadata['help']}")
+        default = _default_text(f)
+        shown = f" [default: {default}]" if default else ""
+        lines.append(f"  {f.metadata['env']}{shown}\n      {f.metadata['help']}")
     return "\n".join(lines)
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
+def _default_text(f: Field) -> str:
+    """A field's default as its environment value would spell it; '' when unset means "none"."""
+    if f.default is MISSING or f.default in (None, ()):
+        return ""
+    if isinstance(f.default, bool):
+        return "1" if f.default else "0"
+    return str(f.default)
 
 
 def configuration_markdown() -> str:
@@ -182,8 +186,8 @@ def configuration_markdown() -> str:
             "a test fails when it is out of date.", "",
             "| variable | default | meaning |", "| --- | --- | --- |"]
     for f in fields(Settings):
-        default = "" if f.default is MISSING or f.default in (None, ()) else f"`{_show(f.default)}`"
-        rows.append(f"| `{f.metadata['env']}` | {default} | {f.metadata['help']} |")
+        default = _default_text(f)
+        rows.append(f"| `{f.metadata['env']}` | {f'`{default}`' if default else ''} | {f.metadata['help']} |")
     return "\n".join(rows) + "\n"
 
 
