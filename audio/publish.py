@@ -8,9 +8,11 @@ what changed and rewrites identical index bytes.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -125,9 +127,8 @@ class PublishOutcome:
 
 def write_indexes(store: S3AudioStore, outcome: PublishOutcome) -> PublishOutcome:
     """After the upload: write each locale's index, naming only segments the bucket now holds."""
-    there = store.published() if outcome.prepared.indexes else set()
     for index in outcome.prepared.indexes:
-        kept = {fp: ref for fp, ref in index.segments.items() if ref[0] in there}
+        kept = {fp: ref for fp, ref in index.segments.items() if ref[0] in outcome.upload.keys}
         outcome.unindexed += len(index.segments) - len(kept)
         if kept:
             name = store.put_index(SegmentIndex(index.locale, index.engine, kept, index.timelines))
@@ -135,11 +136,22 @@ def write_indexes(store: S3AudioStore, outcome: PublishOutcome) -> PublishOutcom
     return outcome
 
 
+Progress = Callable[[int], AbstractContextManager[Callable[[int], None] | None]]
+"""Given how many files the upload walks, a context yielding the per-file step callback (or None)."""
+
+
 def publish(store: S3AudioStore, cache: AudioCache, catalog: Catalog, *,
-            progress: Callable[[int], None] | None = None) -> PublishOutcome:
+            progress: Progress | None = None) -> PublishOutcome:
     """Render, upload what the bucket lacks, then index: the command's three steps in order."""
     prepared = build_indexes(cache, catalog)
-    return write_indexes(store, PublishOutcome(prepared, store.publish(cache, progress=progress)))
+    entries = cache.entries()
+    with (progress or _no_progress)(len(entries)) as step:
+        upload = store.publish(cache, entries=entries, progress=step)
+    return write_indexes(store, PublishOutcome(prepared, upload))
+
+
+def _no_progress(total: int) -> AbstractContextManager[None]:
+    return contextlib.nullcontext()
 
 
 @click.command("publish")
@@ -155,13 +167,15 @@ def publish_command(ctx: click.Context, bucket: str | None) -> None:
 
     settings, pm = command_context(ctx)
     store = S3AudioStore.from_settings(settings, bucket=bucket)
-    cache = AudioCache(settings.audio_path)
+    bar_label = f"publishing to s3://{store.bucket}/{store.prefix}"
+
+    @contextlib.contextmanager
+    def bar(total: int) -> Iterator[Callable[[int], None]]:
+        with click.progressbar(length=total, label=bar_label, file=sys.stderr) as shown:
+            yield shown.update
+
     click.echo("rendering the segments of the warmed routines...", err=True)
-    prepared = build_indexes(cache, Catalog.build(pm))
-    with click.progressbar(length=len(cache.entries()), label=f"publishing to s3://{store.bucket}/{store.prefix}",
-                           file=sys.stderr) as bar:
-        uploaded = store.publish(cache, progress=bar.update)
-    outcome = write_indexes(store, PublishOutcome(prepared, uploaded))
+    outcome = publish(store, AudioCache(settings.audio_path), Catalog.build(pm), progress=bar)
     report, prepared = outcome.upload, outcome.prepared
     click.echo(f"{prepared.rendered} segment(s) rendered; {len(prepared.skipped)} timeline(s) not fully warmed")
     for label, why in prepared.skipped[:5]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -46,6 +46,7 @@ class PublishReport:
     present: int = 0
     size: int = 0  # bytes uploaded
     failures: list[tuple[str, str]] = field(default_factory=list)  # (cache key, why)
+    keys: frozenset[str] = frozenset()  # cache keys the bucket holds after the upload (listed + uploaded)
 
     @property
     def failed(self) -> int:
@@ -109,14 +110,19 @@ class S3AudioStore:
                                ContentType=CONTENT_TYPE, CacheControl=CACHE_CONTROL)
         return len(data)
 
-    def publish(self, cache: AudioCache, *, progress: Callable[[int], None] | None = None) -> PublishReport:
-        """Upload every cache entry the bucket lacks; one failed object is reported, the rest go on."""
+    def publish(self, cache: AudioCache, *, entries: Sequence[Entry] | None = None,
+                progress: Callable[[int], None] | None = None) -> PublishReport:
+        """Upload every cache entry (or every one of `entries`) the bucket lacks; one failure does not stop the rest.
+
+        The bucket is listed once; the report's `keys` is what it holds afterwards, so an index
+        can be checked against it without listing again.
+        """
         there = self.published()
-        entries = cache.entries()
+        entries = cache.entries() if entries is None else entries
         todo = [e for e in entries if e.key not in there]
         if progress and len(entries) > len(todo):
             progress(len(entries) - len(todo))
-        uploaded, size, failures = 0, 0, []
+        uploaded, size, failures, sent_keys = 0, 0, [], set()
 
         def send(entry: Entry) -> tuple[Entry, int | None, str]:
             try:
@@ -131,9 +137,10 @@ class S3AudioStore:
                     failures.append((entry.key, why))
                 else:
                     uploaded, size = uploaded + 1, size + sent
+                    sent_keys.add(entry.key)
                 if progress:
                     progress(1)
-        return PublishReport(uploaded, len(entries) - len(todo), size, failures)
+        return PublishReport(uploaded, len(entries) - len(todo), size, failures, frozenset(there | sent_keys))
 
 
 def _why(exc: BaseException) -> str:

@@ -88,6 +88,14 @@ def test_publish_again_uploads_nothing(endpoint: str, bucket: str, warmed: Audio
     assert (report.uploaded, report.present, report.size) == (0, len(TEXTS), 0)
 
 
+def test_the_report_names_what_the_bucket_holds_after_the_upload(endpoint: str, bucket: str,
+                                                                  warmed: AudioCache) -> None:
+    store = _store(endpoint, bucket)
+    first = store.publish(warmed, entries=warmed.entries()[:1])
+    assert first.keys == {warmed.entries()[0].key}
+    assert store.publish(warmed).keys == {e.key for e in warmed.entries()} == store.published()
+
+
 def test_published_prompts_are_public_at_the_urls_the_skill_builds(endpoint: str, bucket: str,
                                                                     warmed: AudioCache) -> None:
     client = _client(endpoint)
