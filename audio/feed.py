@@ -7,15 +7,17 @@ what is on disk, whoever exported it and whatever URL it is served under.
 from __future__ import annotations
 
 import email.utils
+import logging
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+import mutagen
 import mutagen.mp3
 
-from .export import ARTIST, EXPORT_KEY, GOAL, PART_OF, read_tags, txxx
+from .export import ARTIST, EXPORT_KEY, GOAL, PART_OF, txxx
 from .files import atomic_write_bytes
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -23,6 +25,8 @@ FEED_NAME = "feed.xml"
 TITLE = "Band Coach workouts"
 DESCRIPTION = "Resistance-band routines for runners, coached out loud, with a chapter per exercise."
 CATEGORY = ("Health & Fitness", "Fitness")
+
+logger = logging.getLogger(__name__)
 
 ET.register_namespace("itunes", ITUNES)
 
@@ -46,15 +50,25 @@ def scan(out_dir: Path) -> list[FeedItem]:
     for path in sorted(Path(out_dir).glob("*.mp3")):
         if path.name.startswith(".") or not path.is_file():
             continue
-        tags = read_tags(path)
+        audio = _parse(path)  # tags and length from one parse: this runs on every GET /feed.xml
+        tags = audio.tags if audio is not None else None
         key = txxx(tags, EXPORT_KEY)
-        if key is None or txxx(tags, PART_OF) is not None:
+        if audio is None or key is None or txxx(tags, PART_OF) is not None:
             continue
         title = str(tags["TIT2"].text[0]) if "TIT2" in tags else path.stem
         stat = path.stat()
-        items.append(FeedItem(path.name, title, txxx(tags, GOAL) or title, mutagen.mp3.MP3(path).info.length,
+        items.append(FeedItem(path.name, title, txxx(tags, GOAL) or title, audio.info.length,
                               stat.st_size, key, datetime.fromtimestamp(stat.st_mtime, UTC)))
     return sorted(items, key=lambda i: (i.published, i.name), reverse=True)
+
+
+def _parse(path: Path) -> mutagen.mp3.MP3 | None:
+    """The file's MP3 stream info and ID3 tag, or None (logged) when it cannot be read as MP3."""
+    try:
+        return mutagen.mp3.MP3(path)
+    except (mutagen.MutagenError, OSError) as exc:
+        logger.warning("%s is not a readable MP3 (%s); left out of the feed", path, exc)
+        return None
 
 
 def duration_text(seconds: float) -> str:
