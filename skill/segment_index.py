@@ -111,7 +111,8 @@ class S3SegmentIndex:
         self._client = client
         self._clock = clock
         self._copies: dict[str, _Copy] = {}
-        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}  # one per locale: a fetch blocks only its own locale
+        self._locks_guard = threading.Lock()  # held only to create a locale's lock, never across a fetch
 
     @classmethod
     def from_settings(cls, settings: Settings) -> S3SegmentIndex:
@@ -125,12 +126,30 @@ class S3SegmentIndex:
         return loaded.get(cues) if loaded is not None else None
 
     def index(self, locale: str) -> SegmentIndex | None:
-        """This locale's index as last fetched, checked again when older than `refresh_seconds`."""
-        with self._lock:
+        """This locale's index as last fetched, checked again when older than `refresh_seconds`.
+
+        Only one thread fetches a locale at a time, and no lock is held across locales. While one
+        thread re-checks, the others answer from the copy held (stale by seconds at most) rather
+        than queueing behind a network call inside their own Alexa request; only the very first
+        load of a locale waits for it.
+        """
+        copy = self._copies.get(locale)
+        if copy is not None and self._clock() - copy.checked < self.refresh_seconds:
+            return copy.index
+        lock = self._lock_for(locale)
+        if not lock.acquire(blocking=copy is None):
+            return copy.index if copy is not None else None  # another thread is refreshing it
+        try:
             copy = self._copies.get(locale)
             if copy is None or self._clock() - copy.checked >= self.refresh_seconds:
                 copy = self._copies[locale] = self._fetch(locale, copy)
             return copy.index
+        finally:
+            lock.release()
+
+    def _lock_for(self, locale: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(locale, threading.Lock())
 
     def _fetch(self, locale: str, held: _Copy | None) -> _Copy:
         """Get the index unless the held copy is current (304); keep the held copy on any failure."""

@@ -5,11 +5,13 @@ Against moto's S3 in server mode on 127.0.0.1, with a desk-short cache warmed by
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -298,6 +300,37 @@ def test_an_unreadable_index_is_ignored_and_a_good_copy_kept(
     assert good is not None and source.find(cues, routine=ROUTINE, locale=LOCALE) == good
     fresh = S3SegmentIndex(bucket, endpoint_url=endpoint)
     assert fresh.find(cues, routine=ROUTINE, locale=LOCALE) is None
+
+
+class SlowBucket:
+    """S3 at the network edge: answers every index GET with `body`, holding those of one locale until released."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body, self.slow = body, ""
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    def get_object(self, Bucket: str, Key: str, **kw: Any) -> dict[str, Any]:  # noqa: N803 - boto3's names
+        if self.slow and Key == index_key(self.slow):
+            self.entered.set()
+            self.release.wait(10)
+        return {"Body": io.BytesIO(self.body), "ETag": '"one"'}
+
+
+def test_a_refresh_in_flight_blocks_neither_stale_readers_nor_other_locales() -> None:
+    bucket, clock = SlowBucket(SegmentIndex(LOCALE, {"engine": "espeak"}, {"fp": ("a" * 64, 1.0)}).to_json()), Clock()
+    source = S3SegmentIndex("bucket", client=bucket, clock=clock)
+    held = source.index(LOCALE)
+    clock.now += 10_000
+    bucket.slow = LOCALE
+    refresher = threading.Thread(target=source.index, args=(LOCALE,))
+    refresher.start()
+    try:
+        assert bucket.entered.wait(10)
+        assert held is not None and source.index(LOCALE) is held  # the copy held, without waiting
+        assert source.index("en-GB") is not None  # another locale is fetched meanwhile
+    finally:
+        bucket.release.set()
+        refresher.join(10)
 
 
 def test_an_index_of_another_format_is_refused() -> None:
