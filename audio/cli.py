@@ -46,13 +46,13 @@ class SizeType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-def human_size(size: int) -> str:
+def human_size(size: float) -> str:
     """1234567 -> "1.2 MB"."""
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
+    for unit in ("B", "kB", "MB"):
+        if size < 1000:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1000
-    return f"{size} GB"
+    return f"{size:.1f} GB"
 
 
 def command_context(ctx: click.Context) -> tuple[Settings, BandCoachPluginManager]:

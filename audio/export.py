@@ -19,7 +19,7 @@ from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TIT2, TPE1, TRCK, TXX
 
 from skill.timeline import Timeline
 
-from . import profile as mp3  # the profile's numbers and silence frames; no codecs needed
+from . import profile  # the profile's numbers and silence frames; no codecs needed
 from .cache import AudioCache
 from .files import atomic_write, atomic_write_bytes
 from .render import Segment, render_timeline
@@ -70,8 +70,8 @@ def chapters_of(segments: Sequence[Segment]) -> tuple[Chapter, ...]:
     for seg in segments:
         start = frames
         frames += seg.frames
-        chapters.append(Chapter(seg.title, round(start * mp3.FRAME_SECONDS * 1000),
-                                round(frames * mp3.FRAME_SECONDS * 1000)))
+        chapters.append(Chapter(seg.title, round(start * profile.FRAME_SECONDS * 1000),
+                                round(frames * profile.FRAME_SECONDS * 1000)))
     return tuple(chapters)
 
 
@@ -124,16 +124,17 @@ def export_timeline(
     reused = (txxx(read_tags(whole), EXPORT_KEY) == key and playlist.exists()
               and all(txxx(read_tags(p), EXPORT_KEY) == key for p in parts))
     if not reused:
-        for i, (seg, path) in enumerate(zip(segments, parts, strict=True)):
+        audio = [seg.read() for seg in segments]  # each segment file read once, for its part and the whole
+        for i, (seg, data, path) in enumerate(zip(segments, audio, parts, strict=True)):
             tags = _common_tags(title, goal, key, cover_bytes, cover)
             tags.add(TIT2(encoding=3, text=seg.title))
             tags.add(TRCK(encoding=3, text=f"{i + 1}/{len(segments)}"))
             tags.add(TXXX(encoding=3, desc=PART_OF, text=whole.name))
-            _write_mp3(path, seg.read(), tags)
+            _write_mp3(path, data, tags)
         tags = _common_tags(title, goal, key, cover_bytes, cover)
         tags.add(TIT2(encoding=3, text=title))
         _add_chapters(tags, chapters)
-        _write_mp3(whole, b"".join(s.read() for s in segments), tags)
+        _write_mp3(whole, b"".join(audio), tags)
         atomic_write_bytes(playlist, playlist_text(title, segments, [p.name for p in parts]).encode())
         logger.info("exported %s (%d exercises, %.0f s)", whole, len(segments), seconds)
     return Exported(name, title, whole, playlist, tuple(parts), chapters, seconds, key, reused)

@@ -22,12 +22,12 @@ FORMAT_VERSION = 1
 # A silent MPEG-2 Layer III frame: header FF F3 64 C0 (24 kHz, 48 kbps, mono, no CRC, no padding)
 # followed by zeroed side information (no Huffman data, main_data_begin 0): it decodes to 576
 # zero samples and depends on no other frame, so any number of copies can be concatenated.
-_FRAME_BYTES = 72 * BITRATE_KBPS * 1000 // SAMPLE_RATE  # 144
-_SILENT_FRAME = bytes([0xFF, 0xF3, 0x64, 0xC0]) + bytes(_FRAME_BYTES - 4)
+FRAME_BYTES = 72 * BITRATE_KBPS * 1000 // SAMPLE_RATE  # 144
+SILENT_FRAME = bytes([0xFF, 0xF3, 0x64, 0xC0]) + bytes(FRAME_BYTES - 4)
 
 
 def silence(seconds: float) -> bytes:
     """MP3 silence in the same profile, `seconds` rounded to whole 24 ms frames (at least one)."""
     if seconds < 0 or not math.isfinite(seconds):
         raise ValueError(f"silence needs a duration of 0 seconds or more, not {seconds!r}")
-    return _SILENT_FRAME * max(1, round(seconds / FRAME_SECONDS))
+    return SILENT_FRAME * max(1, round(seconds / FRAME_SECONDS))

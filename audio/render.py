@@ -23,7 +23,7 @@ from pathlib import Path
 from skill.errors import BandCoachError
 from skill.timeline import Cue, Timeline
 
-from . import profile as mp3  # the profile's numbers and silence frames; no codecs needed
+from . import profile  # the profile's numbers and silence frames; no codecs needed
 from .cache import AudioCache, Entry, canonical_text
 from .engines import EngineIdentity
 
@@ -34,7 +34,7 @@ FORMAT_VERSION = 1
 
 SEGMENT_ENGINE = "segment"  # the cache's engine column for rendered segments (stats show them apart)
 
-_MPEG2_L3_24K_MONO = (2.0, 3, mp3.SAMPLE_RATE, 1)
+_MPEG2_L3_24K_MONO = (2.0, 3, profile.SAMPLE_RATE, 1)
 _BITRATES_V2_L3 = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
 
 
@@ -88,7 +88,7 @@ class Segment:
 
     @property
     def seconds(self) -> float:
-        return self.frames * mp3.FRAME_SECONDS
+        return self.frames * profile.FRAME_SECONDS
 
     def read(self) -> bytes:
         if self.path is None:
@@ -152,12 +152,12 @@ def audio_frames(data: bytes) -> tuple[bytes, int]:
 
 def silent_frames(count: int) -> bytes:
     """`count` pre-encoded silent frames of the profile (24 ms each)."""
-    return mp3.silence(count * mp3.FRAME_SECONDS) if count > 0 else b""
+    return profile.SILENT_FRAME * max(0, count)
 
 
 def frames_for(seconds: float) -> int:
     """Whole frames nearest to `seconds`."""
-    return max(0, round(seconds / mp3.FRAME_SECONDS))
+    return max(0, round(seconds / profile.FRAME_SECONDS))
 
 
 # --- planning (manifest only: cheap enough for the request path) ------------------------------
@@ -207,7 +207,7 @@ def _plan(cues: Sequence[Cue], clips: dict[str, Entry], locale: str, index: int,
 def segment_key(slots: Sequence[Slot]) -> str:
     """sha256 over the format versions and the ordered (clip key, slot seconds) pairs."""
     payload = {
-        "kind": "segment", "format_version": FORMAT_VERSION, "mp3_format_version": mp3.FORMAT_VERSION,
+        "kind": "segment", "format_version": FORMAT_VERSION, "mp3_format_version": profile.FORMAT_VERSION,
         "slots": [[s.clip.key if s.clip else None, round(s.seconds, 3)] for s in slots],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
@@ -248,7 +248,7 @@ def render_plan(cache: AudioCache, plan: SegmentPlan) -> Segment:
     data, frames = join(plan.slots, clips, plan.seconds)
     ident = EngineIdentity(SEGMENT_ENGINE, str(FORMAT_VERSION), "joined", "1")
     stored = cache.store(plan.key, data, ident, plan.locale, f"segment {plan.index}: {plan.title}",
-                          frames * mp3.FRAME_SECONDS)
+                          frames * profile.FRAME_SECONDS)
     logger.debug("rendered segment %s (%s, %d frames)", plan.key, plan.title, frames)
     return Segment(plan.index, plan.title, plan.key, stored, frames, True)
 
