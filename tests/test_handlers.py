@@ -307,3 +307,8 @@ def test_can_fulfill_says_no_for_a_slot_the_intent_does_not_declare(post):
     env = testing.envelope({"type": "CanFulfillIntentRequest", "intent": {
         "name": "ListRoutinesIntent", "slots": {"routine": {"name": "routine", "value": "recovery"}}}})
     assert answered(post, env)["response"]["canFulfillIntent"]["canFulfill"] == "NO"
+
+
+def test_a_launch_without_a_session_is_welcomed(post):
+    data = answered(post, testing.launch_request(session=False))
+    assert "Welcome to Band Coach" in speech_of(data)

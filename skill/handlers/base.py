@@ -135,7 +135,10 @@ def reply(
         builder.ask(reprompt)
     if end is not None and not reprompt:
         builder.set_should_end_session(end)
-    handler_input.attributes_manager.session_attributes = attributes or {}
+    if handler_input.request_envelope.session is not None:  # one-shot requests may come without one
+        handler_input.attributes_manager.session_attributes = attributes or {}
+    elif attributes:
+        logger.info("no session to keep attributes in; the position lives in the state store only")
     return builder.response
 
 
