@@ -1,6 +1,7 @@
 """Benchmark the audio pipeline: cold warm throughput with espeak-ng, its stages, and serving a cached prompt.
 
-Run `python bench/bench_audio.py [--cues N]`; prints markdown tables. Baselines run beside the
+Run `python bench/bench_audio.py [--cues N] [--quick]`; prints markdown tables (`--quick`: 12 cues and
+30 requests, a harness check in seconds, not a measurement). Baselines run beside the
 measurements: one worker for the warm, reading the file directly for serving.
 """
 
@@ -101,7 +102,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cues", type=int, help="Warm only the first N cue texts (default: all of them).")
     parser.add_argument("--rounds", type=int, default=300, help="Requests per serving measurement.")
+    parser.add_argument("--quick", action="store_true",
+                        help="12 cues and 30 requests: checks the harness in seconds, not a measurement.")
     args = parser.parse_args()
+    if args.quick:
+        args.cues, args.rounds = args.cues or 12, 30
     texts = catalog_texts(args.cues)
     parallel = worker_count(EspeakEngine())
 

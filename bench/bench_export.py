@@ -1,7 +1,8 @@
 """Benchmark exporting a 30-minute routine from a warm prompt cache against copying the same bytes.
 
-Run `python bench/bench_export.py [--repeat N]`; prints markdown rows. The routine is the long
-variant of glutes with as many extra sets as it takes to pass 30 minutes. Its cues are warmed with
+Run `python bench/bench_export.py [--repeat N] [--quick]`; prints a `##` heading and a markdown table.
+The routine is the long variant of glutes with as many extra sets as it takes to pass 30 minutes
+(`--quick`: its short variant, once; a harness check in seconds, not a measurement). Its cues are warmed with
 espeak-ng once, outside the timings; each repetition starts from a fresh copy of that warm cache
 (no rendered segments), so it measures the whole join. The floor is `shutil.copyfile` of a file of
 the same size as what was written: no join can beat copying its own output.
@@ -62,9 +63,15 @@ def copy_floor(size: int, folder: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--quick", action="store_true",
+                        help="The short variant, once: checks the harness in seconds, not a measurement.")
     args = parser.parse_args()
     catalog = Catalog.build(make_plugin_manager(Settings(load_plugins=("bandcoach",))))
-    timeline, extra = thirty_minutes(catalog)
+    variant = Variant.SHORT if args.quick else Variant.LONG
+    if args.quick:
+        args.repeat, timeline, extra = 1, catalog.timeline(ROUTINE, variant=variant), 0
+    else:
+        timeline, extra = thirty_minutes(catalog)
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         texts = list(dict.fromkeys(canonical_text(c.text) for c in timeline.cues() if c.text.strip()))
@@ -88,8 +95,9 @@ def main() -> None:
                     export_floor.append(copy_floor(size, root))
                 cache.close()
     minutes = timeline.seconds / 60
-    print(f"routine: {ROUTINE} long +{extra} extra sets, {minutes:.1f} min, {len(timeline.blocks)} segments, "
-          f"{len(texts)} distinct cues; median of {args.repeat}")
+    print(f"## Exporting a routine of {minutes:.0f} minutes from a warm cache{' (quick)' if args.quick else ''}\n")
+    print(f"routine: {ROUTINE} {variant.value} +{extra} extra sets, {minutes:.1f} min, "
+          f"{len(timeline.blocks)} segments, {len(texts)} distinct cues; median of {args.repeat}\n")
     print("| step | time | floor (copy the same bytes) | ratio |")
     print("| --- | --- | --- | --- |")
     for name, spent, floor in (("render segments (warm clips, no segments cached)", renders, render_floor),
