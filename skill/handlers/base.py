@@ -60,10 +60,14 @@ class Position:
         except (KeyError, ValueError, TypeError):
             logger.warning("ignoring a malformed position in session attributes")
             return None
-        if pos.routine not in catalog.routines:
+        return pos.clamped(catalog)
+
+    def clamped(self, catalog: Catalog) -> Position | None:
+        """This position made safe to use: None for a routine no longer offered, numbers in range."""
+        if self.routine not in catalog.routines:
             return None
         # Clamp before building a timeline: the catalog memoises one per distinct extra-sets value.
-        pos = replace(pos, extra_sets=max(0, min(pos.extra_sets, EXTRA_SETS_LIMIT)))
+        pos = replace(self, extra_sets=max(0, min(self.extra_sets, EXTRA_SETS_LIMIT)))
         return replace(pos, block=max(0, min(pos.block, len(pos.timeline(catalog).blocks) - 1)))
 
     def timeline(self, catalog: Catalog, locale: str = "en-US") -> Timeline:

@@ -148,9 +148,7 @@ def resume_point(handler_input: HandlerInput, deps: Deps) -> Position | None:
     """The unfinished routine kept for this runner, if any (and if its routine is still offered)."""
     state = load(handler_input, deps)
     kept = state.in_progress if state else None
-    if kept is None or kept.routine not in deps.catalog.routines:
-        return None
-    return Position.from_attributes(_as_session(kept).to_attributes(), deps.catalog)
+    return _as_session(kept).clamped(deps.catalog) if kept is not None else None
 
 
 def _as_session(kept: StoredPosition) -> Position:
