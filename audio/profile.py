@@ -7,7 +7,7 @@ BITRATE_KBPS = 48  # the bitrate Alexa's SSML <audio> requires
 CHANNELS = 1
 FRAME_SAMPLES = 576  # samples per MPEG-2 Layer III frame
 FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE  # 24 ms
-LAME_QUALITY = 7  # LAME's fast mode: half the time of 5, and no worse on synthetic speech (docs/audio.md)
+LAME_QUALITY = 7  # LAME's fast mode, chosen for speed on synthetic speech (docs/audio.md, The MP3 profile)
 
 TARGET_RMS_DBFS = -20.0  # speech level every prompt is brought to, whichever engine made it
 PEAK_CEILING_DBFS = -1.0  # never let the gain push a peak above this
