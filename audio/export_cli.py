@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,12 +16,11 @@ from skill.plugins import BandCoachPluginManager
 from skill.routines import BandLevel, Variant
 from skill.timeline import Timeline
 
-from .cache import AudioCache, canonical_text
 from .cli import command_context, human_size
-from .engines import choose_engine, collect_engines
-from .export import Exported, export_timeline
-from .feed import write_feed
-from .warm import warm
+
+if TYPE_CHECKING:  # the pipeline loads when the command runs, not with every `bandcoach` start
+    from .cache import AudioCache
+    from .export import Exported
 
 
 def register(cli: click.Group) -> None:
@@ -75,6 +75,10 @@ def export_command(ctx: click.Context, routine: str | None, every: bool, band: s
         chosen = Variant(variant) if variant else catalog.variant_for_minutes(routine_id, minutes)
         timelines.append(catalog.timeline(routine_id, band=BandLevel(band) if band else None, variant=chosen,
                                           locale=locale, extra_sets=extra_sets))
+    from .cache import AudioCache
+    from .export import export_timeline
+    from .feed import write_feed
+
     cache = AudioCache(settings.audio_path)
     _warm_missing(cache, settings if not engine else replace(settings, tts=engine), pm, timelines, locale)
     results: list[Exported] = []
@@ -97,6 +101,10 @@ def export_command(ctx: click.Context, routine: str | None, every: bool, band: s
 def _warm_missing(cache: AudioCache, settings: Settings, pm: BandCoachPluginManager, timelines: list[Timeline],
                   locale: str) -> None:
     """Synthesise the cues the cache lacks (an engine is chosen only when something is missing)."""
+    from .cache import canonical_text
+    from .engines import choose_engine, collect_engines
+    from .warm import warm
+
     texts = list(dict.fromkeys(canonical_text(c.text) for t in timelines for c in t.cues() if c.text.strip()))
     if cache.lookup_many(texts, locale) is not None:
         return
