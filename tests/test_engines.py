@@ -19,13 +19,6 @@ from skill.errors import NoEngineAvailable
 from skill.plugins import make_plugin_manager
 
 
-@pytest.fixture(autouse=True)
-def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    """gTTS passes the environment's proxies explicitly; the stand-in must be reached directly."""
-    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-
-
 def fast_gtts(standin: GttsStandin, **kwargs: object) -> GTTSEngine:
     return GTTSEngine(base_url=standin.url, backoff=0.02, timeout=5.0, **kwargs)  # type: ignore[arg-type]
 
@@ -216,7 +209,7 @@ class ChimePlugin:
         return [ChimeEngine()]
 
 
-def test_a_plugin_adds_an_engine_through_the_hook() -> None:
+def test_hook_bandcoach_tts_engines_a_plugin_adds_an_engine() -> None:
     pm = make_plugin_manager(Settings(), load=False)
     pm.register(espeak_module, name="espeak")
     pm.register(ChimePlugin(), name="chime")

@@ -158,8 +158,6 @@ def test_cli_warm_unknown_routine_lists_the_routines(runner: CliRunner) -> None:
 def test_cli_warm_through_gtts_uses_the_configured_endpoint(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch, catalog: Catalog
 ) -> None:
-    for name in ("http_proxy", "HTTP_PROXY"):
-        monkeypatch.delenv(name, raising=False)
     with GttsStandin() as standin:
         monkeypatch.setenv("BANDCOACH_GTTS_URL", standin.url)
         result = runner.invoke(cli, ["audio", "warm", "--routine", "desk", "--band", "light", "--variant", "short",
