@@ -32,17 +32,30 @@ ROUTINE = "recovery"
 @pytest.fixture
 def serve() -> Iterator[Any]:
     """Start an app under waitress on a free loopback port; yields a function (settings) -> base URL."""
-    servers = []
+    running = []
 
     def start(settings: Settings) -> str:
         server = waitress.create_server(create_app(settings), host="127.0.0.1", port=0, threads=8)
-        threading.Thread(target=server.run, daemon=True).start()
-        servers.append(server)
+        loop = threading.Thread(target=server.run, name="waitress-loop", daemon=True)
+        loop.start()
+        running.append((server, loop))
         return f"http://127.0.0.1:{server.effective_port}/alexa"
 
     yield start
-    for server in servers:
-        server.close()
+    for server, loop in running:
+        stop_waitress(server, loop)
+
+
+def stop_waitress(server: Any, loop: threading.Thread) -> None:
+    """Close the server from inside its own loop, then wait for the loop to end.
+
+    Closing the listening socket from this thread while the loop sits in select() on it makes the
+    loop raise EBADF in its thread; the trigger runs the close between two polls instead.
+    """
+    server.trigger.pull_trigger(server.close)
+    loop.join(timeout=10)
+    server.task_dispatcher.shutdown()
+    assert not loop.is_alive(), "waitress loop did not stop within 10 s of close"
 
 
 def post(url: str, envelope: dict[str, Any]) -> dict[str, Any]:
