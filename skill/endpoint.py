@@ -10,12 +10,12 @@ import logging
 from typing import Any
 
 from ask_sdk_core.exceptions import SerializationException
-from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope, Response, ResponseEnvelope
 from ask_sdk_model.request import Request
 
 from .errors import BadRequest
+from .serializer import EnvelopeSerializer
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +55,11 @@ def _depth(value: Any) -> int:
 
 
 class SkillEndpoint:
-    """Runs envelopes through an ask-sdk skill with ask-sdk's own (de)serialiser."""
+    """Runs envelopes through an ask-sdk skill with ask-sdk's (de)serialiser (memoised: skill.serializer)."""
 
     def __init__(self, skill: CustomSkill) -> None:
         self.skill = skill
-        self.serializer = DefaultSerializer()
+        self.serializer = EnvelopeSerializer()
 
     def handle(self, envelope: dict[str, Any], *, raw: str | None = None) -> dict[str, Any]:
         """Answer one parsed envelope; malformed envelopes raise BadRequest, unknown types get no words.

@@ -1,0 +1,79 @@
+"""EnvelopeSerializer gives exactly what ask-sdk's DefaultSerializer gives, by the faster road."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from ask_sdk_core.exceptions import SerializationException
+from ask_sdk_core.serialize import DefaultSerializer
+
+from skill import testing
+from skill.serializer import EnvelopeSerializer
+
+ENVELOPES = sorted((Path(__file__).parent / "envelopes").glob("*.json"))
+MODEL = "ask_sdk_model.request_envelope.RequestEnvelope"
+
+
+def both(text: str) -> tuple[object, object]:
+    return EnvelopeSerializer().deserialize(text, MODEL), DefaultSerializer().deserialize(text, MODEL)
+
+
+def outcome(serializer: DefaultSerializer, text: str) -> object:
+    """The model object, or the type of the error (an unknown request type cannot be modelled)."""
+    try:
+        return serializer.deserialize(text, MODEL)
+    except SerializationException as exc:
+        return type(exc)
+
+
+def launch_at(stamp: str) -> str:
+    """A LaunchRequest envelope whose request timestamp is `stamp`, as JSON text."""
+    envelope = testing.launch_request()
+    envelope["request"]["timestamp"] = stamp
+    return json.dumps(envelope)
+
+
+@pytest.mark.parametrize("path", ENVELOPES, ids=lambda p: p.stem)
+def test_every_envelope_deserialises_to_what_the_stock_serializer_gives(path: Path) -> None:
+    text = path.read_text()
+    assert outcome(EnvelopeSerializer(), text) == outcome(DefaultSerializer(), text)
+
+
+@pytest.mark.parametrize("stamp", ["2026-11-28T07:43:47Z", "2026-11-28T07:43:47.123Z", "2026-11-28T08:43:47+01:00",
+                                   "2026-11-28T07:43:47", "2026-11-28"])
+def test_iso_timestamps_parse_to_dateutils_value(stamp: str) -> None:
+    ours, stock = both(launch_at(stamp))
+    assert ours.request.timestamp == stock.request.timestamp
+    assert ours.request.timestamp.utcoffset() == stock.request.timestamp.utcoffset()
+
+
+def test_a_timestamp_that_is_not_iso_8601_still_parses_through_dateutil() -> None:
+    ours, stock = both(launch_at("Sat, 28 Nov 2026 07:43:47 GMT"))
+    assert ours.request.timestamp == stock.request.timestamp
+
+
+def test_an_unreadable_timestamp_is_refused_as_before() -> None:
+    text = launch_at("not a time")
+    with pytest.raises(SerializationException):
+        DefaultSerializer().deserialize(text, MODEL)
+    with pytest.raises(SerializationException):
+        EnvelopeSerializer().deserialize(text, MODEL)
+
+
+def test_a_date_type_gets_a_date() -> None:
+    assert EnvelopeSerializer()._DefaultSerializer__deserialize_datetime("2026-11-28", date) == date(2026, 11, 28)
+
+
+def test_an_unknown_class_is_refused_and_not_remembered() -> None:
+    with pytest.raises(SerializationException):
+        EnvelopeSerializer().deserialize("{}", "ask_sdk_model.no_such_module.NoSuchModel")
+    assert "ask_sdk_model.no_such_module.NoSuchModel" not in EnvelopeSerializer._classes
+
+
+def test_the_private_methods_it_overrides_still_exist_in_ask_sdk() -> None:
+    """If ask-sdk renames them the answers stay right but the speed-up is gone: this says so."""
+    for name in ("_DefaultSerializer__load_class_from_name", "_DefaultSerializer__deserialize_datetime"):
+        assert callable(getattr(DefaultSerializer, name, None)), f"ask-sdk no longer has {name}"
