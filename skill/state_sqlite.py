@@ -80,7 +80,7 @@ class SQLiteStore(Store):
 
     def load(self, user_id: str) -> UserState:
         key = self.key(user_id)
-        return self._run(lambda conn: _read(conn, key)[0], write=False)
+        return self._run(lambda conn: _read(conn, key)[0], write=False, single=True)
 
     def update(self, user_id: str, fn: Callable[[UserState], UserState]) -> UserState:
         key = self.key(user_id)
@@ -95,23 +95,18 @@ class SQLiteStore(Store):
         return self._run(transaction, write=True)
 
     def set_position(self, user_id: str, position: Position) -> None:
-        """One UPDATE of the user row (an INSERT for a new user): the session rows are never read."""
+        """One upsert of the user row: the session rows are never read."""
         key = self.key(user_id)
         encoded, now = json.dumps(encode_position(position)), datetime.now(UTC).isoformat()
-
-        def transaction(conn: sqlite3.Connection) -> None:
-            changed = conn.execute("UPDATE users SET position = ?, version = version + 1, updated_at = ? "
-                                   "WHERE user = ?", (encoded, now, key)).rowcount
-            if not changed:
-                conn.execute("INSERT INTO users (user, position, version, updated_at) VALUES (?, ?, 1, ?)",
-                             (key, encoded, now))
-
-        self._run(transaction, write=True)
+        self._run(lambda conn: conn.execute(
+            """INSERT INTO users (user, position, version, updated_at) VALUES (?, ?, 1, ?)
+               ON CONFLICT (user) DO UPDATE SET position = excluded.position, version = users.version + 1,
+                   updated_at = excluded.updated_at""", (key, encoded, now)), write=True, single=True)
 
     def forget(self, user_id: str) -> bool:
         key = self.key(user_id)
         return self._run(lambda conn: conn.execute("DELETE FROM users WHERE user = ?", (key,)).rowcount > 0,
-                         write=True)
+                         write=True, single=True)
 
     def migrate(self, *, target: int = SCHEMA_VERSION) -> int:
         """Apply the migrations up to `target` (tests stop early to build an old database)."""
@@ -135,11 +130,15 @@ class SQLiteStore(Store):
         conn.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL mode, and much faster
         return conn
 
-    def _run(self, fn: Callable[[sqlite3.Connection], T], *, write: bool, ensure: bool = True,
-             wal: bool = False) -> T:
+    def _run(self, fn: Callable[[sqlite3.Connection], T], *, write: bool, single: bool = False,
+             ensure: bool = True, wal: bool = False) -> T:
         """Run `fn` in one transaction on this thread's connection, retrying while the file is locked.
 
-        `ensure` migrates first (once per store); `wal` switches the file to WAL mode, which persists.
+        `single` says `fn` runs exactly one statement, which SQLite already makes its own
+        transaction: no BEGIN and COMMIT around it. Each statement SQLite steps releases the GIL,
+        and under load every release hands it to another waiting thread, so statements per request
+        are what the hot paths (load, set_position) count. `ensure` migrates first (once per
+        store); `wal` switches the file to WAL mode, which persists.
         """
         if ensure and not self._migrated:
             self.migrate()
@@ -148,10 +147,11 @@ class SQLiteStore(Store):
             try:
                 if wal:
                     conn.execute("PRAGMA journal_mode = WAL")
+                begin = None if single else "BEGIN IMMEDIATE" if write else "BEGIN"
                 if write:
                     with self._write_lock:
-                        return self._transaction(conn, fn, "BEGIN IMMEDIATE")
-                return self._transaction(conn, fn, "BEGIN")
+                        return self._transaction(conn, fn, begin)
+                return self._transaction(conn, fn, begin)
             except sqlite3.Error as exc:
                 self._drop_connection()
                 if not _is_locked(exc):
@@ -166,7 +166,9 @@ class SQLiteStore(Store):
         raise AssertionError("unreachable: the loop returns or raises")
 
     @staticmethod
-    def _transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T], begin: str) -> T:
+    def _transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T], begin: str | None) -> T:
+        if begin is None:  # one statement: SQLite commits it, or rolls it back, by itself
+            return fn(conn)
         conn.execute(begin)
         try:
             result = fn(conn)
@@ -223,14 +225,21 @@ def _migrate(conn: sqlite3.Connection, target: int) -> int:
     return reached
 
 
+# The user row and its whole history in one statement, so one step: a row-by-row fetch steps (and
+# releases the GIL) once per session. SQLite 3.40 cannot order inside json_group_array, so each
+# session carries its seq and _read sorts them.
+_READ_USER = f"""SELECT default_band, locale, bands, position,
+    (SELECT json_group_array(json_array(seq, {_SESSION_COLUMNS})) FROM sessions WHERE sessions.user = users.user)
+    FROM users WHERE user = ?"""
+
+
 def _read(conn: sqlite3.Connection, key: str) -> tuple[UserState, list[int]]:
     """The user's state and the seq of each history row (defaults and [] for a new user)."""
-    row = conn.execute("SELECT default_band, locale, bands, position FROM users WHERE user = ?", (key,)).fetchone()
+    row = conn.execute(_READ_USER, (key,)).fetchone()
     if row is None:
         return UserState(), []
-    default_band, locale, bands, position = row
-    rows = conn.execute(f"SELECT seq, {_SESSION_COLUMNS} FROM sessions WHERE user = ? ORDER BY seq",
-                        (key,)).fetchall()
+    default_band, locale, bands, position, sessions = row
+    rows = sorted(json.loads(sessions))  # seq first and unique: sorts by seq alone
     doc = {"preferences": {"default_band": default_band, "locale": locale},
            "in_progress": json.loads(position) if position else None,
            "history": [dict(zip(_SESSION_NAMES, r[1:], strict=True)) for r in rows],
