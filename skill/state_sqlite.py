@@ -23,6 +23,7 @@ from .state import (
     encode_position,
     encode_session,
 )
+from .state_cache import DecodedStates, Stamp
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -77,27 +78,34 @@ class SQLiteStore(Store):
         self._migrate_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._local = threading.local()
+        self.decoded = DecodedStates()
 
     def load(self, user_id: str) -> UserState:
         key = self.key(user_id)
-        return self._run(lambda conn: _read(conn, key)[0], write=False, single=True)
+        return self._run(lambda conn: self._read(conn, key)[0], write=False, single=True)
 
     def update(self, user_id: str, fn: Callable[[UserState], UserState]) -> UserState:
         key = self.key(user_id)
+        written: list[tuple[Stamp, UserState, tuple[int, ...]]] = []
 
         def transaction(conn: sqlite3.Connection) -> UserState:
-            old, seqs = _read(conn, key)
+            written.clear()  # a retried transaction starts over
+            old, seqs, version = self._read(conn, key)
             new = fn(old)
             if new != old:
-                _write(conn, key, old, new, seqs)
+                written.append(_write(conn, key, old, new, seqs, version))
             return new
 
-        return self._run(transaction, write=True)
+        result = self._run(transaction, write=True)
+        if written:  # committed: what this process wrote is what the row now decodes to
+            self.decoded.put(key, *written[0])
+        return result
 
     def set_position(self, user_id: str, position: Position) -> None:
         """One upsert of the user row: the session rows are never read."""
         key = self.key(user_id)
         encoded, now = json.dumps(encode_position(position)), datetime.now(UTC).isoformat()
+        self.decoded.drop(key)
         self._run(lambda conn: conn.execute(
             """INSERT INTO users (user, position, version, updated_at) VALUES (?, ?, 1, ?)
                ON CONFLICT (user) DO UPDATE SET position = excluded.position, version = users.version + 1,
@@ -105,6 +113,7 @@ class SQLiteStore(Store):
 
     def forget(self, user_id: str) -> bool:
         key = self.key(user_id)
+        self.decoded.drop(key)
         return self._run(lambda conn: conn.execute("DELETE FROM users WHERE user = ?", (key,)).rowcount > 0,
                          write=True, single=True)
 
@@ -129,6 +138,27 @@ class SQLiteStore(Store):
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL mode, and much faster
         return conn
+
+    def _read(self, conn: sqlite3.Connection, key: str) -> tuple[UserState, tuple[int, ...], int]:
+        """The user's state, the seq of each history row and the row's version (0: no row yet).
+
+        The history is decoded only when the row's stamp differs from what `decoded` holds.
+        """
+        row = conn.execute(_READ_USER, (key,)).fetchone()
+        if row is None:
+            return UserState(), (), 0
+        version, updated_at, default_band, locale, bands, position, sessions = row
+        kept = self.decoded.get(key, (version, updated_at))
+        if kept is not None:
+            return kept[0], kept[1], version
+        rows = sorted(json.loads(sessions))  # seq first and unique: sorts by seq alone
+        doc = {"preferences": {"default_band": default_band, "locale": locale},
+               "in_progress": json.loads(position) if position else None,
+               "history": [dict(zip(_SESSION_NAMES, r[1:], strict=True)) for r in rows],
+               "bands": json.loads(bands)}
+        state, seqs = decode_state(doc), tuple(r[0] for r in rows)
+        self.decoded.put(key, (version, updated_at), state, seqs)
+        return state, seqs, version
 
     def _run(self, fn: Callable[[sqlite3.Connection], T], *, write: bool, single: bool = False,
              ensure: bool = True, wal: bool = False) -> T:
@@ -228,32 +258,19 @@ def _migrate(conn: sqlite3.Connection, target: int) -> int:
 # The user row and its whole history in one statement, so one step: a row-by-row fetch steps (and
 # releases the GIL) once per session. SQLite 3.40 cannot order inside json_group_array, so each
 # session carries its seq and _read sorts them.
-_READ_USER = f"""SELECT default_band, locale, bands, position,
+_READ_USER = f"""SELECT version, updated_at, default_band, locale, bands, position,
     (SELECT json_group_array(json_array(seq, {_SESSION_COLUMNS})) FROM sessions WHERE sessions.user = users.user)
     FROM users WHERE user = ?"""
 
 
-def _read(conn: sqlite3.Connection, key: str) -> tuple[UserState, list[int]]:
-    """The user's state and the seq of each history row (defaults and [] for a new user)."""
-    row = conn.execute(_READ_USER, (key,)).fetchone()
-    if row is None:
-        return UserState(), []
-    default_band, locale, bands, position, sessions = row
-    rows = sorted(json.loads(sessions))  # seq first and unique: sorts by seq alone
-    doc = {"preferences": {"default_band": default_band, "locale": locale},
-           "in_progress": json.loads(position) if position else None,
-           "history": [dict(zip(_SESSION_NAMES, r[1:], strict=True)) for r in rows],
-           "bands": json.loads(bands)}
-    return decode_state(doc), [r[0] for r in rows]
+def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState, seqs: Sequence[int],
+           version: int) -> tuple[Stamp, UserState, tuple[int, ...]]:
+    """Store `new` over `old` (read at `version`): the user row, then only the history rows that changed.
 
-
-def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState, seqs: list[int]) -> None:
-    """Store `new` over `old`: the user row, then only the history rows that changed.
-
-    `users.version` is bumped by every write but read by nothing: writers are serialised by
-    BEGIN IMMEDIATE, so SQLite needs no optimistic check (the column stays for schema stability).
+    Returns the row's new stamp, `new` and its history seqs: what a read of the row will decode to.
+    Writers are serialised by BEGIN IMMEDIATE, so the version written is exactly `version + 1`.
     """
-    prefs = new.preferences
+    prefs, now = new.preferences, datetime.now(UTC).isoformat()
     position = encode_position(new.in_progress)
     conn.execute(
         """INSERT INTO users (user, default_band, locale, bands, position, version, updated_at)
@@ -263,9 +280,10 @@ def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState, s
                updated_at = excluded.updated_at""",
         (key, prefs.default_band and prefs.default_band.value, prefs.locale,
          json.dumps({r: b.value for r, b in new.bands}), json.dumps(position) if position else None,
-         datetime.now(UTC).isoformat()))
+         now))
+    stamp = (version + 1, now)
     if new.history is old.history:  # a change of position or preferences: no session row to touch
-        return
+        return stamp, new, tuple(seqs)
     drop = _dropped_from_front(old.history, new.history)
     if seqs and drop == len(seqs):
         conn.execute("DELETE FROM sessions WHERE user = ?", (key,))
@@ -276,6 +294,7 @@ def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState, s
     conn.executemany(
         f"INSERT INTO sessions (user, seq, {_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(key, next_seq + i, *_session_row(s)) for i, s in enumerate(added)])
+    return stamp, new, (*seqs[drop:], *range(next_seq, next_seq + len(added)))
 
 
 def _session_row(s: SessionRecord) -> tuple:
