@@ -45,26 +45,26 @@ class Server:
         return f"{self.url}/alexa"
 
 
-def command(kind: str, port: int) -> list[str]:
+def command(kind: str, port: int, threads: int = THREADS) -> list[str]:
     """The command line that serves `kind` ('bandcoach' or 'floor') on 127.0.0.1:port."""
     if kind == "bandcoach":
-        return [bandcoach_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(THREADS)]
-    return [sys.executable, str(BENCH / "floor_skill.py"), "--port", str(port), "--threads", str(THREADS)]
+        return [bandcoach_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)]
+    return [sys.executable, str(BENCH / "floor_skill.py"), "--port", str(port), "--threads", str(threads)]
 
 
-def spawn(kind: str, home: Path) -> tuple[subprocess.Popen[bytes], str]:
+def spawn(kind: str, home: Path, threads: int = THREADS) -> tuple[subprocess.Popen[bytes], str]:
     """Start a server of `kind` on a free loopback port with state in `home`; returns the process and its URL."""
     port = free_port()
-    proc = subprocess.Popen(command(kind, port), env=server_env(home), stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(command(kind, port, threads), env=server_env(home), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, cwd=ROOT)
     return proc, f"http://127.0.0.1:{port}"
 
 
 @contextmanager
-def running(kind: str) -> Iterator[Server]:
-    """Start a server of `kind`, wait until it answers, stop it afterwards."""
+def running(kind: str, threads: int = THREADS) -> Iterator[Server]:
+    """Start a server of `kind` with `threads` WSGI threads, wait until it answers, stop it afterwards."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{kind}-") as home:
-        proc, url = spawn(kind, Path(home))
+        proc, url = spawn(kind, Path(home), threads)
         try:
             wait_answering(proc, url)
             yield Server(kind, url, proc)
@@ -125,6 +125,7 @@ class WrkResult:
     requests_per_second: float
     p99_ms: float
     errors: int
+    requests: int = 0  # answered in the whole run
 
 
 def wrk(url: str, body: dict[str, Any], *, seconds: float, connections: int, threads: int = 2) -> WrkResult:
@@ -145,12 +146,20 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def parse_wrk(text: str) -> WrkResult:
-    """Requests/s, the 99th percentile in ms, and socket errors plus non-2xx answers from wrk's report."""
+    """Requests/s, the 99th percentile in ms, socket errors plus non-2xx answers, and requests, from wrk's report."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", text).groups()
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    return WrkResult(rps, float(value) * _UNITS[unit], errors + (int(bad.group(1)) if bad else 0))
+    total = re.search(r"(\d+) requests in", text)
+    return WrkResult(rps, float(value) * _UNITS[unit], errors + (int(bad.group(1)) if bad else 0),
+                     int(total.group(1)) if total else 0)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (fields 14, 15)
 
 
 def peak_rss_kib(pid: int) -> int:

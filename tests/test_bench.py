@@ -50,4 +50,4 @@ def test_wrk_report_parses(bench) -> None:
 Requests/sec:   1999.50
 """
     result = harness.parse_wrk(report)
-    assert (result.requests_per_second, result.p99_ms, result.errors) == (1999.5, 1250.0, 7)
+    assert (result.requests_per_second, result.p99_ms, result.errors, result.requests) == (1999.5, 1250.0, 7, 2000)
