@@ -1,6 +1,6 @@
 """Throughput and p99 latency of `bandcoach serve` against the floor skill, with wrk at equal concurrency.
 
-Run `python bench/bench_http.py [--rounds 5] [--seconds 5] [--connections 8] [--threads 8] [--quick]`;
+Run `python bench/bench_http.py [--rounds 5] [--seconds 5] [--connections 8] [--threads 4] [--quick]`;
 prints a markdown table. Both servers run side by side with the same number of WSGI threads and their
 wrk runs are interleaved round by round, so machine noise hits both alike; each figure is the median
 of the rounds. Targets: at least 0.8x the floor's requests/s and a p99 under 2x the floor's. The

@@ -29,7 +29,7 @@ from skill.routines import BandLevel  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 LUA_POST = BENCH / "post.lua"
-THREADS = 8  # waitress worker threads: bandcoach serve's default, used for the floor too
+THREADS = 4  # waitress worker threads: bandcoach serve's default, used for the floor too
 
 
 @dataclass(frozen=True, slots=True)

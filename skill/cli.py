@@ -96,7 +96,10 @@ def _setup_logging(settings: Settings) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+# 4, waitress's own default: requests are CPU under one GIL with SQLite, and each extra thread adds
+# GIL hand-offs (docs/performance.md measures 8, 4 and 2). DynamoDB state waits on the network: raise it.
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Worker threads (raise it with BANDCOACH_STATE=dynamodb, whose requests wait on the network).")
 @click.pass_obj
 def serve(obj: AppContext, host: str, port: int, threads: int) -> None:
     """Serve the skill (POST /alexa, GET /healthz) with the waitress WSGI server."""
