@@ -312,3 +312,12 @@ def test_can_fulfill_says_no_for_a_slot_the_intent_does_not_declare(post):
 def test_a_launch_without_a_session_is_welcomed(post):
     data = answered(post, testing.launch_request(session=False))
     assert "Welcome to Band Coach" in speech_of(data)
+
+
+def test_a_malformed_session_position_is_reported_once_and_treated_as_no_routine(post, caplog):
+    """Several handlers ask for the session's position; it is parsed, and complained about, once."""
+    bad = testing.intent_request("AMAZON.NextIntent", session_attributes={"position": {"routine": "recovery"}})
+    with caplog.at_level(logging.WARNING):
+        data = answered(post, bad)
+    assert caplog.text.count("ignoring a malformed position") == 1
+    assert position(data) is None

@@ -129,6 +129,27 @@ def session_attributes(handler_input: HandlerInput) -> dict[str, Any]:
     return attrs if isinstance(attrs, dict) else {}
 
 
+_POSITION_KEY = "bandcoach.session_position"  # request attribute: the session's position, parsed once
+
+
+def session_position(handler_input: HandlerInput, catalog: Catalog) -> Position | None:
+    """The position in the request's session attributes, parsed and clamped once per request.
+
+    Several handlers' `can_handle` and then the chosen `handle` ask for it; the envelope's
+    attributes do not change while the request is answered, so the first answer stands.
+    """
+    cache = handler_input.attributes_manager.request_attributes
+    if _POSITION_KEY not in cache:
+        cache[_POSITION_KEY] = Position.from_attributes(session_attributes(handler_input), catalog)
+    return cache[_POSITION_KEY]
+
+
+def intent_name(handler_input: HandlerInput) -> str | None:
+    """The intent's name for an IntentRequest, else None: one lookup to test against many names."""
+    request = handler_input.request_envelope.request
+    return request.intent.name if isinstance(request, IntentRequest) and request.intent else None
+
+
 def reply(
     handler_input: HandlerInput, speech: str, *, reprompt: str | None = None, end: bool | None = None,
     attributes: dict[str, Any] | None = None,
@@ -155,7 +176,7 @@ def say(handler_input: HandlerInput, text: str, *, reprompt: str | None = None,
 
 def kept_attributes(handler_input: HandlerInput, catalog: Catalog) -> dict[str, Any]:
     """Session attributes that keep an ongoing routine's position across a side question."""
-    pos = Position.from_attributes(session_attributes(handler_input), catalog)
+    pos = session_position(handler_input, catalog)
     return pos.to_attributes() if pos else {}
 
 

@@ -10,7 +10,7 @@ from ask_sdk_model import Response
 
 from .. import prompts
 from . import memory
-from .base import Handler, Position, locale_of, say, session_attributes
+from .base import Handler, locale_of, say, session_position
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ class HelpIntentHandler(Handler):
         return is_intent_name("AMAZON.HelpIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        pos = Position.from_attributes(session_attributes(handler_input), self.catalog)
+        pos = session_position(handler_input, self.catalog)
         if pos is None:
             return say(handler_input, prompts.help_general(self.catalog),
                        reprompt=prompts.welcome_reprompt(self.catalog))
@@ -40,7 +40,7 @@ class StopHandler(Handler):
                    for n in ("AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent"))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        pos = Position.from_attributes(session_attributes(handler_input), self.catalog)
+        pos = session_position(handler_input, self.catalog)
         if pos is None:
             return say(handler_input, prompts.goodbye(), end=True)
         memory.stopped(handler_input, self.deps, pos)
@@ -71,7 +71,7 @@ class UnknownIntentHandler(Handler):
 
 
 def _what_i_can_do(handler_input: HandlerInput, handler: Handler) -> Response:
-    pos = Position.from_attributes(session_attributes(handler_input), handler.catalog)
+    pos = session_position(handler_input, handler.catalog)
     if pos is not None:
         return say(handler_input, prompts.fallback_in_routine(), reprompt=prompts.next_reprompt(),
                    attributes=pos.to_attributes())

@@ -29,7 +29,7 @@ from ..playback import Stream
 from ..segments import SegmentSource, block_cues, segment_source
 from ..timeline import Timeline
 from . import memory
-from .base import Deps, Handler, Position, locale_of, say, session_attributes
+from .base import Deps, Handler, Position, intent_name, locale_of, say, session_position
 from .routine import StartRoutineIntentHandler, coach_block
 
 logger = logging.getLogger(__name__)
@@ -207,9 +207,9 @@ class HandsFreeIntentHandler(Handler):
         self.player = Player(deps)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        if not any(is_intent_name(name)(handler_input) for name in self.INTENTS):
+        if intent_name(handler_input) not in self.INTENTS:
             return False
-        if Position.from_attributes(session_attributes(handler_input), self.catalog) is not None:
+        if session_position(handler_input, self.catalog) is not None:
             return False
         return self.player.ours(audio_player_token(handler_input)) is not None
 
@@ -251,11 +251,10 @@ class LoopShuffleIntentHandler(Handler):
     INTENTS = ("AMAZON.LoopOnIntent", "AMAZON.LoopOffIntent", "AMAZON.ShuffleOnIntent", "AMAZON.ShuffleOffIntent")
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return any(is_intent_name(name)(handler_input) for name in self.INTENTS)
+        return intent_name(handler_input) in self.INTENTS
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        attrs = session_attributes(handler_input)
-        pos = Position.from_attributes(attrs, self.catalog)
+        pos = session_position(handler_input, self.catalog)
         if pos is not None:  # step by step: keep the session and its position
             return say(handler_input, prompts.loop_and_shuffle_not_supported(), reprompt=prompts.next_reprompt(),
                        attributes=pos.to_attributes())

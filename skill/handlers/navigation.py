@@ -11,7 +11,7 @@ from ask_sdk_model import Response
 
 from .. import prompts
 from . import memory
-from .base import Handler, Position, locale_of, say, session_attributes
+from .base import Handler, Position, locale_of, say, session_position
 from .routine import coach_block
 
 
@@ -24,7 +24,7 @@ class SessionNavigationHandler(Handler):
         return is_intent_name(self.intent)(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        pos = Position.from_attributes(session_attributes(handler_input), self.catalog)
+        pos = session_position(handler_input, self.catalog)
         if pos is None:
             pos = memory.resume_point(handler_input, self.deps)
         if pos is None:

@@ -12,7 +12,7 @@ from ask_sdk_model import Response
 from .. import prompts
 from ..progression import streak_days, workouts_this_week
 from . import memory
-from .base import Handler, Position, kept_attributes, say, session_attributes, slot
+from .base import Handler, Position, kept_attributes, say, session_attributes, session_position, slot
 from .routine import coach_block
 
 
@@ -45,7 +45,7 @@ class YesNoHandler(Handler):
         return is_intent_name("AMAZON.YesIntent")(handler_input) or is_intent_name("AMAZON.NoIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        pos = Position.from_attributes(session_attributes(handler_input), self.catalog)
+        pos = session_position(handler_input, self.catalog)
         if pos is not None:
             return say(handler_input, prompts.fallback_in_routine(), reprompt=prompts.next_reprompt(),
                        attributes=pos.to_attributes())
