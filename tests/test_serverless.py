@@ -175,4 +175,15 @@ def test_artifact_is_the_installed_distribution_with_its_entry_points(packaged) 
     assert "[bandcoach]" in text and "warmup = plugins.warmup" in text
     assert {"skill/lambda_handler.py", "skill/runtime.py", "plugins/data/warmup.toml"} <= set(names)
     assert not [n for n in names if n.split("/")[0] in {"tests", "docs", "bench", "node_modules", ".venv", "bin"}
-                or "__pycache__" in n]
+                or ("__pycache__" in n and not n.endswith((".cpython-312.pyc", "__pycache__/")))]
+
+
+def test_without_a_python_312_the_build_says_it_ships_no_bytecode(tmp_path: Path) -> None:
+    """Lambda cannot write bytecode at cold start: a package without it compiles on every one."""
+    env = {**os.environ, "LAMBDA_PYTHON": "/bin/false"}
+    result = subprocess.run([str(ROOT / "deploy" / "build-lambda"), "--no-deps", "--out", str(tmp_path)], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "no Python 3.12 found (set LAMBDA_PYTHON" in result.stderr
+    with zipfile.ZipFile(tmp_path / "lambda.zip") as archive:
+        assert not [n for n in archive.namelist() if n.endswith(".pyc")]
