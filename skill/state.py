@@ -235,8 +235,20 @@ def encode_session(s: SessionRecord) -> dict[str, Any]:
 
 
 def decode_session(d: Mapping[str, Any]) -> SessionRecord:
-    return SessionRecord(d["routine"], Variant(d["variant"]), BandLevel(d["band"]), int(d["extra_sets"]),
-                         _time(d["started_at"]), int(d["duration_seconds"]), bool(d["completed"]))
+    return session_from_values(d["routine"], d["variant"], d["band"], d["extra_sets"], d["started_at"],
+                               d["duration_seconds"], d["completed"])
+
+
+# Value -> member, looked up directly: calling the Enum costs more than the rest of a session's decoding.
+_VARIANTS = {v.value: v for v in Variant}
+_BANDS = {b.value: b for b in BandLevel}
+
+
+def session_from_values(routine: str, variant: str, band: str, extra_sets: Any, started_at: str,
+                        duration_seconds: Any, completed: Any) -> SessionRecord:
+    """A SessionRecord from its stored values in field order; an unknown variant or band raises ValueError."""
+    return SessionRecord(routine, _VARIANTS.get(variant) or Variant(variant), _BANDS.get(band) or BandLevel(band),
+                         int(extra_sets), _time(started_at), int(duration_seconds), bool(completed))
 
 
 def encode_state(state: UserState) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -22,6 +23,7 @@ from .state import (
     decode_state,
     encode_position,
     encode_session,
+    session_from_values,
 )
 from .state_cache import DecodedStates, Stamp
 
@@ -154,9 +156,9 @@ class SQLiteStore(Store):
         rows = sorted(json.loads(sessions))  # seq first and unique: sorts by seq alone
         doc = {"preferences": {"default_band": default_band, "locale": locale},
                "in_progress": json.loads(position) if position else None,
-               "history": [dict(zip(_SESSION_NAMES, r[1:], strict=True)) for r in rows],
                "bands": json.loads(bands)}
-        state, seqs = decode_state(doc), tuple(r[0] for r in rows)
+        history = tuple(session_from_values(*r[1:]) for r in rows)  # columns in SessionRecord's field order
+        state, seqs = replace(decode_state(doc), history=history), tuple(r[0] for r in rows)
         self.decoded.put(key, (version, updated_at), state, seqs)
         return state, seqs, version
 

@@ -7,7 +7,7 @@ import sqlite3
 import stat
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from skill.progression import SessionRecord
 from skill.routines import BandLevel, Variant
 from skill.state import Position, StateError, Store, UserState, hash_user, load_secret, make_store, progress_summary
 from skill.state_dynamodb import DynamoDBStore
-from skill.state_sqlite import MIGRATIONS, SCHEMA_VERSION, SQLiteStore
+from skill.state_sqlite import _SESSION_NAMES, MIGRATIONS, SCHEMA_VERSION, SQLiteStore
 
 ALEXA_ID = "amzn1.ask.account.AFAKEIDFORTESTS0123456789"
 NOW = datetime(2026, 3, 10, 18, 30, tzinfo=UTC)
@@ -324,3 +324,17 @@ def test_progress_summary_has_streak_and_week_count() -> None:
     summary = progress_summary(state, now=NOW)
     assert (summary["streak_days"], summary["workouts_this_week"]) == (3, 2)  # NOW is a Tuesday
     assert summary["in_progress"] is None and len(summary["history"]) == 4
+
+
+def test_session_columns_are_in_session_record_field_order() -> None:
+    """SQLite rows become SessionRecords positionally, so the column list must follow the fields."""
+    assert [f.name for f in fields(SessionRecord)] == _SESSION_NAMES
+
+
+def test_an_unknown_band_in_a_stored_session_is_refused_not_misread(sqlite_store: SQLiteStore) -> None:
+    sqlite_store.record_workout(ALEXA_ID, session())
+    with sqlite3.connect(sqlite_store.path) as conn:
+        conn.execute("UPDATE sessions SET band = 'titanium'")
+    sqlite_store.decoded.drop(sqlite_store.key(ALEXA_ID))
+    with pytest.raises(ValueError, match="titanium"):
+        sqlite_store.load(ALEXA_ID)
