@@ -59,6 +59,10 @@ class Settings:
         "STATE", "State backend: sqlite (embedded) or dynamodb.", "sqlite")
     db: Path | None = _setting(
         "DB", "SQLite database file. Default: <data dir>/bandcoach.sqlite3.", kind="path")
+    state_cache_sessions: int = _setting(
+        "STATE_CACHE_SESSIONS", "History sessions the SQLite store keeps decoded in memory, per process "
+        "(about 250 bytes each; the least recently used runners go first); 0 turns the cache off.",
+        20_000, kind="int")
     secret: str | None = _setting(
         "SECRET", "Key for hashing Alexa user ids; generated and kept in the data dir when unset.")
     dynamodb_table: str = _setting(
@@ -156,6 +160,10 @@ def _parse(name: str, raw: str, kind: str) -> Any:
         return Path(value).expanduser() if value else None
     if kind == "list":
         return tuple(part.strip() for part in value.split(",") if part.strip())
+    if kind == "int":
+        if not value.isdigit():
+            raise ConfigError(f"{name}={raw!r} is not a whole number: use a count such as 20000")
+        return int(value)
     return value
 
 

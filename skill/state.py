@@ -199,7 +199,7 @@ def make_store(settings: Settings) -> Store:
                              endpoint_url=settings.aws_endpoint_url, region=settings.aws_region)
     from .state_sqlite import SQLiteStore
 
-    return SQLiteStore(settings.db_path, secret=load_secret(settings))
+    return SQLiteStore(settings.db_path, secret=load_secret(settings), cache_sessions=settings.state_cache_sessions)
 
 
 # The codec: plain JSON values both backends store, and the CLI prints.

@@ -16,7 +16,7 @@ from typing import Any
 from .state import UserState
 
 Stamp = tuple[int, str]  # (users.version, users.updated_at)
-DEFAULT_BUDGET = 20_000  # sessions decoded and kept per process: a few MB at most
+DEFAULT_BUDGET = 20_000  # sessions kept per process (about 5 MB); BANDCOACH_STATE_CACHE_SESSIONS sets it
 
 
 class DecodedStates:

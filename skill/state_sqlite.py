@@ -25,7 +25,7 @@ from .state import (
     encode_session,
     session_from_values,
 )
-from .state_cache import DecodedStates, Stamp
+from .state_cache import DEFAULT_BUDGET, DecodedStates, Stamp
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,14 +73,14 @@ class SQLiteStore(Store):
     own locking (busy timeout plus retries).
     """
 
-    def __init__(self, path: Path, *, secret: bytes) -> None:
+    def __init__(self, path: Path, *, secret: bytes, cache_sessions: int = DEFAULT_BUDGET) -> None:
         super().__init__(secret=secret)
         self.path = Path(path)
         self._migrated = False
         self._migrate_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._local = threading.local()
-        self.decoded = DecodedStates()
+        self.decoded = DecodedStates(cache_sessions)
 
     def load(self, user_id: str) -> UserState:
         key = self.key(user_id)
