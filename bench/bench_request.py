@@ -41,12 +41,15 @@ def per_request_ms(client, bodies: list[bytes]) -> float:
     return median(batches)
 
 
-def measure(count: int) -> str:
+def measure(count: int, history: int = 0) -> str:
+    """The table; `history` sessions are first given to each of the USERS runners (one start each)."""
     bodies = {name: as_users(env, count) for name, env in envelopes().items()}
     with tempfile.TemporaryDirectory(prefix="bench-request-") as folder:
         home = Path(folder)
         coach = create_app(Settings(verify=False, load_plugins=("bandcoach",), data_dir=home / "data",
                                     cache_dir=home / "cache")).test_client()
+        for body in as_users(envelopes()["start"], history * USERS):  # each start files the last one
+            coach.post("/alexa", data=body, content_type="application/json")
         floor = floor_skill.create_app().test_client()
         floor_ms = {"launch": per_request_ms(floor, bodies["launch"]),
                     "intent": per_request_ms(floor, bodies["floor_intent"])}
@@ -56,16 +59,19 @@ def measure(count: int) -> str:
                                   ("next", "AMAZON.NextIntent (state on)", "intent")):
             ms = per_request_ms(coach, bodies[name])
             rows.append([f"Band Coach: {label}", f"{ms:.3f}", f"{ms / floor_ms[base]:.2f}x"])
-    return (f"## Per request in process (Flask test client, median of 5 batches of {count})\n\n"
+    kept = f", runners with {history} sessions" if history else ""
+    return (f"## Per request in process (Flask test client, median of 5 batches of {count}{kept})\n\n"
             + table(["case", "ms per request", "vs floor"], rows))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--history", type=int, default=0,
+                        help="Sessions each of the 1,000 runners has first (under wrk, starts pile them up).")
     parser.add_argument("--quick", action="store_true", help="A few requests: checks the harness, not speed.")
     args = parser.parse_args()
-    print(measure(20 if args.quick else args.requests))
+    print(measure(20 if args.quick else args.requests, args.history))
 
 
 if __name__ == "__main__":
