@@ -88,20 +88,17 @@ class SQLiteStore(Store):
 
     def update(self, user_id: str, fn: Callable[[UserState], UserState]) -> UserState:
         key = self.key(user_id)
-        written: list[tuple[Stamp, UserState, tuple[int, ...]]] = []
 
-        def transaction(conn: sqlite3.Connection) -> UserState:
-            written.clear()  # a retried transaction starts over
+        def transaction(conn: sqlite3.Connection) -> tuple[UserState, tuple[Stamp, tuple[int, ...]] | None]:
             old, seqs, version = self._read(conn, key)
             new = fn(old)
-            if new != old:
-                written.append(_write(conn, key, old, new, seqs, version))
-            return new
+            return new, (_write(conn, key, old, new, seqs, version) if new != old else None)
 
-        result = self._run(transaction, write=True)
-        if written:  # committed: what this process wrote is what the row now decodes to
-            self.decoded.put(key, *written[0])
-        return result
+        new, written = self._run(transaction, write=True)
+        if written is not None:  # committed: what this process wrote is what the row now decodes to
+            stamp, seqs = written
+            self.decoded.put(key, stamp, new, seqs)
+        return new
 
     def set_position(self, user_id: str, position: Position) -> None:
         """One upsert of the user row: the session rows are never read."""
@@ -266,10 +263,10 @@ _READ_USER = f"""SELECT version, updated_at, default_band, locale, bands, positi
 
 
 def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState, seqs: Sequence[int],
-           version: int) -> tuple[Stamp, UserState, tuple[int, ...]]:
+           version: int) -> tuple[Stamp, tuple[int, ...]]:
     """Store `new` over `old` (read at `version`): the user row, then only the history rows that changed.
 
-    Returns the row's new stamp, `new` and its history seqs: what a read of the row will decode to.
+    Returns the row's new stamp and the seqs of `new`'s history rows: with `new`, what a read decodes.
     Writers are serialised by BEGIN IMMEDIATE, so the version written is exactly `version + 1`.
     """
     prefs, now = new.preferences, datetime.now(UTC).isoformat()
@@ -285,7 +282,7 @@ def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState, s
          now))
     stamp = (version + 1, now)
     if new.history is old.history:  # a change of position or preferences: no session row to touch
-        return stamp, new, tuple(seqs)
+        return stamp, tuple(seqs)
     drop = _dropped_from_front(old.history, new.history)
     if seqs and drop == len(seqs):
         conn.execute("DELETE FROM sessions WHERE user = ?", (key,))
@@ -296,7 +293,7 @@ def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState, s
     conn.executemany(
         f"INSERT INTO sessions (user, seq, {_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(key, next_seq + i, *_session_row(s)) for i, s in enumerate(added)])
-    return stamp, new, (*seqs[drop:], *range(next_seq, next_seq + len(added)))
+    return stamp, (*seqs[drop:], *range(next_seq, next_seq + len(added)))
 
 
 def _session_row(s: SessionRecord) -> tuple:
