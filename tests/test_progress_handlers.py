@@ -19,6 +19,14 @@ def state(app):
     return make_store(app.extensions["bandcoach"].settings)
 
 
+def finished_on(app, routine, band, days_ago, seconds):
+    """Record one completed standard workout of `routine` for RUNNER on each of the days ago given."""
+    store, now = state(app), datetime.now(UTC)
+    for days in days_ago:
+        store.record_workout(RUNNER, SessionRecord(routine, Variant.STANDARD, band, 0,
+                                                   now - timedelta(days=days), seconds, True))
+
+
 def start(post, routine="recovery", **kw):
     return answered(post, testing.intent_request("StartRoutineIntent", {"routine": routine}, user_id=RUNNER, **kw))
 
@@ -76,11 +84,7 @@ def test_finishing_a_routine_records_a_completed_workout(app, post, catalog):
 
 
 def test_progress_reports_week_streak_and_bands(app, post):
-    store = state(app)
-    now = datetime.now(UTC)
-    for days_ago in (2, 1, 0):
-        store.record_workout(RUNNER, SessionRecord("glutes", Variant.STANDARD, BandLevel.MEDIUM, 0,
-                                                   now - timedelta(days=days_ago), 600, True))
+    finished_on(app, "glutes", BandLevel.MEDIUM, (2, 1, 0), 600)
     text = speech_of(answered(post, testing.intent_request("ProgressIntent", user_id=RUNNER)))
     assert "3 day streak" in text
     assert "the medium band for Glute strength workout" in text
@@ -104,11 +108,7 @@ def test_set_band_for_one_routine_leaves_the_others(post):
 
 
 def test_launch_announces_a_progression(app, post):
-    store = state(app)
-    now = datetime.now(UTC)
-    for days_ago in (3, 2, 1):
-        store.record_workout(RUNNER, SessionRecord("recovery", Variant.STANDARD, BandLevel.LIGHT, 0,
-                                                   now - timedelta(days=days_ago), 540, True))
+    finished_on(app, "recovery", BandLevel.LIGHT, (3, 2, 1), 540)
     assert "let's add a set" in speech_of(answered(post, testing.launch_request(user_id=RUNNER)))
     assert start(post)["sessionAttributes"]["position"]["extra_sets"] == 1
 
