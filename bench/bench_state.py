@@ -4,22 +4,23 @@ Run `python bench/bench_state.py [--repeat 2000] [--quick]`; prints a markdown t
 0, 10, 100 and 500 sessions (500 is the most kept), it times `load` and the read-modify-write a
 StartRoutineIntent does (`update`, appending a session and setting the position). The baseline,
 measured beside it in the same run, is the same store with its decoded-state cache turned off
-(budget 0): every read decodes the history, as before the cache. Median of 5 batches.
+(budget 0): every read decodes the history, as before the cache. Median of 5 batches. Below the
+table: the memory the cache holds per decoded session (tracemalloc), which sizes
+BANDCOACH_STATE_CACHE_SESSIONS.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from harness import median, table
 
 from skill.progression import SessionRecord
 from skill.routines import BandLevel, Variant
@@ -42,7 +43,7 @@ def per_call_us(fn: Callable[[], object], repeat: int) -> float:
         for _ in range(repeat):
             fn()
         batches.append((time.perf_counter() - start) / repeat * 1e6)
-    return statistics.median(batches)
+    return median(batches)
 
 
 def stores(folder: Path) -> dict[str, SQLiteStore]:
@@ -62,12 +63,27 @@ def start_workout(store: SQLiteStore, user: str) -> Callable[[], object]:
     return lambda: store.update(user, apply)
 
 
-def measure(repeat: int) -> list[list[str]]:
-    rows = []
+def bytes_per_session(path: Path, users: list[str]) -> float:
+    """Memory the cache holds per decoded session: a fresh store (another process) loads each runner."""
+    store = SQLiteStore(path, secret=b"bench")
+    store.load(users[0])  # the connection and statement cache are not the cache's memory
+    store.decoded.drop(store.key(users[0]))
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    sessions = sum(len(store.load(user).history) for user in users)
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return held / sessions
+
+
+def measure(repeat: int) -> tuple[list[list[str]], float]:
+    """The table's rows, and the bytes the cache holds per session."""
+    rows, users = [], []
     with tempfile.TemporaryDirectory(prefix="bench-state-") as folder:
         found = stores(Path(folder))
         for n in HISTORIES:
             user = f"amzn1.ask.account.BENCH{n}"
+            users.append(user)
             for _ in range(n):
                 found["cached"].record_workout(user, SESSION, clear_position=False)
             found["cached"].set_position(user, POSITION)
@@ -76,7 +92,7 @@ def measure(repeat: int) -> list[list[str]]:
             rows.append([str(n), f"{load['uncached']:.0f}", f"{load['cached']:.0f}",
                          f"{load['cached'] / load['uncached']:.2f}x", f"{start['uncached']:.0f}",
                          f"{start['cached']:.0f}", f"{start['cached'] / start['uncached']:.2f}x"])
-    return rows
+        return rows, bytes_per_session(found["cached"].path, users)
 
 
 def main() -> None:
@@ -84,14 +100,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2000, help="Loads per batch (a quarter as many starts).")
     parser.add_argument("--quick", action="store_true", help="Tiny batches: checks the harness, not speed.")
     args = parser.parse_args()
-    rows = measure(20 if args.quick else args.repeat)
+    rows, per_session = measure(20 if args.quick else args.repeat)
     header = ["sessions kept", "load, no cache µs", "load, cache µs", "ratio", "start, no cache µs",
               "start, cache µs", "ratio"]
     print("## SQLite state: load and start a workout, by history length (median of 5 batches)\n")
-    print("| " + " | ".join(header) + " |")
-    print("| " + " | ".join("---" for _ in header) + " |")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print(table(header, rows))
+    print(f"\nThe cache holds {per_session:.0f} bytes per decoded session (tracemalloc, {sum(HISTORIES)} sessions).")
 
 
 if __name__ == "__main__":
