@@ -61,7 +61,8 @@ class Settings:
         "DB", "SQLite database file. Default: <data dir>/bandcoach.sqlite3.", kind="path")
     state_cache_sessions: int = _setting(
         "STATE_CACHE_SESSIONS", "History sessions the SQLite store keeps decoded in memory, per process "
-        "(about 250 bytes each; the least recently used runners go first); 0 turns the cache off.",
+        "(about 260 bytes each, measured by bench/bench_state.py; the least recently used runners go first); "
+        "0 turns the cache off.",
         20_000, kind="int")
     secret: str | None = _setting(
         "SECRET", "Key for hashing Alexa user ids; generated and kept in the data dir when unset.")
