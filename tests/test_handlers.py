@@ -7,7 +7,7 @@ import logging
 import pytest
 from alexa_checks import answered, check_response, speech_of
 
-from skill import hookimpl, testing
+from skill import hookimpl, prompts, testing
 from skill.routines import Variant
 
 
@@ -217,7 +217,7 @@ def test_can_fulfill_says_no_for_an_unknown_routine(post):
     assert answered(post, env)["response"]["canFulfillIntent"]["canFulfill"] == "NO"
 
 
-def test_a_handler_that_raises_gets_an_apology_not_a_500(post, pm, settings, caplog):
+def test_a_cue_text_plugin_that_raises_is_logged_and_the_builtin_words_are_spoken(post, pm, settings, caplog):
     from skill.app import create_app
 
     class Broken:
@@ -234,6 +234,8 @@ def test_a_handler_that_raises_gets_an_apology_not_a_500(post, pm, settings, cap
     assert reply.status_code == 200
     check_response(reply.get_json())
     assert "plugin bug" in caplog.text
+    assert "Exercise 1 of" in speech_of(reply.get_json())
+    assert prompts.apology() not in speech_of(reply.get_json())
 
 
 def test_a_handler_crash_is_apologised_for(app, post, monkeypatch, caplog):
