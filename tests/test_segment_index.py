@@ -283,8 +283,10 @@ def test_the_index_is_read_once_then_checked_again_after_the_refresh_period(
     clock.now += 1
     found = source.find(cues, routine=ROUTINE, locale=LOCALE)
     assert found is not None and found == SegmentIndex.from_json(body).get(cues)
-    clock.now += 300  # unchanged (304): the copy is kept
+    held = source.index(LOCALE)
+    clock.now += 300  # unchanged: a conditional GET answers 304 and the very object held is kept
     assert source.find(cues, routine=ROUTINE, locale=LOCALE) == found
+    assert source.index(LOCALE) is held
 
 
 def test_an_unreadable_index_is_ignored_and_a_good_copy_kept(
