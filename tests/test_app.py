@@ -91,7 +91,7 @@ def test_get_on_alexa_is_405(client):
 
 
 def test_the_app_registers_the_audio_route(client):
-    """The app mounts /audio/ (tests/test_audio_routes.py tests the blueprint itself on a bare Flask app)."""
+    """The app mounts /audio/ with the fix in its 404 (tests/test_audio_routes.py covers the route in full)."""
     reply = client.get("/audio/" + "0" * 64 + ".mp3")
     assert reply.status_code == 404
     assert "bandcoach audio warm" in reply.get_json()["error"]

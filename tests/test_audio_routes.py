@@ -6,14 +6,14 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from audio.cache import AudioCache, Prompt
 from audio.engines import identity
 from audio.engines.espeak import EspeakEngine
-from skill.audio_routes import audio_blueprint
+from skill.app import create_app
 from skill.config import Settings
+from skill.plugins import make_plugin_manager
 
 
 @pytest.fixture
@@ -36,9 +36,8 @@ def prompt(cache: AudioCache) -> Prompt:
 
 @pytest.fixture
 def audio_client(audio_settings: Settings) -> FlaskClient:
-    app = Flask(__name__)
-    app.register_blueprint(audio_blueprint(audio_settings))
-    return app.test_client()
+    """The real app (as `bandcoach serve` runs it), so its error handlers answer too."""
+    return create_app(audio_settings, pm=make_plugin_manager(audio_settings)).test_client()
 
 
 def test_a_cached_prompt_is_served_as_immutable_mpeg_audio(audio_client: FlaskClient, prompt: Prompt) -> None:

@@ -16,8 +16,9 @@ from handsfree_support import timeline_of, warm_timeline
 from werkzeug.serving import make_server
 
 from audio.export import Exported, export_timeline
+from skill.app import create_app
 from skill.config import Settings
-from skill.feed_routes import feed_blueprint
+from skill.plugins import make_plugin_manager
 
 NAME = "desk-short-light"
 
@@ -32,10 +33,13 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Exported]:
     return out, done
 
 
+def app_for(settings: Settings) -> Flask:
+    """The real app (as `bandcoach serve` runs it), so its error handlers answer too."""
+    return create_app(settings, pm=make_plugin_manager(settings))
+
+
 def client_for(settings: Settings) -> FlaskClient:
-    app = Flask(__name__)
-    app.register_blueprint(feed_blueprint(settings))
-    return app.test_client()
+    return app_for(settings).test_client()
 
 
 @pytest.fixture
@@ -105,9 +109,7 @@ def test_a_symlink_out_of_the_export_dir_is_refused(settings: Settings, tmp_path
 
 @pytest.fixture
 def server(feed_settings: Settings) -> Iterator[str]:
-    app = Flask(__name__)
-    app.register_blueprint(feed_blueprint(feed_settings))
-    httpd = make_server("127.0.0.1", 0, app)
+    httpd = make_server("127.0.0.1", 0, app_for(feed_settings))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
