@@ -27,14 +27,10 @@ def test_exercise_id_must_be_lowercase_word_characters(bad_id: str) -> None:
         exercise(id=bad_id)
 
 
-def test_exercise_with_both_reps_and_hold_is_rejected() -> None:
+@pytest.mark.parametrize("dose_fields", [{"reps": 10, "hold_seconds": 30}, {"reps": None}], ids=["both", "neither"])
+def test_exercise_needs_exactly_one_of_reps_or_hold(dose_fields: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="exactly one of reps or hold_seconds"):
-        exercise(reps=10, hold_seconds=30)
-
-
-def test_exercise_with_neither_reps_nor_hold_is_rejected() -> None:
-    with pytest.raises(ValueError, match="exactly one of reps or hold_seconds"):
-        exercise(reps=None)
+        exercise(**dose_fields)
 
 
 @pytest.mark.parametrize("reps", [0, 101])
