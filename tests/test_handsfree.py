@@ -209,6 +209,19 @@ def test_stopping_after_the_workout_finished_does_not_reopen_it(post: Post, stor
     assert "Welcome back" not in speech_of(post(testing.launch_request()))
 
 
+@pytest.mark.parametrize("device_says", ["pause button", "PlaybackStopped"])
+def test_the_device_stopping_after_the_workout_finished_does_not_reopen_it(post: Post, store: Any,
+                                                                         timeline: Timeline, device_says: str) -> None:
+    last = finish_workout(post, timeline)
+    if device_says == "pause button":
+        controller(post, "Pause", last, 60_000)
+    else:
+        event(post, "PlaybackStopped", last, 60_000)
+    state = store.load(testing.DEFAULT_USER_ID)
+    assert state.in_progress is None and [s.completed for s in state.history] == [True]
+    assert "Welcome back" not in speech_of(post(testing.launch_request()))
+
+
 def test_a_failed_segment_is_skipped(post: Post) -> None:
     token = stream_of(post(play_intent()))["token"]
     data = event(post, "PlaybackFailed", token)

@@ -111,7 +111,14 @@ class Player:
         return item
 
     def remember(self, handler_input: HandlerInput, stream: Stream, *, offset_ms: int = 0) -> None:
-        """Keep the stream and offset in the state store (AudioPlayer requests have no session)."""
+        """Keep the stream and offset in the state store (AudioPlayer requests have no session).
+
+        After the last segment the device still reports its token, by voice, buttons and playback
+        events alike: remembering a workout already recorded as finished would offer it to resume
+        (and record it twice), so the last segment is checked against the history first.
+        """
+        if self.next(stream) is None and self.finished_already(handler_input, stream):
+            return
         memory.remember(handler_input, self.deps, position(stream), token=playback.encode(stream), offset_ms=offset_ms)
 
     def finish(self, handler_input: HandlerInput, stream: Stream) -> None:
@@ -218,10 +225,7 @@ class HandsFreeIntentHandler(Handler):
         assert stream is not None  # can_handle checked it
         name = handler_input.request_envelope.request.intent.name
         if name in ("AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"):
-            # After the last segment the device still reports its token: remembering it would turn a
-            # finished workout back into one to resume (and record it twice).
-            if not self.player.finished_already(handler_input, stream):
-                self.player.remember(handler_input, stream, offset_ms=audio_player_offset(handler_input))
+            self.player.remember(handler_input, stream, offset_ms=audio_player_offset(handler_input))
             return stop(handler_input)
         offset = 0
         if name == "AMAZON.ResumeIntent":
