@@ -20,7 +20,7 @@ from ..progression import Change, Progression, SessionRecord
 from ..routines import BandLevel, Routine
 from ..state import Position as StoredPosition
 from ..state import Store, UserState
-from .base import Deps, Position
+from .base import Deps, Position, locale_of
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -161,7 +161,7 @@ def resume_offer(handler_input: HandlerInput, deps: Deps) -> tuple[str, dict] | 
     pos = resume_point(handler_input, deps)
     if pos is None:
         return None
-    timeline = deps.catalog.timeline(pos.routine, band=pos.band, variant=pos.variant)
+    timeline = pos.timeline(deps.catalog, locale_of(handler_input))  # the one resuming will walk
     text = prompts.resume_offer(timeline.blocks[pos.block].exercise, timeline.routine)
     return text, {**pos.to_attributes(), "offer": "resume"}
 

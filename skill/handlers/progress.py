@@ -17,8 +17,10 @@ from .routine import coach_block
 
 
 def _offered(handler_input: HandlerInput, handler: Handler) -> Position | None:
-    attrs = session_attributes(handler_input)
-    return Position.from_attributes(attrs, handler.catalog) if attrs.get("offer") == "resume" else None
+    """The position a resume question was asked about, when the session holds one."""
+    if session_attributes(handler_input).get("offer") != "resume":
+        return None
+    return session_position(handler_input, handler.catalog)
 
 
 class ResumeAnswerHandler(Handler):

@@ -61,21 +61,18 @@ class StartRoutineIntentHandler(Handler):
                 return ask_which_routine(handler_input, self.catalog, prompts.unknown_routine(heard, self.catalog))
             return ask_which_routine(handler_input, self.catalog, prompts.which_routine(self.catalog))
         band_heard, band_id = slot(handler_input, "band")
-        band = self.catalog.find_band(band_id) or self.catalog.find_band(band_heard)
-        progression = memory.suggestion(handler_input, self.deps, routine.id)
+        heard_band = self.catalog.find_band(band_heard)
+        band = self.catalog.find_band(band_id) or heard_band
         extra_sets = 0
-        before: list[str] = []
-        if band is None:
+        if band is None:  # no band named: the coach's suggestion, else the runner's band for it
+            progression = memory.suggestion(handler_input, self.deps, routine.id)
             band = progression.band if progression else memory.band_for(handler_input, self.deps, routine)
-            if progression:
-                extra_sets = progression.extra_sets
-        if band_heard and self.catalog.find_band(band_heard) is None and band_id is None:
-            before.append(prompts.unknown_band(band_heard, band.value))
-        minutes = _minutes(handler_input)
-        variant = self.catalog.variant_for_minutes(routine.id, minutes)
-        seconds = self.catalog.timeline(routine.id, band=band, variant=variant, extra_sets=extra_sets).seconds
+            extra_sets = progression.extra_sets if progression else 0
+        variant = self.catalog.variant_for_minutes(routine.id, _minutes(handler_input))
         pos = Position(routine.id, band, variant, 0, extra_sets, started=int(time.time()))
-        before.insert(0, prompts.starting(variant, seconds))
+        before = [prompts.starting(variant, pos.timeline(self.catalog, locale_of(handler_input)).seconds)]
+        if band_heard and heard_band is None and band_id is None:
+            before.append(prompts.unknown_band(band_heard, band.value))
         return self.begin(handler_input, pos, before)
 
     def begin(self, handler_input: HandlerInput, pos: Position, before: list[str]) -> Response:
