@@ -312,3 +312,11 @@ def test_a_malformed_session_position_is_reported_once_and_treated_as_no_routine
         data = answered(post, bad)
     assert caplog.text.count("ignoring a malformed position") == 1
     assert position(data) is None
+
+
+@pytest.mark.parametrize(("minutes", "verdict"), [("7.5", "YES"), ("10", "YES"), ("0", "NO"), ("500", "NO"),
+                                                  ("soon", "NO")])
+def test_can_fulfill_judges_minutes_as_starting_a_routine_reads_them(post, minutes, verdict):
+    env = testing.envelope({"type": "CanFulfillIntentRequest", "intent": {"name": "StartRoutineIntent", "slots": {
+        "routine": {"name": "routine", "value": "recovery"}, "minutes": {"name": "minutes", "value": minutes}}}})
+    assert answered(post, env)["response"]["canFulfillIntent"]["slots"]["minutes"]["canFulfill"] == verdict

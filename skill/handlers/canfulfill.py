@@ -14,7 +14,7 @@ from ask_sdk_model.canfulfill import (
 )
 
 from .base import MAX_SLOT_CHARS, Handler
-from .routine import MAX_MINUTES
+from .routine import parse_minutes
 
 # Our intents and the slots each declares; a slot an intent does not declare cannot be fulfilled.
 _SLOT_CHECKS = {
@@ -53,8 +53,8 @@ class CanFulfillIntentRequestHandler(Handler):
         return CanFulfillSlot(can_understand=understood, can_fulfill=yes_no)
 
     def _fits(self, name: str, value: str) -> bool:
-        if name == "minutes":
-            return value.isdigit() and 0 < int(value) <= MAX_MINUTES
+        if name == "minutes":  # the same reading StartRoutineIntent gives it
+            return parse_minutes(value) is not None
         find = {"routine": self.catalog.find_routine, "band": self.catalog.find_band,
                 "exercise": self.catalog.find_exercise}[name]
         return find(value) is not None

@@ -81,7 +81,11 @@ class StartRoutineIntentHandler(Handler):
 
 
 def _minutes(handler_input: HandlerInput) -> float | None:
-    raw, _ = slot(handler_input, "minutes")
+    return parse_minutes(slot(handler_input, "minutes")[0])
+
+
+def parse_minutes(raw: str | None) -> float | None:
+    """A minutes slot as a length to aim for, or None when it is empty, not a number or out of range."""
     try:
         value = float(raw) if raw else None
     except ValueError:
