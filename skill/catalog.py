@@ -10,12 +10,11 @@ from typing import Any
 
 from .plugins import BandCoachPluginManager, PluginFailure, call_each, call_first
 from .progression import Progression, SessionRecord
-from .routines import EXTRA_SETS_LIMIT, BandLevel, Exercise, Routine, Variant
+from .routines import BANDS_BY_VALUE, EXTRA_SETS_LIMIT, BandLevel, Exercise, Routine, Variant
 from .timeline import Cue, Timeline, build_timeline
 
 logger = logging.getLogger(__name__)
 
-BUILTIN_BAND_NAMES = {level.value: level for level in BandLevel}
 
 
 def normalise(spoken: str) -> str:
@@ -78,7 +77,7 @@ class Catalog:
                     self.routines[routine.id] = replace(routine, plugin=plugin)
 
     def _gather_band_names(self) -> None:
-        self.band_names = dict(BUILTIN_BAND_NAMES)
+        self.band_names = dict(BANDS_BY_VALUE)  # the level names; plugins' colours join them
         for plugin, mapping in self._collect("bandcoach_band_aliases"):
             if not isinstance(mapping, dict):
                 self._reject(plugin, "bandcoach_band_aliases must return a dict")

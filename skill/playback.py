@@ -15,15 +15,13 @@ import re
 from dataclasses import dataclass, replace
 
 from .config import LOCALES
-from .routines import EXTRA_SETS_LIMIT, BandLevel, Variant
+from .routines import BANDS_BY_VALUE, EXTRA_SETS_LIMIT, VARIANTS_BY_VALUE, BandLevel, Variant
 
 logger = logging.getLogger(__name__)
 
 PREFIX = "bc1"  # the token format's version: a new format gets a new prefix and old tokens are ignored
 MAX_TOKEN_CHARS = 160  # ours are about 60; Alexa allows 1024, anything longer is not ours
 _ID = re.compile(r"^[a-z0-9_-]{1,64}$")
-_VARIANTS = {v.value: v for v in Variant}
-_BANDS = {b.value: b for b in BandLevel}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +80,8 @@ def decode(token: object) -> Stream | None:
         _, routine, variant, band, extra, locale, index, started = parts
         if not _ID.match(routine) or locale not in LOCALES or not (extra.isdigit() and index.isdigit()):
             raise ValueError("bad field")
-        return Stream(routine, _VARIANTS[variant], _BANDS[band], locale, int(extra), int(index), int(started, 36))
+        return Stream(routine, VARIANTS_BY_VALUE[variant], BANDS_BY_VALUE[band], locale, int(extra), int(index),
+                      int(started, 36))
     except (KeyError, ValueError) as exc:
         logger.warning("ignoring a malformed or forged AudioPlayer token %.60r: %s", token, exc)
         return None

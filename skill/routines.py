@@ -36,6 +36,12 @@ class Variant(enum.StrEnum):
     LONG = "long"
 
 
+# Stored text -> member, for the hot decoders (state, tokens): a dict lookup, where calling the Enum
+# costs more than the rest of decoding a session. Unknown text is not a key: callers decide.
+BANDS_BY_VALUE: dict[str, BandLevel] = {b.value: b for b in BandLevel}
+VARIANTS_BY_VALUE: dict[str, Variant] = {v.value: v for v in Variant}
+
+
 # How a variant scales a standard routine: (sets, reps, holds, rests).
 _SCALE: dict[Variant, tuple[float, float, float, float]] = {
     Variant.SHORT: (0.5, 0.75, 0.67, 0.5),

@@ -16,7 +16,7 @@ from typing import Any
 from .config import Settings
 from .errors import BandCoachError, ConfigError
 from .progression import SessionRecord, streak_days, workouts_this_week
-from .routines import BandLevel, Variant
+from .routines import BANDS_BY_VALUE, VARIANTS_BY_VALUE, BandLevel, Variant
 
 logger = logging.getLogger(__name__)
 
@@ -239,15 +239,11 @@ def decode_session(d: Mapping[str, Any]) -> SessionRecord:
                                d["duration_seconds"], d["completed"])
 
 
-# Value -> member, looked up directly: calling the Enum costs more than the rest of a session's decoding.
-_VARIANTS = {v.value: v for v in Variant}
-_BANDS = {b.value: b for b in BandLevel}
-
-
 def session_from_values(routine: str, variant: str, band: str, extra_sets: Any, started_at: str,
                         duration_seconds: Any, completed: Any) -> SessionRecord:
     """A SessionRecord from its stored values in field order; an unknown variant or band raises ValueError."""
-    return SessionRecord(routine, _VARIANTS.get(variant) or Variant(variant), _BANDS.get(band) or BandLevel(band),
+    return SessionRecord(routine, VARIANTS_BY_VALUE.get(variant) or Variant(variant),
+                         BANDS_BY_VALUE.get(band) or BandLevel(band),
                          int(extra_sets), _time(started_at), int(duration_seconds), bool(completed))
 
 
