@@ -7,9 +7,7 @@ import binascii
 import hashlib
 import http.client
 import logging
-import os
 import ssl
-import tempfile
 import threading
 import time
 import urllib.error
@@ -30,6 +28,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.verification import PolicyBuilder, Store
 from cryptography.x509.verification import VerificationError as PathError
+
+from audio.files import atomic_write_bytes
 
 from .envelope_checks import (  # noqa: F401 - re-exported: skill.verify is the module callers know
     CERT_URL_HOST,
@@ -233,7 +233,7 @@ class RequestVerifier:
         except ValueError:
             raise reject("cert_chain", f"{show(url)} is not a PEM certificate chain") from None
         trusted = self._trust(chain, now)
-        _write_atomically(path, pem)
+        _cache_chain(path, pem)
         return trusted
 
     def _trust(self, chain: list[x509.Certificate], now: datetime) -> _TrustedKey:
@@ -299,16 +299,10 @@ def _drop(path: Path) -> None:
         logger.warning("cannot remove stale certificate cache file %s (%s)", path, exc)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write through a temp file and os.replace, so readers never see half a chain; failures only log."""
-    tmp_name: str | None = None
+def _cache_chain(path: Path, pem: bytes) -> None:
+    """Keep a verified chain on disk (readers never see half of one); a failure only logs."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pem")
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
-        Path(tmp_name).replace(path)  # os.replace: atomic within one directory
+        atomic_write_bytes(path, pem)
     except OSError as exc:
-        if tmp_name is not None:
-            Path(tmp_name).unlink(missing_ok=True)
         logger.warning("cannot cache the signing chain at %s (%s); it will be fetched again next start", path, exc)
