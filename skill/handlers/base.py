@@ -28,9 +28,9 @@ class Deps:
 
     catalog: Catalog
     settings: Settings
+    segments: Any  # skill.segments.SegmentSource: where recorded segments are found (local or S3 index)
     store: Any = None  # skill.state.Store once state is configured; None keeps everything in the session
     speech: Any = None  # audio-backed speech (skill.voice.Voice) when a public audio URL is set
-    segments: Any = None  # skill.segments.SegmentSource: where recorded segments are found (local or S3 index)
 
 
 @dataclass(frozen=True, slots=True)

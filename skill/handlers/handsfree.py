@@ -26,7 +26,7 @@ from ask_sdk_model.interfaces.audioplayer import Stream as AudioStream
 
 from .. import playback, prompts
 from ..playback import Stream
-from ..segments import SegmentSource, block_cues, segment_source
+from ..segments import block_cues
 from ..timeline import Timeline
 from . import memory
 from .base import Deps, Handler, Position, intent_name, locale_of, say, session_position
@@ -59,13 +59,6 @@ class Player:
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self._segments: SegmentSource | None = deps.segments
-
-    @property
-    def segment_source(self) -> SegmentSource:
-        if self._segments is None:  # Deps built without one (a test's own skill): the settings' choice
-            self._segments = segment_source(self.deps.settings)
-        return self._segments
 
     def timeline(self, stream: Stream) -> Timeline:
         return self.deps.catalog.timeline(stream.routine, band=stream.band, variant=stream.variant,
@@ -89,7 +82,7 @@ class Player:
             raise Unavailable(prompts.handsfree_needs_https())
         timeline = self.timeline(stream)
         title = timeline.blocks[stream.index].exercise.name
-        segment = self.segment_source.find(block_cues(timeline, stream.index), routine=stream.routine,
+        segment = self.deps.segments.find(block_cues(timeline, stream.index), routine=stream.routine,
                                            locale=stream.locale, index=stream.index, title=title)
         if segment is None:
             logger.warning("hands-free unavailable: no segment for block %d of %s (%s); warm and publish the "
