@@ -12,8 +12,6 @@ import re
 
 from flask import Blueprint, Response, jsonify, request
 
-from audio.feed import build_feed, scan
-
 from .config import Settings
 from .file_routes import send_inside
 
@@ -38,6 +36,10 @@ def feed_blueprint(settings: Settings) -> Blueprint:
 
     @blueprint.get("/feed.xml")
     def feed() -> Response:
+        # Imported on the first feed request: the feed needs the export reader and mutagen (about 15 ms
+        # of `import skill.app` by -X importtime), which no Alexa request does.
+        from audio.feed import build_feed, scan
+
         items = scan(root) if root.is_dir() else []
         data = build_feed(items, base_url=exports_base_url(settings))
         response = Response(data, mimetype="application/rss+xml")

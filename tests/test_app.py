@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 
 from skill import testing
 from skill.app import create_app
@@ -95,3 +97,18 @@ def test_the_app_registers_the_audio_route(client):
     reply = client.get("/audio/" + "0" * 64 + ".mp3")
     assert reply.status_code == 404
     assert "bandcoach audio warm" in reply.get_json()["error"]
+
+
+def test_the_web_app_loads_the_feed_builder_only_when_the_feed_is_asked_for(tmp_path):
+    """bandcoach serve and say start without the export reader and mutagen; GET /feed.xml loads them."""
+    code = ("import sys\nfrom pathlib import Path\nfrom skill.app import create_app\n"
+            "from skill.config import Settings\nfrom skill.plugins import make_plugin_manager\n"
+            "home = Path(sys.argv[1])\n"
+            "settings = Settings(verify=False, load_plugins=('bandcoach',), data_dir=home, cache_dir=home)\n"
+            "client = create_app(settings, pm=make_plugin_manager(settings)).test_client()\n"
+            "before = 'audio.feed' in sys.modules or 'mutagen' in sys.modules\n"
+            "status = client.get('/feed.xml').status_code\n"
+            "print(before, status, 'audio.feed' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60,
+                         check=True).stdout.split()
+    assert out == ["False", "200", "True"]
