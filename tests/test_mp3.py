@@ -20,11 +20,18 @@ def espeak_wav() -> bytes:
     return EspeakEngine().synthesize(TEXT, "en-US").data
 
 
-def speech_level(data: bytes) -> float:
-    """Level of the voiced windows of an MP3 or WAV, in dBFS (what normalise aims at)."""
-    levels = mp3._window_dbfs(mp3.decode(data))
-    voiced = mp3._voiced(levels)
-    return float(10 * np.log10(np.mean(10 ** (levels[voiced] / 10))))
+def speech_level(data: bytes, *, window_seconds: float = 0.02, floor_dbfs: float = -45.0) -> float:
+    """Speech level of an MP3 or WAV in dBFS, measured independently of normalise's own windows and gate.
+
+    RMS over 20 ms windows, averaged in power over the windows above a fixed -45 dBFS floor: a bug in
+    normalise's level detection would move its gain and not this measurement.
+    """
+    samples = mp3.decode(data).astype(np.float64) / 32768.0
+    size = int(mp3.SAMPLE_RATE * window_seconds)
+    count = len(samples) // size
+    rms = np.sqrt(np.mean(samples[: count * size].reshape(count, size) ** 2, axis=1))
+    levels = 20 * np.log10(np.maximum(rms, 1e-9))
+    return float(10 * np.log10(np.mean(10 ** (levels[levels > floor_dbfs] / 10))))
 
 
 def written(tmp_path: Path, data: bytes, name: str = "x.mp3") -> Path:
