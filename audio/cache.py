@@ -15,10 +15,9 @@ from pathlib import Path
 
 import filelock
 
-from . import profile
-from .engines import EngineIdentity, TTSEngine, identity
-from .files import atomic_write_bytes
-from .manifest import (
+from audio import profile
+from audio.engines import EngineIdentity, TTSEngine, identity
+from audio.manifest import (
     COLUMNS,
     CacheStats,
     EngineStats,
@@ -27,6 +26,7 @@ from .manifest import (
     Prompt,
     PruneResult,
 )
+from skill.files import atomic_write_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -227,7 +227,7 @@ class AudioCache:
             cached = self._intact(key)
             if cached is not None:
                 return cached
-            from . import mp3  # the codecs load only when a prompt is made, not to look one up
+            from audio import mp3  # the codecs load only when a prompt is made, not to look one up
 
             data = mp3.to_alexa_mp3(engine.synthesize(text, locale).data)
             seconds = mp3.duration(data)

@@ -17,12 +17,11 @@ from pathlib import Path
 
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TIT2, TPE1, TRCK, TXXX, CTOCFlags, ID3NoHeaderError
 
+from audio import profile  # the profile's numbers and silence frames; no codecs needed
+from audio.cache import AudioCache
+from audio.render import Segment, render_timeline
+from skill.files import atomic_write, atomic_write_bytes
 from skill.timeline import Timeline
-
-from . import profile  # the profile's numbers and silence frames; no codecs needed
-from .cache import AudioCache
-from .files import atomic_write, atomic_write_bytes
-from .render import Segment, render_timeline
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from urllib.parse import quote
 import mutagen
 import mutagen.mp3
 
-from .export import ARTIST, EXPORT_KEY, GOAL, PART_OF, txxx
-from .files import atomic_write_bytes
+from audio.export import ARTIST, EXPORT_KEY, GOAL, PART_OF, txxx
+from skill.files import atomic_write_bytes
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 FEED_NAME = "feed.xml"

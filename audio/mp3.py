@@ -11,7 +11,7 @@ import miniaudio
 import mutagen.mp3
 import numpy as np
 
-from .profile import (  # noqa: F401 - re-exported: mp3.SAMPLE_RATE, mp3.silence etc. are the profile
+from audio.profile import (  # noqa: F401 - re-exported: mp3.SAMPLE_RATE, mp3.silence etc. are the profile
     BITRATE_KBPS,
     CHANNELS,
     FORMAT_VERSION,

@@ -1,7 +1,8 @@
-"""`bandcoach audio publish`: render every segment of the warmed routines, upload the cache to S3, then index it.
+"""The publish pipeline: render every segment of the warmed routines, upload the cache to S3, then index it.
 
 The deployed function (Lambda) has no local cache and never renders: it reads the per-locale
-index this command writes last (skill/segment_index.py), so the index only ever names segments
+index this pipeline writes last (the format is skill.segments.SegmentIndex; the reader is
+audio.s3.S3SegmentIndex), so the index only ever names segments
 that are already in the bucket. Keys are content addresses, so publishing again uploads only
 what changed and rewrites identical index bytes.
 """
@@ -10,28 +11,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import click
-
-from skill import ssml
+from audio.warm import every_timeline
 from skill.config import LOCALES
-from skill.segment_index import SegmentIndex
-from skill.segments import block_cues, fingerprint, session_cues
-from skill.timeline import Cue, Timeline
-
-from .warm import every_timeline
+from skill.segments import SegmentIndex, fingerprint, publishable_runs
+from skill.timeline import Timeline
 
 if TYPE_CHECKING:
+    from audio.cache import AudioCache
+    from audio.engines import EngineIdentity
+    from audio.s3 import PublishReport, S3AudioStore
     from skill.catalog import Catalog
-
-    from .cache import AudioCache
-    from .engines import EngineIdentity
-    from .store_s3 import PublishReport, S3AudioStore
 
 logger = logging.getLogger(__name__)
 
@@ -45,29 +39,16 @@ class IndexReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # ("desk/short/light/+1 en-GB", why)
 
 
-def segment_runs(timeline: Timeline) -> list[tuple[int, list[Cue]]]:
-    """Every run of cues the skill may ask a segment for: each hands-free block, and each session-mode answer.
-
-    Session answers longer than Alexa plays in one response are left out: the skill speaks those as text.
-    """
-    runs = []
-    for index in range(len(timeline.blocks)):
-        session = [session_cues(timeline, index)] + ([session_cues(timeline, 0, with_intro=True)] if index == 0 else [])
-        runs.append((index, block_cues(timeline, index)))
-        runs += [(index, cues) for cues in session if sum(c.seconds for c in cues) <= ssml.MAX_AUDIO_SECONDS]
-    return runs
-
-
 def render_timeline_segments(cache: AudioCache, timeline: Timeline, ident: EngineIdentity,
                              known: dict[str, tuple[str, float]]) -> tuple[dict[str, tuple[str, float]], int]:
     """Render the segments of `timeline` that `known` lacks; MissingPrompts (before any rendering) if a clip is absent.
 
     Returns the timeline's fingerprint -> (key, seconds) entries and how many segments were new.
     """
-    from .render import plan_cues, render_plan
+    from audio.render import plan_cues, render_plan
 
     plans, entries = {}, {}
-    for index, cues in segment_runs(timeline):
+    for index, cues in publishable_runs(timeline):
         fp = fingerprint(cues, timeline.locale)
         if fp in known:
             entries[fp] = known[fp]
@@ -87,7 +68,7 @@ def build_indexes(cache: AudioCache, catalog: Catalog, *, locales: Sequence[str]
 
     A timeline with a cue missing from the cache is skipped and reported, never half indexed.
     """
-    from .render import MissingPrompts, RenderError
+    from audio.render import MissingPrompts, RenderError
 
     report = IndexReport()
     for locale in locales:
@@ -152,46 +133,3 @@ def publish(store: S3AudioStore, cache: AudioCache, catalog: Catalog, *,
 
 def _no_progress(total: int) -> AbstractContextManager[None]:
     return contextlib.nullcontext()
-
-
-@click.command("publish")
-@click.option("--bucket", help="S3 bucket. Default: BANDCOACH_S3_BUCKET.")
-@click.pass_context
-def publish_command(ctx: click.Context, bucket: str | None) -> None:
-    """Render hands-free and session segments, upload every cached file S3 lacks, and write the segment index."""
-    from skill.catalog import Catalog
-
-    from .cache import AudioCache
-    from .cli import command_context, human_size
-    from .store_s3 import S3AudioStore  # boto3 loads only for this command
-
-    settings, pm = command_context(ctx)
-    store = S3AudioStore.from_settings(settings, bucket=bucket)
-    bar_label = f"publishing to s3://{store.bucket}/{store.prefix}"
-
-    @contextlib.contextmanager
-    def bar(total: int) -> Iterator[Callable[[int], None]]:
-        with click.progressbar(length=total, label=bar_label, file=sys.stderr) as shown:
-            yield shown.update
-
-    click.echo("rendering the segments of the warmed routines...", err=True)
-    outcome = publish(store, AudioCache(settings.audio_path), Catalog.build(pm), progress=bar)
-    report, prepared = outcome.upload, outcome.prepared
-    click.echo(f"{prepared.rendered} segment(s) rendered; {len(prepared.skipped)} timeline(s) not fully warmed")
-    for label, why in prepared.skipped[:5]:
-        click.echo(f"  skipped: {label}: {why}", err=True)
-    if prepared.skipped:
-        click.echo("  (run 'bandcoach audio warm' for the routines and locales you want hands-free)", err=True)
-    click.echo(f"{report.uploaded} uploaded ({human_size(report.size)}), {report.present} already there, "
-               f"{report.failed} failed of {report.uploaded + report.present + report.failed}")
-    for name, count in outcome.written:
-        click.echo(f"index s3://{store.bucket}/{name}: {count} segment(s)")
-    if not outcome.written:
-        click.echo("no segment index written: warm at least one routine completely first", err=True)
-    if settings.public_url:
-        click.echo(f"served at {settings.public_url.rstrip('/')}/{store.prefix}<key>.mp3")
-    for key, why in report.failures[:5]:
-        click.echo(f"  failed: {key}: {why}", err=True)
-    if report.failed:
-        raise click.ClickException(f"{report.failed} file(s) were not published ({outcome.unindexed} segment(s) "
-                                   "left out of the index): see the errors above; run publish again to retry them")

@@ -20,12 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from audio import profile  # the profile's numbers and silence frames; no codecs needed
+from audio.cache import AudioCache, Entry, canonical_text
+from audio.engines import EngineIdentity
 from skill.errors import BandCoachError
 from skill.timeline import Cue, Timeline
-
-from . import profile  # the profile's numbers and silence frames; no codecs needed
-from .cache import AudioCache, Entry, canonical_text
-from .engines import EngineIdentity
 
 logger = logging.getLogger(__name__)
 

@@ -9,14 +9,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
+from audio.cache import AudioCache, Prompt, canonical_text
+from audio.engines import TTSEngine, identity
 from skill.catalog import Catalog
 from skill.errors import UnknownRoutine
-from skill.progression import MAX_EXTRA_SETS
-from skill.routines import BandLevel, Variant
+from skill.routines import EXTRA_SETS_LIMIT, BandLevel, Variant
 from skill.timeline import Timeline
-
-from .cache import AudioCache, Prompt, canonical_text
-from .engines import TTSEngine, identity
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +52,8 @@ def every_timeline(
     bands: Sequence[BandLevel] = (),
     variants: Sequence[Variant] = (),
 ) -> Iterator[tuple[str, Timeline]]:
-    """Every timeline the coach can play for the chosen routines (all by default): each variant,
-    band and number of extra sets progression can suggest (up to MAX_EXTRA_SETS), routine by routine.
+    """Every timeline the coach can play for the chosen routines (all by default): each variant, band
+    and number of extra sets any progression plugin may suggest (up to the contract's EXTRA_SETS_LIMIT).
 
     Yields ("routine/variant/band/+extra", timeline); UnknownRoutine before anything for a bad id.
     """
@@ -65,7 +63,7 @@ def every_timeline(
     for routine_id in routines or sorted(catalog.routines):
         for variant in variants or list(Variant):
             for band in bands or list(BandLevel):
-                for extra in range(MAX_EXTRA_SETS + 1):
+                for extra in range(EXTRA_SETS_LIMIT + 1):
                     label = f"{routine_id}/{variant.value}/{band.value}/+{extra}"
                     yield label, catalog.timeline(routine_id, band=band, variant=variant, locale=locale,
                                                   extra_sets=extra)

@@ -23,10 +23,10 @@ from audio import mp3
 from audio.cache import AudioCache
 from audio.engines.espeak import EspeakEngine
 from audio.warm import cue_texts, warm, worker_count
-from skill.audio_routes import audio_blueprint
 from skill.catalog import Catalog
 from skill.config import Settings
 from skill.plugins import make_plugin_manager
+from skill.web.audio import audio_blueprint
 
 
 def catalog_texts(limit: int | None) -> list[str]:

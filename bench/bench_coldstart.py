@@ -18,11 +18,11 @@ TARGET = 1.3
 # What each side imports before it can serve: the floor is Flask + ask-sdk-core + waitress alone.
 IMPORTS = {
     "floor": "import flask, waitress, ask_sdk_core.skill_builder, ask_sdk_core.serialize",
-    "bandcoach": "import waitress, skill.cli, skill.app",
+    "bandcoach": "import waitress, skill.cli, skill.web.app",
 }
 APP = {
     "floor": "import sys; sys.path.insert(0, 'bench'); import waitress, floor_skill; floor_skill.create_app()",
-    "bandcoach": "import waitress, skill.cli; from skill.app import create_app; create_app()",
+    "bandcoach": "import waitress, skill.cli; from skill.web.app import create_app; create_app()",
 }
 
 

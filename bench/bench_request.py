@@ -15,8 +15,8 @@ from pathlib import Path
 import floor_skill
 from harness import envelopes, median, table
 
-from skill.app import create_app
 from skill.config import Settings
+from skill.web.app import create_app
 
 USERS = 1000  # as bench/post.lua: per-user state behaves as under real traffic, not one ever-growing row
 

@@ -23,15 +23,15 @@ from pathlib import Path
 from harness import median, table
 
 from skill.progression import SessionRecord
-from skill.routines import BandLevel, Variant
-from skill.state import Position, UserState
-from skill.state_cache import DecodedStates
-from skill.state_sqlite import SQLiteStore
+from skill.routines import BandLevel, Place, Variant
+from skill.state import InProgress, UserState
+from skill.state.decoded import DecodedStates
+from skill.state.sqlite import SQLiteStore
 
 HISTORIES = (0, 10, 100, 500)
 WHEN = datetime(2026, 11, 1, 7, 30, tzinfo=UTC)
 SESSION = SessionRecord("recovery", Variant.STANDARD, BandLevel.LIGHT, 0, WHEN, 600, False)
-POSITION = Position("recovery", Variant.STANDARD, BandLevel.LIGHT, 0, WHEN)
+POSITION = InProgress(Place("recovery", Variant.STANDARD, BandLevel.LIGHT, 0, 0, int(WHEN.timestamp())))
 
 
 def per_call_us(fn: Callable[[], object], repeat: int) -> float:
@@ -58,8 +58,8 @@ def start_workout(store: SQLiteStore, user: str) -> Callable[[], object]:
     """What StartRoutineIntent writes: the kept workout into the history, a new position (history length kept)."""
     def apply(state: UserState) -> UserState:
         history = (*state.history[1:], SESSION) if state.history else ()
-        step = (state.in_progress or POSITION).step + 1
-        return replace(state, history=history, in_progress=replace(POSITION, step=step))
+        block = (state.in_progress or POSITION).place.block + 1
+        return replace(state, history=history, in_progress=replace(POSITION, place=POSITION.place.at(block)))
     return lambda: store.update(user, apply)
 
 
@@ -86,7 +86,7 @@ def measure(repeat: int) -> tuple[list[list[str]], float]:
             users.append(user)
             for _ in range(n):
                 found["cached"].record_workout(user, SESSION, clear_position=False)
-            found["cached"].set_position(user, POSITION)
+            found["cached"].set_in_progress(user, POSITION)
             load = {k: per_call_us(lambda s=s, u=user: s.load(u), repeat) for k, s in found.items()}
             start = {k: per_call_us(start_workout(s, user), max(1, repeat // 4)) for k, s in found.items()}
             rows.append([str(n), f"{load['uncached']:.0f}", f"{load['cached']:.0f}",

@@ -20,9 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the throwaway PKI lives with the tests
 
-from pki import CERT_URL, NOW, TestPki, cache_file, sign
+from support.pki import CERT_URL, NOW, TestPki, cache_file, sign
 
-from skill.verify import RequestVerifier
+from skill.web.verify import RequestVerifier
 
 HEADER = ("| check | verify on (µs/request) | verify off (µs/request) | added (µs/request) | on / off |\n"
           "| --- | --- | --- | --- | --- |")

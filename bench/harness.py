@@ -21,11 +21,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # starting and stopping servers is shared with the tests
 
-from live_server import bandcoach_command, free_port, server_env, stop  # noqa: E402
+from support.live_server import bandcoach_command, free_port, server_env, stop  # noqa: E402
 
 from skill import testing  # noqa: E402
-from skill.handlers.base import Position  # noqa: E402
-from skill.routines import BandLevel  # noqa: E402
+from skill.handlers.base import place_attributes  # noqa: E402
+from skill.routines import (  # noqa: E402
+    BandLevel,
+    Place,
+    Variant,
+)
 
 BENCH = Path(__file__).resolve().parent
 LUA_POST = BENCH / "post.lua"
@@ -111,7 +115,7 @@ def post(url: str, body: bytes) -> tuple[int, bytes]:
 
 def envelopes() -> dict[str, dict[str, Any]]:
     """The request bodies benchmarked: a launch, starting a routine, and next with state in the session."""
-    position = Position("recovery", BandLevel.LIGHT).to_attributes()
+    position = place_attributes(Place("recovery", Variant.STANDARD, BandLevel.LIGHT))
     return {
         "launch": testing.launch_request(),
         "start": testing.intent_request("StartRoutineIntent", {"routine": ("post-run stretch", "recovery")}),

@@ -9,9 +9,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from plugins.loader import DATA_DIR, DataFileError, read_toml
 from skill import Cue, hookimpl
-
-from .loader import DATA_DIR, DataFileError, read_toml
 
 logger = logging.getLogger(__name__)
 

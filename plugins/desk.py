@@ -1,8 +1,7 @@
 """The desk routine: seated band work for runners who sit all day."""
 
+from plugins.loader import load_routines
 from skill import Routine, hookimpl
-
-from .loader import load_routines
 
 
 @hookimpl

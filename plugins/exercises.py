@@ -1,8 +1,7 @@
 """The shared exercise library and the band colour names, read from data/exercises.toml and data/bands.toml."""
 
+from plugins.loader import load_band_aliases, load_exercises
 from skill import BandLevel, Exercise, hookimpl
-
-from .loader import load_band_aliases, load_exercises
 
 
 @hookimpl

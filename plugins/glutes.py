@@ -1,8 +1,7 @@
 """The glute strength routine: small-space band strength for hips and glutes."""
 
+from plugins.loader import load_routines
 from skill import Routine, hookimpl
-
-from .loader import load_routines
 
 
 @hookimpl

@@ -1,8 +1,7 @@
 """The post-run stretch routine: band-assisted stretching after a run."""
 
+from plugins.loader import load_routines
 from skill import Routine, hookimpl
-
-from .loader import load_routines
 
 
 @hookimpl

@@ -1,8 +1,7 @@
 """The pre-run warm-up routine: activation for glutes, hips and ankles before a run."""
 
+from plugins.loader import load_routines
 from skill import Routine, hookimpl
-
-from .loader import load_routines
 
 
 @hookimpl

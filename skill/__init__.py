@@ -1,11 +1,13 @@
-"""Band Coach's host package; plugin authors import their API from here."""
+"""Band Coach's host package; plugin authors import their whole API from here."""
 
-from .hookspecs import hookimpl
-from .progression import Change, Progression, SessionRecord
-from .routines import BandLevel, Exercise, Routine, Step, Variant
-from .timeline import Cue
+from skill.config import Settings
+from skill.errors import BandCoachError
+from skill.hookspecs import Speech, TTSEngine, hookimpl
+from skill.progression import Change, Progression, SessionRecord
+from skill.routines import BandLevel, Exercise, Place, Routine, Step, Variant
+from skill.timeline import Cue
 
 __all__ = [
-    "BandLevel", "Change", "Cue", "Exercise", "Progression", "Routine", "SessionRecord", "Step",
-    "Variant", "hookimpl",
+    "BandCoachError", "BandLevel", "Change", "Cue", "Exercise", "Place", "Progression", "Routine", "SessionRecord",
+    "Settings", "Speech", "Step", "TTSEngine", "Variant", "hookimpl",
 ]

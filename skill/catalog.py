@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .plugins import BandCoachPluginManager, PluginFailure, call_each, call_first
-from .progression import Progression, SessionRecord
-from .routines import BANDS_BY_VALUE, EXTRA_SETS_LIMIT, BandLevel, Exercise, Routine, Variant
-from .timeline import Cue, Timeline, build_timeline
+from skill.plugins import BandCoachPluginManager, PluginFailure, call_each, call_first
+from skill.progression import Progression, SessionRecord
+from skill.routines import BANDS_BY_VALUE, EXTRA_SETS_LIMIT, BandLevel, Exercise, Place, Routine, Variant
+from skill.timeline import Cue, Timeline, build_timeline
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +134,23 @@ class Catalog:
                 locale=locale, extra_sets=extra_sets,
             )
         return self._timelines[key]
+
+    def timeline_at(self, place: Place, locale: str = "en-US") -> Timeline:
+        """The timeline a workout at `place` walks through (memoised like `timeline`)."""
+        return self.timeline(place.routine, band=place.band, variant=place.variant, locale=locale,
+                             extra_sets=place.extra_sets)
+
+    def clamped(self, place: Place) -> Place | None:
+        """`place` made safe to use: None for a routine no longer offered, extra sets and block in range."""
+        if place.routine not in self.routines:
+            return None
+        # Clamp before building a timeline: one is memoised per distinct extra-sets value.
+        place = replace(place, extra_sets=max(0, min(place.extra_sets, EXTRA_SETS_LIMIT)))
+        return place.at(max(0, min(place.block, len(self.timeline_at(place).blocks) - 1)))
+
+    def is_last(self, place: Place) -> bool:
+        """Whether `place` is at its timeline's last block."""
+        return place.block >= len(self.timeline_at(place).blocks) - 1
 
     def variant_for_minutes(self, routine_id: str, minutes: float | None) -> Variant:
         """The variant whose length is nearest to `minutes` (standard when no minutes are given)."""

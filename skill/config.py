@@ -9,7 +9,7 @@ from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from skill.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 

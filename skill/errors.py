@@ -1,6 +1,13 @@
-"""The BandCoachError hierarchy: messages are shown to users and say how to fix the problem."""
+"""The BandCoachError hierarchy: messages are shown to users and say how to fix the problem.
+
+Only errors raised by more than one package live here; the others sit beside the code that raises them.
+"""
 
 from __future__ import annotations
+
+import logging
+
+verification_log = logging.getLogger("bandcoach.verification")  # one logger for every rejected request
 
 
 class BandCoachError(Exception):
@@ -39,3 +46,24 @@ class BadRequest(BandCoachError):
     def __init__(self, message: str, *, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
+
+
+class VerificationError(BadRequest):
+    """A request that failed Alexa verification; `check` names the rule it broke (e.g. "signature")."""
+
+    def __init__(self, check: str, message: str) -> None:
+        super().__init__(f"request verification failed ({check}): {message}", status=400)
+        self.check = check
+        self.detail = message
+
+
+def reject(check: str, message: str) -> VerificationError:
+    """Log the one line that says which check failed, and build the error to raise."""
+    verification_log.warning("Alexa request rejected by the %s check: %s", check, message)
+    return VerificationError(check, message)
+
+
+def show(value: object) -> str:
+    """A short, escaped rendering of an untrusted value, safe for one log line."""
+    text = repr(value)
+    return text if len(text) <= 160 else text[:157] + "..."

@@ -3,22 +3,55 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import pluggy
 
 if TYPE_CHECKING:
     import click
 
-    from audio.engines import TTSEngine
-
-    from .config import Settings
-    from .progression import Progression, SessionRecord
-    from .routines import BandLevel, Exercise, Routine
-    from .timeline import Cue
+    from skill.config import Settings
+    from skill.progression import Progression, SessionRecord
+    from skill.routines import BandLevel, Exercise, Routine
+    from skill.timeline import Cue
 
 hookspec = pluggy.HookspecMarker("bandcoach")
 hookimpl = pluggy.HookimplMarker("bandcoach")
+
+
+@dataclass(frozen=True, slots=True)
+class Speech:
+    """Encoded audio as an engine returns it: the bytes and their container ("mp3" or "wav")."""
+
+    data: bytes
+    format: str
+
+
+@runtime_checkable
+class TTSEngine(Protocol):
+    """A text-to-speech engine; a plugin's engine only needs these members, no base class.
+
+    `max_workers` is how many `synthesize` calls may run at once (1 = not parallel); `rate` is
+    the speaking-rate setting as the engine understands it (it is part of the cache key).
+    """
+
+    name: str
+    version: str
+    rate: str
+    max_workers: int
+
+    def available(self) -> bool:
+        """Whether the engine can speak now; a network engine probes once and remembers."""
+        ...
+
+    def voice(self, locale: str) -> str:
+        """The engine's voice for a locale such as en-GB."""
+        ...
+
+    def synthesize(self, text: str, locale: str) -> Speech:
+        """Speak `text`; raise on failure (the caller counts it and goes on)."""
+        ...
 
 
 @hookspec

@@ -13,9 +13,9 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from .config import Settings
-from .errors import BadRequest
-from .runtime import Runtime, build_runtime
+from skill.config import Settings
+from skill.errors import BadRequest
+from skill.runtime import Runtime, build_runtime
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .catalog import Catalog
-from .config import LOCALES
+from skill.catalog import Catalog
+from skill.config import LOCALES
 
 INVOCATION = "band coach"
 

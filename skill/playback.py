@@ -14,8 +14,8 @@ import logging
 import re
 from dataclasses import dataclass, replace
 
-from .config import LOCALES
-from .routines import BANDS_BY_VALUE, EXTRA_SETS_LIMIT, VARIANTS_BY_VALUE, BandLevel, Variant
+from skill.config import LOCALES
+from skill.routines import BANDS_BY_VALUE, EXTRA_SETS_LIMIT, VARIANTS_BY_VALUE, Place
 
 logger = logging.getLogger(__name__)
 
@@ -26,19 +26,14 @@ _ID = re.compile(r"^[a-z0-9_-]{1,64}$")
 
 @dataclass(frozen=True, slots=True)
 class Stream:
-    """What one AudioPlayer stream plays: segment `index` of a routine's timeline."""
+    """What one AudioPlayer stream plays: a workout's place (its block is the segment) in a locale."""
 
-    routine: str
-    variant: Variant
-    band: BandLevel
+    place: Place
     locale: str = "en-US"
-    extra_sets: int = 0
-    index: int = 0
-    started: int = 0  # epoch seconds when the workout began, for its recorded duration
 
-    def at(self, index: int) -> Stream:
+    def at(self, block: int) -> Stream:
         """The same workout at another segment."""
-        return replace(self, index=index)
+        return replace(self, place=self.place.at(block))
 
 
 def _checksum(body: str) -> str:
@@ -57,12 +52,13 @@ def _base36(number: int) -> str:
 
 def encode(stream: Stream) -> str:
     """`bc1.<routine>.<variant>.<band>.<extra>.<locale>.<index>.<started>.<check>`: URL-safe, about 60 characters."""
-    if not _ID.match(stream.routine) or stream.locale not in LOCALES:
-        raise ValueError(f"cannot make a token for routine {stream.routine!r} in {stream.locale!r}")
-    if not (0 <= stream.extra_sets <= EXTRA_SETS_LIMIT and 0 <= stream.index < 1000 and stream.started >= 0):
+    place = stream.place
+    if not _ID.match(place.routine) or stream.locale not in LOCALES:
+        raise ValueError(f"cannot make a token for routine {place.routine!r} in {stream.locale!r}")
+    if not (0 <= place.extra_sets <= EXTRA_SETS_LIMIT and 0 <= place.block < 1000 and place.started >= 0):
         raise ValueError(f"token fields out of range: {stream!r}")
-    body = ".".join((PREFIX, stream.routine, stream.variant.value, stream.band.value, str(stream.extra_sets),
-                     stream.locale, str(stream.index), _base36(stream.started)))
+    body = ".".join((PREFIX, place.routine, place.variant.value, place.band.value, str(place.extra_sets),
+                     stream.locale, str(place.block), _base36(place.started)))
     return f"{body}.{_checksum(body)}"
 
 
@@ -80,8 +76,9 @@ def decode(token: object) -> Stream | None:
         _, routine, variant, band, extra, locale, index, started = parts
         if not _ID.match(routine) or locale not in LOCALES or not (extra.isdigit() and index.isdigit()):
             raise ValueError("bad field")
-        return Stream(routine, VARIANTS_BY_VALUE[variant], BANDS_BY_VALUE[band], locale, int(extra), int(index),
+        place = Place(routine, VARIANTS_BY_VALUE[variant], BANDS_BY_VALUE[band], int(extra), int(index),
                       int(started, 36))
+        return Stream(place, locale)
     except (KeyError, ValueError) as exc:
         logger.warning("ignoring a malformed or forged AudioPlayer token %.60r: %s", token, exc)
         return None

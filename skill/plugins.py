@@ -10,8 +10,8 @@ from typing import Any
 
 import pluggy
 
-from . import hookspecs
-from .config import Settings
+from skill import hookspecs
+from skill.config import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .catalog import Catalog
-from .routines import Exercise, Routine, Variant
+from skill.catalog import Catalog
+from skill.routines import Exercise, Routine, Variant
 
 MAX_ECHO = 60  # longest piece of what the runner said that we ever repeat back
 

@@ -173,3 +173,23 @@ def dose(step: Step, exercise: Exercise) -> Dose:
     reps = step.reps or exercise.reps or 1
     return Dose(step.sets, max(3, round(reps * step.rep_scale)), None, exercise.per_side,
                 step.rest_seconds, exercise.tempo_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a runner is in a workout: which timeline (routine, variant, band, extra sets), which block, since when.
+
+    The one value for it: session attributes, hands-free tokens and stored rows encode a Place and
+    never redefine it. `Catalog.clamped` makes one from outside safe to use.
+    """
+
+    routine: str
+    variant: Variant
+    band: BandLevel
+    extra_sets: int = 0
+    block: int = 0
+    started: int = 0  # epoch seconds when the workout began, for its recorded duration
+
+    def at(self, block: int) -> Place:
+        """The same workout at another block."""
+        return replace(self, block=block)

@@ -1,6 +1,6 @@
 """build_runtime(): settings, plugins, catalog, state store and the ask-sdk endpoint, built once per process.
 
-Flask-free on purpose: the Flask front door (skill.app) and the Lambda entry point
+Flask-free on purpose: the Flask front door (skill.web.app) and the Lambda entry point
 (skill.lambda_handler) both build their skill here, so the two doors answer alike.
 """
 
@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog import Catalog
-from .config import Settings
-from .endpoint import SkillEndpoint
-from .handlers import Deps, build_skill
-from .plugins import BandCoachPluginManager, make_plugin_manager
-from .segments import segment_source
-from .state import make_store
-from .voice import Voice
+from skill.catalog import Catalog
+from skill.config import Settings
+from skill.handlers import Deps, build_skill
+from skill.handlers.endpoint import SkillEndpoint, check_application_id
+from skill.handlers.voice import Voice
+from skill.plugins import BandCoachPluginManager, make_plugin_manager
+from skill.segments import SegmentSource
+from skill.state import make_store
 
 
 @dataclass(slots=True)
@@ -27,13 +27,11 @@ class Runtime:
     pm: BandCoachPluginManager
     catalog: Catalog
     endpoint: SkillEndpoint
-    verifier: Any = None  # skill.verify.RequestVerifier when verification is on
+    verifier: Any = None  # skill.web.verify.RequestVerifier when verification is on
 
     def check_skill_id(self, envelope: dict[str, Any]) -> None:
         """Refuse (VerificationError) an envelope for another skill when BANDCOACH_SKILL_ID is set; both doors."""
         if self.settings.skill_id:
-            from .envelope_checks import check_application_id
-
             check_application_id(envelope, self.settings.skill_id)
 
 
@@ -58,7 +56,18 @@ def build_runtime(
     deps = Deps(catalog=catalog, settings=settings, store=store, speech=Voice.for_settings(settings, segments),
                 segments=segments)
     if settings.verify and verifier is None:
-        from .verify import RequestVerifier
+        from skill.web.verify import RequestVerifier
 
         verifier = RequestVerifier.from_settings(settings)
     return Runtime(settings, pm, catalog, SkillEndpoint(build_skill(deps)), verifier if settings.verify else None)
+
+
+def segment_source(settings: Settings) -> SegmentSource:
+    """The source BANDCOACH_AUDIO_STORE chooses: the published S3 index (s3) or the local cache (local)."""
+    if settings.audio_store == "s3":
+        from audio.s3 import S3SegmentIndex  # botocore loads only for this backend
+
+        return S3SegmentIndex.from_settings(settings)
+    from audio.local import LocalSegments
+
+    return LocalSegments(settings.audio_path)

@@ -1,11 +1,12 @@
-"""Where the request path finds pre-joined audio: a read-only SegmentSource, local cache or published S3 index.
+"""The published-segment contract: which runs of cues have a segment, their fingerprint, and the index format.
 
 A *segment* is one MP3 made of a run of cues (audio/render.py joins cached clips with timed
 silence). Two runs of cues need one: a hands-free block (the exercise's cues and the rest after
 it) and a session-mode response (a block's cues without the rest, block 0 with the intro). The
-request path asks "which segment plays these cues?" and gets a content key and its length, or
-None (speak text / coach step by step). It never synthesises and, with the S3 index, never
-renders: this module imports no audio pipeline, no codecs and no boto3 until a source needs them.
+request path asks a SegmentSource "which segment plays these cues?" and gets a content key and
+its length, or None (speak text / coach step by step). The sources themselves live in the audio
+library (audio.local joins clips from the local cache; audio.s3 reads the index that
+`bandcoach audio publish` wrote); this module does no I/O, so both sides share it.
 
 Segments are looked up by a *fingerprint* of the cues themselves (words, timing, locale), not
 by routine name and index: a function whose routines or wording differ from the cache that was
@@ -17,20 +18,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
 
-from .timeline import Cue, Timeline
-
-if TYPE_CHECKING:
-    from audio.cache import AudioCache
-
-    from .config import Settings
+from skill import ssml
+from skill.timeline import Cue, Timeline
 
 logger = logging.getLogger(__name__)
+
+FORMAT = 1  # bump when the index's shape changes; a reader ignores an index of another format
+PREFIX = "audio/"  # the public audio prefix: the bucket's (serverless.yml) and the web service's URL path
+AUDIO_CACHE_CONTROL = "public, max-age=31536000, immutable"  # a key names its bytes forever (bucket and /audio/)
+INDEX_CONTENT_TYPE = "application/json"
+INDEX_CACHE_CONTROL = "no-cache"  # unlike the audio, the index changes in place
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,47 +78,53 @@ def fingerprint(cues: Sequence[Cue], locale: str) -> str:
     return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()[:32]
 
 
-class LocalSegments:
-    """The local prompt cache (BANDCOACH_AUDIO_DIR): plan from the manifest, join clips on first use, keep the result.
+def publishable_runs(timeline: Timeline) -> list[tuple[int, list[Cue]]]:
+    """Every run of cues the skill may ask a segment for: each hands-free block, and each session-mode answer.
 
-    For the web service, which serves the same cache at /audio/. Joining a block takes a few
-    milliseconds and happens once; the cache and codec-free renderer load on first use.
+    Session answers longer than Alexa plays in one response are left out: the skill speaks those as text.
     """
+    runs = []
+    for index in range(len(timeline.blocks)):
+        session = [session_cues(timeline, index)] + ([session_cues(timeline, 0, with_intro=True)] if index == 0 else [])
+        runs.append((index, block_cues(timeline, index)))
+        runs += [(index, cues) for cues in session if sum(c.seconds for c in cues) <= ssml.MAX_AUDIO_SECONDS]
+    return runs
 
-    def __init__(self, audio_dir: Path) -> None:
-        self.audio_dir = audio_dir
-        self._cache: AudioCache | None = None
-        self._lock = threading.Lock()
 
-    def find(self, cues: Sequence[Cue], *, routine: str, locale: str, index: int = 0,
-             title: str = "") -> SegmentRef | None:
-        from audio.render import MissingPrompts, RenderError, plan_cues, render_plan
+def index_key(locale: str, prefix: str = PREFIX) -> str:
+    """The object name of a locale's index: `audio/index/<locale>.json`."""
+    return f"{prefix}index/{locale}.json"
 
+
+@dataclass(frozen=True, slots=True)
+class SegmentIndex:
+    """One locale's published segments: cue fingerprint -> (segment key, seconds), and what made them."""
+
+    locale: str
+    engine: Mapping[str, str]  # the engine identity of the clips (engine, version, voice, rate)
+    segments: Mapping[str, tuple[str, float]] = field(default_factory=dict)
+    timelines: tuple[str, ...] = ()  # "routine/variant/band/+extra" covered, for operators reading it
+
+    def get(self, cues: Sequence[Cue]) -> SegmentRef | None:
+        """The segment for exactly these cues, if published."""
+        found = self.segments.get(fingerprint(cues, self.locale))
+        return SegmentRef(*found) if found else None
+
+    def to_json(self) -> bytes:
+        """Compact, deterministic JSON: publishing the same cache twice writes the same bytes (and ETag)."""
+        data = {"format": FORMAT, "locale": self.locale, "engine": dict(self.engine),
+                "timelines": sorted(self.timelines),
+                "segments": {fp: [key, round(seconds, 3)] for fp, (key, seconds) in sorted(self.segments.items())}}
+        return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> SegmentIndex:
+        """Parse an index; ValueError when it is not one of ours in this format."""
         try:
-            plan = plan_cues(self.cache, cues, routine=routine, locale=locale, index=index, title=title)
-            segment = render_plan(self.cache, plan)
-        except MissingPrompts as exc:
-            logger.info("no recorded audio: %s", exc)
-            return None
-        except (RenderError, OSError):
-            logger.exception("could not join the cached clips of %s (block %d)", routine, index)
-            return None
-        return SegmentRef(segment.key, segment.seconds)
-
-    @property
-    def cache(self) -> AudioCache:
-        with self._lock:
-            if self._cache is None:
-                from audio.cache import AudioCache
-
-                self._cache = AudioCache(self.audio_dir)
-            return self._cache
-
-
-def segment_source(settings: Settings) -> SegmentSource:
-    """The source BANDCOACH_AUDIO_STORE chooses: the published S3 index (s3) or the local cache (local)."""
-    if settings.audio_store == "s3":
-        from .segment_index import S3SegmentIndex
-
-        return S3SegmentIndex.from_settings(settings)
-    return LocalSegments(settings.audio_path)
+            data = json.loads(raw)
+            if data.get("format") != FORMAT:
+                raise ValueError(f"format {data.get('format')!r}, expected {FORMAT}")
+            segments = {str(fp): (str(key), float(seconds)) for fp, (key, seconds) in data["segments"].items()}
+            return cls(str(data["locale"]), dict(data["engine"]), segments, tuple(data.get("timelines", ())))
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a segment index: {exc}") from exc

@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 
-from .timeline import Cue, speech_seconds
+from skill.timeline import Cue, speech_seconds
 
 logger = logging.getLogger(__name__)
 

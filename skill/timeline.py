@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .routines import SIDE_SWITCH_SECONDS, BandLevel, Dose, Exercise, Routine, dose
+from skill.routines import SIDE_SWITCH_SECONDS, BandLevel, Dose, Exercise, Routine, dose
 
 WORDS_PER_SECOND = 2.6  # a coach's steady pace; used to budget time for speech
 SETUP_SECONDS = 4.0  # time to get into position after hearing the setup

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from skill.app import create_app
 from skill.catalog import Catalog
 from skill.config import Settings
 from skill.plugins import BandCoachPluginManager, make_plugin_manager
+from skill.web.app import create_app
 
 if TYPE_CHECKING:
-    from pki import TestPki
+    from support.pki import TestPki
 
 ENVELOPES = Path(__file__).parent / "envelopes"
 PLUGIN_SOURCES = Path(__file__).parent / "plugin_sources"
@@ -143,16 +143,16 @@ def third_party(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[st
 
 @pytest.fixture(scope="session")
 def pki() -> TestPki:
-    """The throwaway Alexa PKI of tests/pki.py (four RSA keys, slow to make), built once for the run; it is frozen."""
-    from pki import TestPki
+    """The throwaway Alexa PKI of tests/support/pki.py (four RSA keys, slow to make), built once; it is frozen."""
+    from support.pki import TestPki
 
     return TestPki.build()
 
 
 @pytest.fixture(scope="module")
 def timeline():
-    """The audio tests' routine (desk, short, light band, en-US): see tests/handsfree_support.py."""
-    from handsfree_support import timeline_of
+    """The audio tests' routine (desk, short, light band, en-US): see tests/support/handsfree_support.py."""
+    from support.handsfree_support import timeline_of
 
     return timeline_of()
 
@@ -160,7 +160,7 @@ def timeline():
 @pytest.fixture(scope="module")
 def warm_dir(tmp_path_factory: pytest.TempPathFactory, timeline) -> Path:
     """An audio cache holding every cue of `timeline`, made once per module with real espeak-ng."""
-    from handsfree_support import warm_timeline
+    from support.handsfree_support import warm_timeline
 
     audio = tmp_path_factory.mktemp("audio")
     warm_timeline(audio, timeline).close()

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from skill import testing
-from skill.app import create_app
+from skill.web.app import create_app
 
 
 def test_factory_builds_an_app_with_the_builtin_routines(settings, pm):
@@ -101,7 +101,7 @@ def test_the_app_registers_the_audio_route(client):
 
 def test_the_web_app_loads_the_feed_builder_only_when_the_feed_is_asked_for(tmp_path):
     """bandcoach serve and say start without the export reader and mutagen; GET /feed.xml loads them."""
-    code = ("import sys\nfrom pathlib import Path\nfrom skill.app import create_app\n"
+    code = ("import sys\nfrom pathlib import Path\nfrom skill.web.app import create_app\n"
             "from skill.config import Settings\nfrom skill.plugins import make_plugin_manager\n"
             "home = Path(sys.argv[1])\n"
             "settings = Settings(verify=False, load_plugins=('bandcoach',), data_dir=home, cache_dir=home)\n"

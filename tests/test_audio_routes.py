@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from audio.cache import AudioCache, Prompt
 from audio.engines import identity
 from audio.engines.espeak import EspeakEngine
-from skill.app import create_app
 from skill.config import Settings
 from skill.plugins import make_plugin_manager
+from skill.web.app import create_app
 
 
 @pytest.fixture

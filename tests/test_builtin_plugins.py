@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from builtin_catalog import BUILTIN_CONTENT, ROUTINE_IDS, builtin_catalog, builtin_manager, failures_of
+from support.builtin_catalog import BUILTIN_CONTENT, ROUTINE_IDS, builtin_catalog, builtin_manager, failures_of
 
 from plugins import coaching, desk, exercises, glutes, loader, recovery, warmup
 from skill import BandLevel, Cue, Exercise, Routine, Variant, hookimpl

@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from audio_support import CountingEngine
+from support.audio_support import CountingEngine
 
 from audio import mp3
 from audio.cache import AudioCache, prompt_key
 from audio.engines import EngineIdentity, identity
 
 IDENT = EngineIdentity("espeak", "1.51", "en-us", "160")
-SUPPORT = Path(__file__).parent / "audio_support.py"
+SUPPORT = Path(__file__).parent / "support" / "audio_support.py"
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from builtin_catalog import ROUTINE_IDS, builtin_catalog, builtin_manager, failures_of
+from support.builtin_catalog import ROUTINE_IDS, builtin_catalog, builtin_manager, failures_of
 
 from skill import BandLevel, Cue, Exercise, Routine, Step, Variant, hookimpl
 from skill.catalog import Catalog, normalise

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 import waitress
-from dynamo_standin import dynamo_endpoint, use_dummy_credentials  # noqa: F401  (a fixture)
+from support.dynamo_standin import dynamo_endpoint, use_dummy_credentials  # noqa: F401  (a fixture)
 
 from skill import testing
-from skill.app import create_app
 from skill.config import Settings
 from skill.routines import BandLevel
 from skill.state import make_store
+from skill.web.app import create_app
 
 USERS = 50
 ROUTINE = "recovery"
@@ -96,7 +96,7 @@ def assert_exact(settings: Settings, users: list[str]) -> None:
         state = store.load(user)
         assert [(s.routine, s.completed, s.band) for s in state.history] == [(ROUTINE, True, BandLevel.HEAVY)] * 3
         assert state.in_progress is not None
-        assert (state.in_progress.routine, state.in_progress.step, state.in_progress.band) == (
+        assert (state.in_progress.place.routine, state.in_progress.place.block, state.in_progress.place.band) == (
             ROUTINE, 2, BandLevel.HEAVY)
         assert state.band is BandLevel.HEAVY
 

@@ -42,7 +42,7 @@ def test_bad_values_name_the_variable(name, value):
 
 
 def test_state_cache_size_is_a_count_defaulting_to_the_caches_own_budget():
-    from skill.state_cache import DEFAULT_BUDGET
+    from skill.state.decoded import DEFAULT_BUDGET
 
     assert Settings().state_cache_sessions == DEFAULT_BUDGET
     assert Settings.from_env({"BANDCOACH_STATE_CACHE_SESSIONS": " 5000 "}).state_cache_sessions == 5000

@@ -1,4 +1,4 @@
-"""The conversation-file pytest plugin (skill.pytest_conversations), proven with pytester."""
+"""The conversation-file pytest plugin (skill.testing.pytest_plugin), proven with pytester."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def test_plugin_authors_allow_their_plugin_with_an_ini_option(pytester: pytest.P
 def test_app_factory_ini_option_gives_full_control(pytester: pytest.Pytester, write) -> None:
     pytester.makepyfile(my_factory="""
         from dataclasses import replace
-        from skill.app import create_app
+        from skill.web.app import create_app
 
         def make_app(settings):
             return create_app(replace(settings, load_plugins=()))  # no plugins at all

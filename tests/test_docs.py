@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from builtin_catalog import ROUTINE_IDS, builtin_catalog
+from support.builtin_catalog import ROUTINE_IDS, builtin_catalog
 
 from skill.hookspecs import HOOK_NAMES
 from skill.routines import Variant

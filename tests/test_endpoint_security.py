@@ -8,16 +8,16 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from alexa_checks import check_response
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from pki import CERT_URL, NOW, TestPki, cache_file, sign
+from support.alexa_checks import check_response
+from support.pki import CERT_URL, NOW, TestPki, cache_file, sign
 
 from skill import testing
-from skill.app import create_app
 from skill.state import make_store
-from skill.verify import RequestVerifier
+from skill.web.app import create_app
+from skill.web.verify import RequestVerifier
 
 SKILL = "amzn1.ask.skill.band-coach-test"
 
@@ -67,7 +67,7 @@ def test_an_unsigned_request_is_refused_and_no_handler_runs(verified_app, pki, c
     store = make_store(verified_app.extensions["bandcoach"].settings)
     assert store.load("amzn1.ask.account.X").in_progress is None  # the handler never ran
     assert signed_post(verified_app.test_client(), pki, start).status_code == 200
-    assert store.load("amzn1.ask.account.X").in_progress.routine == "desk"
+    assert store.load("amzn1.ask.account.X").in_progress.place.routine == "desk"
 
 
 def test_a_body_changed_after_signing_is_refused(verified_app, pki):

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 from gtts.tts import gTTSError
-from gtts_standin import Behaviour, GttsStandin
+from support.gtts_standin import Behaviour, GttsStandin
 
 from audio import mp3
 from audio.engines import EngineIdentity, Speech, TTSEngine, choose_engine, collect_engines, identity

@@ -11,8 +11,8 @@ from pathlib import Path
 import mutagen.mp3
 import pytest
 from click.testing import CliRunner, Result
-from handsfree_support import BAND, ROUTINE, VARIANT
 from mutagen.id3 import ID3
+from support.handsfree_support import BAND, ROUTINE, VARIANT
 
 from audio import mp3
 from audio.feed import ITUNES

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from handsfree_support import timeline_of, warm_timeline
+from support.handsfree_support import timeline_of, warm_timeline
 from werkzeug.serving import make_server
 
 from audio.export import Exported, export_timeline
-from skill.app import create_app
 from skill.config import Settings
 from skill.plugins import make_plugin_manager
+from skill.web.app import create_app
 
 NAME = "desk-short-light"
 

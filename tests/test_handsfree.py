@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alexa_checks import check_response, speech_of
-from handsfree_support import BAND, MINUTES, ROUTINE, VARIANT
+from support.alexa_checks import check_response, speech_of
+from support.handsfree_support import BAND, MINUTES, ROUTINE, VARIANT
 
-from skill import playback, testing
-from skill.app import create_app
+from skill import Place, playback, testing
 from skill.config import Settings
 from skill.model import BUILTIN_INTENTS, CUSTOM_INTENTS
 from skill.state import make_store
 from skill.timeline import Timeline
+from skill.web.app import create_app
 
 PUBLIC = "https://coach.example.org/skill"
 Post = Callable[[dict[str, Any]], dict[str, Any]]
@@ -99,8 +99,8 @@ def test_a_whole_hands_free_workout(post: Post, store: Any, timeline: Timeline, 
     assert play["playBehavior"] == "REPLACE_ALL"
     first = play["audioItem"]["stream"]
     assert first["url"].startswith(f"{PUBLIC}/audio/") and first["url"].endswith(".mp3")
-    stream = playback.decode(first["token"])
-    assert (stream.routine, stream.variant, stream.band, stream.index) == (ROUTINE, VARIANT, BAND, 0)
+    place = playback.decode(first["token"]).place
+    assert (place.routine, place.variant, place.band, place.block) == (ROUTINE, VARIANT, BAND, 0)
     key = first["url"].rsplit("/", 1)[1]
     _, client = poster(hf_settings, pm)
     with client.get(f"/audio/{key}") as served:  # the URL really serves the segment
@@ -115,14 +115,14 @@ def test_a_whole_hands_free_workout(post: Post, store: Any, timeline: Timeline, 
         enqueue = play_of(nearly)
         assert enqueue["playBehavior"] == "ENQUEUE"
         assert enqueue["audioItem"]["stream"]["expectedPreviousToken"] == tokens[-1]
-        assert playback.decode(enqueue["audioItem"]["stream"]["token"]).index == index
+        assert playback.decode(enqueue["audioItem"]["stream"]["token"]).place.block == index
         tokens.append(enqueue["audioItem"]["stream"]["token"])
         event(post, "PlaybackFinished", tokens[-2])
         event(post, "PlaybackStarted", tokens[-1])
         if index == 1:  # pause in the second exercise, resume by voice, then skip ahead by voice
             assert directives(event(post, "PlaybackStopped", tokens[-1], 12_345)) == []
             kept = store.load(testing.DEFAULT_USER_ID).in_progress
-            assert (kept.token, kept.offset_ms, kept.step) == (tokens[-1], 12_345, 1)
+            assert (kept.token, kept.offset_ms, kept.place.block) == (tokens[-1], 12_345, 1)
             resumed = stream_of(post(while_playing("AMAZON.ResumeIntent", tokens[-1], 12_000)))
             assert (resumed["token"], resumed["offsetInMilliseconds"]) == (tokens[-1], 12_345)
     assert directives(event(post, "PlaybackNearlyFinished", tokens[-1])) == []  # nothing after the last
@@ -136,14 +136,14 @@ def test_next_by_voice_jumps_a_segment(post: Post) -> None:
     token = stream_of(post(play_intent()))["token"]
     nxt = post(while_playing("AMAZON.NextIntent", token, 5_000))
     assert play_of(nxt)["playBehavior"] == "REPLACE_ALL"
-    assert playback.decode(stream_of(nxt)["token"]).index == 1 and stream_of(nxt)["offsetInMilliseconds"] == 0
+    assert playback.decode(stream_of(nxt)["token"]).place.block == 1 and stream_of(nxt)["offsetInMilliseconds"] == 0
 
 
 def test_previous_and_start_over_by_voice(post: Post) -> None:
     token = stream_of(post(play_intent()))["token"]
     third = playback.encode(playback.decode(token).at(2))
-    assert playback.decode(stream_of(post(while_playing("AMAZON.PreviousIntent", third)))["token"]).index == 1
-    assert playback.decode(stream_of(post(while_playing("AMAZON.StartOverIntent", third)))["token"]).index == 0
+    assert playback.decode(stream_of(post(while_playing("AMAZON.PreviousIntent", third)))["token"]).place.block == 1
+    assert playback.decode(stream_of(post(while_playing("AMAZON.StartOverIntent", third)))["token"]).place.block == 0
 
 
 @pytest.mark.parametrize("intent", ["AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"])
@@ -166,8 +166,8 @@ def test_buttons_next_previous_pause_and_play(post: Post, store: Any) -> None:
     token = stream_of(post(play_intent()))["token"]
     nxt = controller(post, "Next", token)
     second = stream_of(nxt)["token"]
-    assert play_of(nxt)["playBehavior"] == "REPLACE_ALL" and playback.decode(second).index == 1
-    assert playback.decode(stream_of(controller(post, "Previous", second))["token"]).index == 0
+    assert play_of(nxt)["playBehavior"] == "REPLACE_ALL" and playback.decode(second).place.block == 1
+    assert playback.decode(stream_of(controller(post, "Previous", second))["token"]).place.block == 0
     paused = controller(post, "Pause", second, 4_000)
     assert [d["type"] for d in directives(paused)] == ["AudioPlayer.Stop"]
     resumed = stream_of(controller(post, "Play", second))
@@ -226,7 +226,7 @@ def test_a_failed_segment_is_skipped(post: Post) -> None:
     token = stream_of(post(play_intent()))["token"]
     data = event(post, "PlaybackFailed", token)
     assert play_of(data)["playBehavior"] == "REPLACE_ALL"
-    assert playback.decode(stream_of(data)["token"]).index == 1
+    assert playback.decode(stream_of(data)["token"]).place.block == 1
 
 
 @pytest.mark.parametrize("token", ["not-ours", "bc1.desk.short.light.0.en-US.0.0.ffffff", "x" * 2000])
@@ -237,7 +237,7 @@ def test_foreign_or_forged_tokens_get_an_empty_answer(post: Post, token: str) ->
 
 def test_next_with_a_session_position_stays_step_by_step(post: Post) -> None:
     started = post(testing.intent_request("StartRoutineIntent", {"routine": ROUTINE}, new=True))
-    token = playback.encode(playback.Stream(ROUTINE, VARIANT, BAND))
+    token = playback.encode(playback.Stream(Place(ROUTINE, VARIANT, BAND)))
     player = {"token": token, "offsetInMilliseconds": 0, "playerActivity": "STOPPED"}
     nxt = post(testing.intent_request("AMAZON.NextIntent", session_attributes=started["sessionAttributes"],
                                       audio_player=player))

@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from alexa_checks import check_response
-from dynamo_standin import dynamo_endpoint, dynamo_store  # noqa: F401  (a fixture)
+from support.alexa_checks import check_response
+from support.dynamo_standin import dynamo_endpoint, dynamo_store  # noqa: F401  (a fixture)
 
 from skill import lambda_handler, testing
 from skill.config import Settings
 from skill.runtime import Runtime
-from skill.state_dynamodb import DynamoDBStore
-from skill.verify import VerificationError
+from skill.state.dynamodb import DynamoDBStore
+from skill.web.verify import VerificationError
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "lambda-test-secret"
@@ -52,12 +52,12 @@ def test_lambda_runtime_never_verifies_signatures(runtime: Runtime) -> None:
 def test_start_then_next_keeps_the_position_in_dynamodb(runtime: Runtime, table: DynamoDBStore) -> None:
     started = lambda_handler.answer(runtime, testing.intent_request(
         "StartRoutineIntent", {"routine": ("post-run stretch", "recovery")}, user_id=RUNNER, new=True))
-    assert table.load(RUNNER).in_progress.step == 0
+    assert table.load(RUNNER).in_progress.place.block == 0
     moved = lambda_handler.answer(runtime, testing.intent_request(
         "AMAZON.NextIntent", user_id=RUNNER, session_attributes=started["sessionAttributes"]))
     check_response(moved)
-    kept = table.load(RUNNER).in_progress
-    assert (kept.routine, kept.step) == ("recovery", 1)
+    kept = table.load(RUNNER).in_progress.place
+    assert (kept.routine, kept.block) == ("recovery", 1)
     later = lambda_handler.answer(runtime, testing.launch_request(user_id=RUNNER))  # a new session, another day
     assert "Resume, or start something new?" in later["response"]["outputSpeech"]["ssml"]
 
@@ -110,8 +110,10 @@ def test_handler_imports_no_flask_and_no_audio_pipeline(tmp_path: Path) -> None:
     assert out["imported"] == []
     assert "Welcome to Band Coach" in out["reply"]["response"]["outputSpeech"]["ssml"]
     # The built-in TTS engines are plugins in the audio package, registered through entry points like
-    # any plugin: their modules load; the pipeline (cache, MP3, numpy, codecs) never does.
-    assert [m for m in out["answered"] if not m.startswith("audio.engines") and m != "audio"] == []
+    # any plugin, and the segment source is audio.local: those load; the pipeline (cache, MP3, numpy,
+    # codecs) never does.
+    loaded_by_design = ("audio", "audio.local")
+    assert [m for m in out["answered"] if not m.startswith("audio.engines") and m not in loaded_by_design] == []
 
 
 def test_handler_builds_the_runtime_once_per_container(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from audio_support import wav_bytes, wav_samples
-from gtts_standin import google_like_mp3
+from support.audio_support import wav_bytes, wav_samples
+from support.gtts_standin import google_like_mp3
 
 from audio import mp3
 from audio.engines.espeak import EspeakEngine

@@ -8,9 +8,9 @@ import pytest
 
 from skill import playback
 from skill.playback import Stream
-from skill.routines import BandLevel, Variant
+from skill.routines import BandLevel, Place, Variant
 
-STREAM = Stream("glutes", Variant.LONG, BandLevel.HEAVY, "en-GB", extra_sets=2, index=4, started=1_764_300_000)
+STREAM = Stream(Place("glutes", Variant.LONG, BandLevel.HEAVY, extra_sets=2, block=4, started=1_764_300_000), "en-GB")
 
 
 def test_token_round_trips_every_field() -> None:
@@ -25,12 +25,12 @@ def test_token_is_compact_and_url_safe() -> None:
 @pytest.mark.parametrize("variant", list(Variant))
 @pytest.mark.parametrize("band", list(BandLevel))
 def test_every_variant_and_band_survives_the_round_trip(variant: Variant, band: BandLevel) -> None:
-    stream = Stream("desk", variant, band)
+    stream = Stream(Place("desk", variant, band))
     assert playback.decode(playback.encode(stream)) == stream
 
 
 def test_at_changes_only_the_segment() -> None:
-    assert STREAM.at(0) == Stream("glutes", Variant.LONG, BandLevel.HEAVY, "en-GB", 2, 0, 1_764_300_000)
+    assert STREAM.at(0) == Stream(Place("glutes", Variant.LONG, BandLevel.HEAVY, 2, 0, 1_764_300_000), "en-GB")
 
 
 @pytest.mark.parametrize("garbage", [
@@ -58,7 +58,7 @@ def test_a_well_formed_token_with_a_bad_field_is_ignored(field: str, value: str)
 
 def test_encode_refuses_what_it_could_not_decode() -> None:
     with pytest.raises(ValueError, match="routine"):
-        playback.encode(Stream("bad.id", Variant.SHORT, BandLevel.LIGHT))
+        playback.encode(Stream(Place("bad.id", Variant.SHORT, BandLevel.LIGHT)))
 
 
 def test_segment_urls_need_https() -> None:

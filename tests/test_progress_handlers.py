@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alexa_checks import answered, speech_of
-from sqlite_files import stored_bytes
+from support.alexa_checks import answered, speech_of
+from support.sqlite_files import stored_bytes
 
 from skill import testing
 from skill.progression import SessionRecord
@@ -122,7 +122,7 @@ def test_user_ids_are_never_stored_raw(app, post, settings):
 
 
 def test_a_broken_store_never_stops_the_coaching(post, monkeypatch, caplog):
-    from skill.state_sqlite import SQLiteStore
+    from skill.state.sqlite import SQLiteStore
 
     def fail(*args, **kwargs):
         raise OSError("disk full")
@@ -138,4 +138,4 @@ def test_starting_another_routine_records_the_unfinished_one_as_stopped(app, pos
     start(post, "desk")
     kept = state(app).load(RUNNER)
     assert [(s.routine, s.completed) for s in kept.history] == [("recovery", False)]
-    assert kept.in_progress.routine == "desk"
+    assert kept.in_progress.place.routine == "desk"

@@ -8,17 +8,11 @@ from pathlib import Path
 import pytest
 
 from plugins import progression as progression_plugin
+from plugins.progression import LONG_BREAK, MAX_EXTRA_SETS, SESSIONS_TO_PROGRESS, next_progression
 from skill import Change, Progression, Routine, SessionRecord, Step, hookimpl
 from skill.catalog import Catalog
 from skill.plugins import BandCoachPluginManager, call_first, make_plugin_manager
-from skill.progression import (
-    LONG_BREAK,
-    MAX_EXTRA_SETS,
-    SESSIONS_TO_PROGRESS,
-    next_progression,
-    streak_days,
-    workouts_this_week,
-)
+from skill.progression import streak_days, workouts_this_week
 from skill.routines import BandLevel, Variant
 
 NOW = datetime(2026, 3, 10, 18, 30, tzinfo=UTC)  # a Tuesday

@@ -8,8 +8,8 @@ from pathlib import Path
 import lameenc
 import numpy as np
 import pytest
-from handsfree_support import warm_timeline
 from mutagen.id3 import ID3, TIT2
+from support.handsfree_support import warm_timeline
 
 from audio import mp3, render
 from audio.cache import AudioCache

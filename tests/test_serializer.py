@@ -11,7 +11,7 @@ from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
 
 from skill import testing
-from skill.serializer import EnvelopeSerializer
+from skill.handlers.serializer import EnvelopeSerializer
 
 ENVELOPES = sorted((Path(__file__).parent / "envelopes").glob("*.json"))
 MODEL = "ask_sdk_model.request_envelope.RequestEnvelope"

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_node import in_ci
-from serverless_config import load_config
+from support.e2e_node import in_ci
+from support.serverless_config import load_config
 
 from skill.config import Settings
 from skill.playback import segment_url

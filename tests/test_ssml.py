@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from alexa_checks import check_ssml
+from support.alexa_checks import check_ssml
 
 from skill import ssml
 from skill.routines import BandLevel, Variant

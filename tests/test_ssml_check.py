@@ -6,17 +6,17 @@ import json
 import logging
 
 import pytest
-from alexa_checks import check_ssml
-from e2e_node import run_node_json
 from flask import Flask
-from ssml_corpus import Sample, argument_sets, corpus, prompt_functions, prompt_samples, write_corpus
+from support.alexa_checks import check_ssml
+from support.e2e_node import run_node_json
+from support.ssml_corpus import Sample, argument_sets, corpus, prompt_functions, prompt_samples, write_corpus
 
 from skill import prompts
-from skill.app import create_app
 from skill.catalog import Catalog
 from skill.config import Settings
 from skill.plugins import make_plugin_manager
 from skill.routines import BandLevel, Variant
+from skill.web.app import create_app
 
 
 @pytest.fixture(scope="module")

@@ -12,17 +12,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dynamo_standin import dynamo_endpoint, dynamo_store  # noqa: F401  (dynamo_endpoint is a fixture)
-from sqlite_files import stored_bytes
+from support.dynamo_standin import dynamo_endpoint, dynamo_store  # noqa: F401  (dynamo_endpoint is a fixture)
+from support.sqlite_files import stored_bytes
 
-from skill import state as state_module
+from skill.state import model as state_module
+from skill.cli.state import progress_summary
 from skill.config import Settings
 from skill.errors import ConfigError
 from skill.progression import SessionRecord
-from skill.routines import BandLevel, Variant
-from skill.state import Position, StateError, Store, UserState, hash_user, load_secret, make_store, progress_summary
-from skill.state_dynamodb import DynamoDBStore
-from skill.state_sqlite import _SESSION_NAMES, MIGRATIONS, SCHEMA_VERSION, SQLiteStore
+from skill.routines import BandLevel, Place, Variant
+from skill.state import InProgress, StateError, Store, UserState, hash_user, load_secret, make_store
+from skill.state.dynamodb import DynamoDBStore
+from skill.state.sqlite import _SESSION_NAMES, MIGRATIONS, SCHEMA_VERSION, SQLiteStore
 
 ALEXA_ID = "amzn1.ask.account.AFAKEIDFORTESTS0123456789"
 NOW = datetime(2026, 3, 10, 18, 30, tzinfo=UTC)
@@ -33,9 +34,9 @@ def session(routine: str = "recovery", *, days_ago: float = 0, completed: bool =
                          completed)
 
 
-def position(step: int, *, token: str | None = None) -> Position:
-    return Position("recovery", Variant.STANDARD, BandLevel.LIGHT, step, NOW, extra_sets=1, token=token,
-                    offset_ms=1500 if token else 0)
+def position(step: int, *, token: str | None = None) -> InProgress:
+    place = Place("recovery", Variant.STANDARD, BandLevel.LIGHT, 1, step, int(NOW.timestamp()))
+    return InProgress(place, token=token, offset_ms=1500 if token else 0)
 
 
 @pytest.fixture
@@ -58,12 +59,12 @@ def test_new_user_gets_defaults(store: Store) -> None:
 
 
 def test_position_round_trips_with_hands_free_token(store: Store) -> None:
-    store.set_position(ALEXA_ID, position(4, token="recovery:standard:4"))
+    store.set_in_progress(ALEXA_ID, position(4, token="recovery:standard:4"))
     assert store.load(ALEXA_ID).in_progress == position(4, token="recovery:standard:4")
 
 
 def test_record_workout_appends_history_and_clears_position(store: Store) -> None:
-    store.set_position(ALEXA_ID, position(2))
+    store.set_in_progress(ALEXA_ID, position(2))
     store.record_workout(ALEXA_ID, session(days_ago=1))
     state = store.record_workout(ALEXA_ID, session(completed=False))
     assert store.load(ALEXA_ID) == state
@@ -72,7 +73,7 @@ def test_record_workout_appends_history_and_clears_position(store: Store) -> Non
 
 
 def test_record_workout_can_keep_the_position(store: Store) -> None:
-    store.set_position(ALEXA_ID, position(2))
+    store.set_in_progress(ALEXA_ID, position(2))
     assert store.record_workout(ALEXA_ID, session(), clear_position=False).in_progress == position(2)
 
 
@@ -116,12 +117,12 @@ def test_any_history_rewrite_is_stored_exactly(store: Store) -> None:
     assert store.load(ALEXA_ID).history == (session(days_ago=3), session(days_ago=1), session("glutes"))
 
 
-def test_set_position_leaves_a_long_history_untouched(store: Store) -> None:
+def test_set_in_progress_leaves_a_long_history_untouched(store: Store) -> None:
     history = tuple(session(days_ago=n / 10) for n in range(state_module.HISTORY_LIMIT, 0, -1))
     store.update(ALEXA_ID, lambda s: replace(s, history=history))
     with _history_not_rewritten(store):
-        store.set_position(ALEXA_ID, position(3))
-        store.set_position(ALEXA_ID, position(4))
+        store.set_in_progress(ALEXA_ID, position(3))
+        store.set_in_progress(ALEXA_ID, position(4))
     assert store.load(ALEXA_ID) == UserState(in_progress=position(4), history=history)
 
 
@@ -155,7 +156,7 @@ def _history_not_rewritten(store: Store) -> Iterator[None]:
 
 
 def test_a_failing_update_changes_nothing(store: Store) -> None:
-    store.set_position(ALEXA_ID, position(1))
+    store.set_in_progress(ALEXA_ID, position(1))
 
     def broken(state: UserState) -> UserState:
         raise RuntimeError("handler bug")
@@ -170,7 +171,7 @@ def test_fifty_concurrent_users_lose_no_update(store: Store) -> None:
 
     def workout(user: str) -> None:
         for step in range(20):
-            store.set_position(user, position(step))
+            store.set_in_progress(user, position(step))
         store.record_workout(user, session(), clear_position=False)
 
     _run_threads([lambda u=u: workout(u) for u in users])
@@ -179,14 +180,17 @@ def test_fifty_concurrent_users_lose_no_update(store: Store) -> None:
         assert (state.in_progress, state.history) == (position(19), (session(),)), user
 
 
+def one_set_more(kept: InProgress) -> InProgress:
+    return replace(kept, place=replace(kept.place, extra_sets=kept.place.extra_sets + 1))
+
+
 def test_two_threads_on_one_user_lose_no_increment(store: Store) -> None:
     def add_sets() -> None:
         for _ in range(40):
-            store.update(ALEXA_ID, lambda s: replace(s, in_progress=replace(
-                s.in_progress or position(0), extra_sets=(s.in_progress or position(0)).extra_sets + 1)))
+            store.update(ALEXA_ID, lambda s: replace(s, in_progress=one_set_more(s.in_progress or position(0))))
 
     _run_threads([add_sets, add_sets])
-    assert store.load(ALEXA_ID).in_progress.extra_sets == 1 + 80  # position(0) starts with one extra set
+    assert store.load(ALEXA_ID).in_progress.place.extra_sets == 1 + 80  # position(0) starts with one extra set
 
 
 def _run_threads(targets: list[Callable[[], None]]) -> None:
@@ -249,7 +253,7 @@ def test_update_waits_for_another_writer_instead_of_failing(sqlite_store: SQLite
     release = threading.Timer(0.3, lambda: blocker.execute("COMMIT"))
     release.start()
     try:
-        sqlite_store.set_position(ALEXA_ID, position(3))
+        sqlite_store.set_in_progress(ALEXA_ID, position(3))
     finally:
         release.join()
         blocker.close()

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 
 from skill.progression import SessionRecord
-from skill.routines import BandLevel, Variant
-from skill.state import Position, UserState
-from skill.state_cache import DecodedStates
-from skill.state_sqlite import SQLiteStore
+from skill.routines import BandLevel, Place, Variant
+from skill.state import InProgress, UserState
+from skill.state.decoded import DecodedStates
+from skill.state.sqlite import SQLiteStore
 
 ALEXA_ID = "amzn1.ask.account.AFAKEIDFORCACHETESTS0123"
 WHEN = datetime(2026, 3, 10, 18, 30, tzinfo=UTC)
 SESSION = SessionRecord("recovery", Variant.STANDARD, BandLevel.LIGHT, 0, WHEN, 600, True)
-POSITION = Position("glutes", Variant.STANDARD, BandLevel.HEAVY, 3, WHEN)
+POSITION = InProgress(Place("glutes", Variant.STANDARD, BandLevel.HEAVY, 0, 3, int(WHEN.timestamp())))
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_another_process_moving_the_position_is_seen(path: Path) -> None:
     mine, theirs = store_at(path), store_at(path)
     mine.record_workout(ALEXA_ID, SESSION)
     mine.load(ALEXA_ID)
-    theirs.set_position(ALEXA_ID, POSITION)
+    theirs.set_in_progress(ALEXA_ID, POSITION)
     assert mine.load(ALEXA_ID).in_progress == POSITION
 
 
@@ -73,7 +73,7 @@ def test_this_process_moving_the_position_is_seen(path: Path) -> None:
     store = store_at(path)
     store.record_workout(ALEXA_ID, SESSION)
     store.load(ALEXA_ID)
-    store.set_position(ALEXA_ID, POSITION)
+    store.set_in_progress(ALEXA_ID, POSITION)
     assert store.load(ALEXA_ID).in_progress == POSITION
 
 

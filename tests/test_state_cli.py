@@ -13,9 +13,9 @@ from click.testing import CliRunner, Result
 from skill.cli import AppContext, cli
 from skill.config import Settings
 from skill.progression import SessionRecord
-from skill.routines import BandLevel, Variant
-from skill.state import Position, make_store
-from skill.state_sqlite import SCHEMA_VERSION
+from skill.routines import BandLevel, Place, Variant
+from skill.state import InProgress, make_store
+from skill.state.sqlite import SCHEMA_VERSION
 
 ALEXA_ID = "amzn1.ask.account.AFAKEIDFORTESTS0123456789"
 
@@ -36,7 +36,8 @@ def trained(settings: Settings) -> None:
         store.record_workout(ALEXA_ID, SessionRecord("recovery", Variant.STANDARD, BandLevel.LIGHT, 1,
                                                      now - timedelta(days=days, minutes=30), 720, True))
     store.set_band(ALEXA_ID, None, BandLevel.MEDIUM)
-    store.set_position(ALEXA_ID, Position("glutes", Variant.SHORT, BandLevel.MEDIUM, 3, now))
+    kept = Place("glutes", Variant.SHORT, BandLevel.MEDIUM, 0, 3, int(now.timestamp()))
+    store.set_in_progress(ALEXA_ID, InProgress(kept))
 
 
 def test_progress_json_of_a_new_user_is_empty(invoke) -> None:

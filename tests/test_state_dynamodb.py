@@ -9,14 +9,16 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 from botocore.config import Config
-from dynamo_standin import dynamo_endpoint, dynamo_store, use_dummy_credentials  # noqa: F401  (a fixture)
+from support.dynamo_standin import dynamo_endpoint, dynamo_store, use_dummy_credentials  # noqa: F401  (a fixture)
 
-from skill.routines import BandLevel, Variant
-from skill.state import FORMAT, Position, StateError, UserState, encode_state, hash_user
-from skill.state_dynamodb import CONFLICT_RETRIES, DynamoDBStore
+from skill.routines import BandLevel, Place, Variant
+from skill.state import InProgress, StateError, UserState, hash_user
+from skill.state.codec import FORMAT, encode_state
+from skill.state.dynamodb import CONFLICT_RETRIES, DynamoDBStore
 
 ALEXA_ID = "amzn1.ask.account.AFAKEIDFORTESTS0123456789"
 START = datetime(2026, 3, 10, 18, 30, tzinfo=UTC)
+STARTED = int(START.timestamp())
 
 
 @pytest.fixture
@@ -51,12 +53,12 @@ def test_a_write_between_read_and_put_makes_the_update_retry_on_fresh_state(stor
         calls.append(state)
         if len(calls) == 1:  # a second request for the same runner lands in between
             other.set_band(ALEXA_ID, None, BandLevel.HEAVY)
-        return replace(state, in_progress=Position("desk", Variant.SHORT, BandLevel.LIGHT, 2, START))
+        return replace(state, in_progress=InProgress(Place("desk", Variant.SHORT, BandLevel.LIGHT, 0, 2, STARTED)))
 
     result = store.update(ALEXA_ID, set_step)
     assert len(calls) == 2 and calls[1].band is BandLevel.HEAVY
     assert store.load(ALEXA_ID) == result
-    assert (result.band, result.in_progress.step) == (BandLevel.HEAVY, 2)
+    assert (result.band, result.in_progress.place.block) == (BandLevel.HEAVY, 2)
 
 
 def test_ensure_table_creates_once(store: DynamoDBStore) -> None:
@@ -90,13 +92,13 @@ def test_a_newer_stored_format_is_refused(store: DynamoDBStore) -> None:
 
 
 def test_a_position_kept_inside_state_by_older_items_is_read_and_then_superseded(store: DynamoDBStore) -> None:
-    kept = Position("desk", Variant.SHORT, BandLevel.LIGHT, 2, START)
+    kept = InProgress(Place("desk", Variant.SHORT, BandLevel.LIGHT, 0, 2, STARTED))
     old = encode_state(UserState(in_progress=kept))
     store.client.put_item(TableName=store.table, Item={
         "user": {"S": store.key(ALEXA_ID)}, "version": {"N": "3"}, "state": {"S": json.dumps(old)}})
     assert store.load(ALEXA_ID).in_progress == kept
-    store.set_position(ALEXA_ID, replace(kept, step=3))
-    assert store.load(ALEXA_ID).in_progress == replace(kept, step=3)
+    store.set_in_progress(ALEXA_ID, replace(kept, place=kept.place.at(3)))
+    assert store.load(ALEXA_ID).in_progress == replace(kept, place=kept.place.at(3))
     assert _item(store)["version"] == {"N": "4"}
 
 

@@ -12,16 +12,16 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.config import Config
-from dynamo_standin import moto_server, use_dummy_credentials
-from serverless_config import public_read_statements
+from support.dynamo_standin import moto_server, use_dummy_credentials
+from support.serverless_config import public_read_statements
 
 from audio.cache import AudioCache
 from audio.engines.espeak import EspeakEngine
-from audio.store_s3 import CACHE_CONTROL, PublishError, S3AudioStore
-from skill import audio_routes
+from audio.s3 import CACHE_CONTROL, PublishError, S3AudioStore
 from skill.cli import cli
 from skill.config import Settings
 from skill.playback import audio_url
+from skill.web import audio as audio_routes
 
 TEXTS = ("Lateral band walk.", "Ten seconds left.")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 from skill import testing
-from skill.app import create_app
 from skill.catalog import Catalog
 from skill.cli import cli
 from skill.config import Settings
 from skill.model import build_model
 from skill.plugins import make_plugin_manager
+from skill.web.app import create_app
 
 
 def all_plugins(settings: Settings) -> Settings:

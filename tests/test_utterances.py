@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from skill.model import build_model
-from skill.utterances import NoMatch, UtteranceResolver
+from skill.testing.utterances import NoMatch, UtteranceResolver
 
 
 @pytest.fixture

@@ -17,11 +17,13 @@ from urllib.parse import urlsplit
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from pki import ALEXA_SIGNER, CERT_URL, NOW, TestPki, cache_file, issue, pem, sign
+from support.pki import ALEXA_SIGNER, CERT_URL, NOW, TestPki, cache_file, issue, pem, sign
 
 from skill.config import Settings
-from skill.errors import BadRequest, ConfigError
-from skill.verify import RequestVerifier, VerificationError, check_application_id, fetch_url, validate_cert_url
+from skill.errors import BadRequest, ConfigError, VerificationError, verification_log
+from skill.handlers.endpoint import check_application_id
+from skill.web.checks import validate_cert_url
+from skill.web.verify import RequestVerifier, fetch_url
 
 SKILL_ID = "amzn1.ask.skill.band-coach-test"
 USER_ID = "amzn1.ask.account.SECRET-RUNNER"
@@ -659,9 +661,9 @@ def test_rejection_logs_one_line_naming_the_check_and_not_the_body_or_user(
         caplog: pytest.LogCaptureFixture) -> None:
     seed(cert_dir, pki.chain())
     headers, body, doc = signed(pki, key=pki.other_key)
-    with caplog.at_level(logging.INFO, logger="skill.verify"):
+    with caplog.at_level(logging.INFO, logger=verification_log.name):
         rejected("signature", lambda: make_verifier().verify(headers, body, doc))
-    records = [r for r in caplog.records if r.name == "skill.verify"]
+    records = [r for r in caplog.records if r.name == verification_log.name]
     assert len(records) == 1
     line = records[0].getMessage()
     assert "signature" in line

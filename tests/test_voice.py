@@ -6,13 +6,14 @@ import re
 from dataclasses import replace
 
 import pytest
-from alexa_checks import answered, check_ssml
-from handsfree_support import BAND, LOCALE, MINUTES, ROUTINE
+from support.alexa_checks import answered, check_ssml
+from support.handsfree_support import BAND, LOCALE, MINUTES, ROUTINE
 
 from audio import mp3
 from skill import testing
-from skill.app import create_app
-from skill.voice import Voice
+from skill.handlers.voice import Voice
+from skill.runtime import segment_source
+from skill.web.app import create_app
 
 PUBLIC = "https://coach.example.com"
 
@@ -60,13 +61,14 @@ def test_an_uncached_routine_falls_back_to_text(voiced):
 
 
 def test_without_a_public_https_url_there_is_no_voice(settings):
-    assert Voice.for_settings(settings) is None
-    assert Voice.for_settings(replace(settings, public_url="http://192.0.2.1:5000")) is None
-    assert Voice.for_settings(replace(settings, public_url=PUBLIC)) is not None
+    segments = segment_source(settings)
+    assert Voice.for_settings(settings, segments) is None
+    assert Voice.for_settings(replace(settings, public_url="http://192.0.2.1:5000"), segments) is None
+    assert Voice.for_settings(replace(settings, public_url=PUBLIC), segments) is not None
 
 
 def test_a_deployment_that_publishes_to_s3_reads_the_published_index(settings):
-    from skill.segment_index import S3SegmentIndex
+    from audio.s3 import S3SegmentIndex
 
-    voice = Voice.for_settings(replace(settings, public_url=PUBLIC, audio_store="s3", s3_bucket="b"))
-    assert isinstance(voice.segments, S3SegmentIndex)  # tests/test_segment_index.py plays it against S3
+    source = segment_source(replace(settings, audio_store="s3", s3_bucket="b"))
+    assert isinstance(source, S3SegmentIndex)  # tests/test_segment_index.py plays it against S3

@@ -11,17 +11,17 @@ import time
 from pathlib import Path
 
 import pytest
-from audio_support import CountingEngine
 from click.testing import CliRunner
-from gtts_standin import GttsStandin
+from support.audio_support import CountingEngine
+from support.gtts_standin import GttsStandin
 
 from audio import mp3
 from audio.cache import AudioCache
-from audio.cli import parse_size
 from audio.engines import identity
 from audio.warm import cue_texts, warm
 from skill.catalog import Catalog
 from skill.cli import cli
+from skill.cli.audio import parse_size
 from skill.errors import UnknownRoutine
 from skill.routines import BandLevel, Variant
 

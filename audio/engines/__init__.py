@@ -1,30 +1,28 @@
-"""The TTSEngine protocol, an engine's identity, and choose_engine(): which engine speaks this run."""
+"""Engines at work: an engine's identity, collecting the plugins' engines, and choose_engine() for this run.
+
+The TTSEngine protocol and Speech belong to the plugin contract (skill.hookspecs).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
 from skill.errors import NoEngineAvailable
+from skill.hookspecs import Speech, TTSEngine
+from skill.plugins import BandCoachPluginManager, call_each
 
 if TYPE_CHECKING:
     from skill.config import Settings
-    from skill.plugins import BandCoachPluginManager
+
+__all__ = ["AUTO_ORDER", "EngineIdentity", "Speech", "TTSEngine", "choose_engine", "collect_engines", "identity"]
 
 logger = logging.getLogger(__name__)
 
 AUTO_ORDER = ("gtts", "espeak")
 """`BANDCOACH_TTS=auto` tries these first (network voice, then offline), then any plugin engine."""
-
-
-@dataclass(frozen=True, slots=True)
-class Speech:
-    """Encoded audio as an engine returns it: the bytes and their container ("mp3" or "wav")."""
-
-    data: bytes
-    format: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,32 +39,6 @@ class EngineIdentity:
     rate: str
 
 
-@runtime_checkable
-class TTSEngine(Protocol):
-    """A text-to-speech engine; a plugin's engine only needs these members, no base class.
-
-    `max_workers` is how many `synthesize` calls may run at once (1 = not parallel); `rate` is
-    the speaking-rate setting as the engine understands it (it is part of the cache key).
-    """
-
-    name: str
-    version: str
-    rate: str
-    max_workers: int
-
-    def available(self) -> bool:
-        """Whether the engine can speak now; a network engine probes once and remembers."""
-        ...
-
-    def voice(self, locale: str) -> str:
-        """The engine's voice for a locale such as en-GB."""
-        ...
-
-    def synthesize(self, text: str, locale: str) -> Speech:
-        """Speak `text`; raise on failure (the caller counts it and goes on)."""
-        ...
-
-
 def identity(engine: TTSEngine, locale: str) -> EngineIdentity:
     """The identity of `engine` speaking `locale`."""
     return EngineIdentity(engine.name, engine.version, engine.voice(locale), engine.rate)
@@ -74,8 +46,6 @@ def identity(engine: TTSEngine, locale: str) -> EngineIdentity:
 
 def collect_engines(pm: BandCoachPluginManager, settings: Settings) -> list[TTSEngine]:
     """Every engine the plugins offer, in plugin order; a plugin that raises is skipped."""
-    from skill.plugins import call_each  # the host imports us for typing; import it late
-
     engines: list[TTSEngine] = []
     for plugin, offered in call_each(pm, "bandcoach_tts_engines", settings=settings):
         items = offered if isinstance(offered, list | tuple) else [offered]

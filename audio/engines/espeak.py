@@ -8,10 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from skill import hookimpl
+from skill import Speech, hookimpl
 from skill.config import Settings
-
-from . import Speech
 
 logger = logging.getLogger(__name__)
 

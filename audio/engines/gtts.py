@@ -10,10 +10,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from skill import hookimpl
+from skill import Speech, hookimpl
 from skill.config import Settings
-
-from . import Speech
 
 if TYPE_CHECKING:
     import requests
@@ -61,7 +59,7 @@ class GTTSEngine:
 
     @property
     def version(self) -> str:
-        from .gtts_client import VERSION
+        from audio.engines.gtts_client import VERSION
 
         return VERSION
 
@@ -72,7 +70,7 @@ class GTTSEngine:
     def available(self) -> bool:
         """One short real request, made once per engine object (so once per run), never per cue."""
         if self._probed is None:
-            from .gtts_client import ERRORS
+            from audio.engines.gtts_client import ERRORS
 
             try:
                 self._request("OK", "en-US", timeout=self.probe_timeout, attempts=1)
@@ -88,10 +86,10 @@ class GTTSEngine:
         return Speech(self._request(text, locale, timeout=self.timeout, attempts=self.retries + 1), "mp3")
 
     def _request(self, text: str, locale: str, *, timeout: float, attempts: int) -> bytes:
-        from .gtts_client import RoutedTTS, gTTSError
+        from audio.engines.gtts_client import RoutedTTS, gTTSError
 
         tts = RoutedTTS(
-            text, base_url=self.base_url, tld=self.voice(locale), lang=locale.split("-")[0],
+            text, base_url=self.base_url, default_url=DEFAULT_URL, tld=self.voice(locale), lang=locale.split("-")[0],
             lang_check=False, timeout=timeout,
         )
         for attempt in range(attempts):

@@ -5,20 +5,20 @@ from __future__ import annotations
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
 
-from .audioplayer import PlaybackEventHandler
-from .base import Deps
-from .canfulfill import CanFulfillIntentRequestHandler
-from .errors import CatchAllExceptionHandler
-from .events import (
+from skill.handlers.audioplayer import PlaybackEventHandler
+from skill.handlers.base import Deps
+from skill.handlers.canfulfill import CanFulfillIntentRequestHandler
+from skill.handlers.errors import CatchAllExceptionHandler
+from skill.handlers.events import (
     ExceptionEncounteredHandler,
     SessionEndedRequestHandler,
     SkillEventHandler,
     UnknownRequestHandler,
 )
-from .fallback import FallbackIntentHandler, HelpIntentHandler, StopHandler, UnknownIntentHandler
-from .handsfree import HandsFreeIntentHandler, LoopShuffleIntentHandler, PlayRoutineIntentHandler
-from .launch import LaunchRequestHandler
-from .navigation import (
+from skill.handlers.fallback import FallbackIntentHandler, HelpIntentHandler, StopHandler, UnknownIntentHandler
+from skill.handlers.handsfree import HandsFreeIntentHandler, LoopShuffleIntentHandler, PlayRoutineIntentHandler
+from skill.handlers.launch import LaunchRequestHandler
+from skill.handlers.navigation import (
     NextIntentHandler,
     PauseIntentHandler,
     PreviousIntentHandler,
@@ -26,10 +26,11 @@ from .navigation import (
     ResumeIntentHandler,
     StartOverIntentHandler,
 )
-from .progress import ProgressIntentHandler, ResumeAnswerHandler, SetBandIntentHandler, YesNoHandler
-from .routine import DescribeExerciseIntentHandler, ListRoutinesIntentHandler, StartRoutineIntentHandler
+from skill.handlers.progress import ProgressIntentHandler, ResumeAnswerHandler, SetBandIntentHandler, YesNoHandler
+from skill.handlers.routine import DescribeExerciseIntentHandler, ListRoutinesIntentHandler, StartRoutineIntentHandler
 
 HANDLERS = (
+    PlaybackEventHandler,  # first: device events are the most frequent requests, and match no other handler
     LaunchRequestHandler,
     StartRoutineIntentHandler,
     PlayRoutineIntentHandler,
@@ -50,7 +51,6 @@ HANDLERS = (
     StopHandler,
     FallbackIntentHandler,
     YesNoHandler,
-    PlaybackEventHandler,
     CanFulfillIntentRequestHandler,
     SessionEndedRequestHandler,
     ExceptionEncounteredHandler,

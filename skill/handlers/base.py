@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
@@ -11,11 +11,13 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 from ask_sdk_model.intent_request import IntentRequest
 
-from .. import prompts, ssml
-from ..catalog import Catalog
-from ..config import LOCALES, Settings
-from ..routines import EXTRA_SETS_LIMIT, BandLevel, Variant
-from ..timeline import Timeline
+from skill import prompts, ssml
+from skill.catalog import Catalog
+from skill.config import LOCALES, Settings
+from skill.handlers.voice import Voice
+from skill.routines import BandLevel, Place, Variant
+from skill.segments import SegmentSource
+from skill.state import Store
 
 logger = logging.getLogger(__name__)
 
@@ -28,62 +30,34 @@ class Deps:
 
     catalog: Catalog
     settings: Settings
-    segments: Any  # skill.segments.SegmentSource: where recorded segments are found (local or S3 index)
-    store: Any = None  # skill.state.Store once state is configured; None keeps everything in the session
-    speech: Any = None  # audio-backed speech (skill.voice.Voice) when a public audio URL is set
+    segments: SegmentSource  # where recorded segments are found (the local cache or the published S3 index)
+    store: Store | None = None  # None keeps everything in the session
+    speech: Voice | None = None  # the recorded voice, when a public HTTPS audio URL is set
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
-    """Where a runner is in a routine; lives in session attributes (and the state store)."""
+_PLACE_FIELDS = ("routine", "variant", "band", "extra_sets", "block", "started")
 
-    routine: str
-    band: BandLevel
-    variant: Variant = Variant.STANDARD
-    block: int = 0
-    extra_sets: int = 0
-    paused: bool = False
-    started: int = 0  # epoch seconds when the workout began, for its recorded duration
 
-    @classmethod
-    def from_attributes(cls, attrs: dict[str, Any] | None, catalog: Catalog) -> Position | None:
-        """The position stored in session attributes, or None when absent or not trustworthy."""
-        data = (attrs or {}).get("position")
-        if not isinstance(data, dict):
-            return None
-        try:
-            pos = cls(
-                routine=str(data["routine"]), band=BandLevel(data["band"]), variant=Variant(data["variant"]),
-                block=int(data["block"]), extra_sets=int(data.get("extra_sets", 0)),
-                paused=bool(data.get("paused", False)), started=int(data.get("started", 0)),
-            )
-        except (KeyError, ValueError, TypeError):
-            logger.warning("ignoring a malformed position in session attributes")
-            return None
-        return pos.clamped(catalog)
+def place_from_attributes(attrs: dict[str, Any] | None, catalog: Catalog) -> Place | None:
+    """The place kept in session attributes, clamped, or None when absent or not trustworthy."""
+    data = (attrs or {}).get("position")
+    if not isinstance(data, dict):
+        return None
+    try:
+        place = Place(str(data["routine"]), Variant(data["variant"]), BandLevel(data["band"]),
+                      int(data.get("extra_sets", 0)), int(data["block"]), int(data.get("started", 0)))
+    except (KeyError, ValueError, TypeError):
+        logger.warning("ignoring a malformed position in session attributes")
+        return None
+    return catalog.clamped(place)
 
-    def clamped(self, catalog: Catalog) -> Position | None:
-        """This position made safe to use: None for a routine no longer offered, numbers in range."""
-        if self.routine not in catalog.routines:
-            return None
-        # Clamp before building a timeline: the catalog memoises one per distinct extra-sets value.
-        pos = replace(self, extra_sets=max(0, min(self.extra_sets, EXTRA_SETS_LIMIT)))
-        return replace(pos, block=max(0, min(pos.block, len(pos.timeline(catalog).blocks) - 1)))
 
-    def timeline(self, catalog: Catalog, locale: str = "en-US") -> Timeline:
-        """The timeline this position walks through (memoised by the catalog)."""
-        return catalog.timeline(self.routine, band=self.band, variant=self.variant, locale=locale,
-                                extra_sets=self.extra_sets)
-
-    def is_last(self, catalog: Catalog) -> bool:
-        return self.block >= len(self.timeline(catalog).blocks) - 1
-
-    def to_attributes(self) -> dict[str, Any]:
-        """The session attributes that carry this position (plain JSON values)."""
-        # Built field by field: dataclasses.asdict deep-copies and cost ~35 µs a request.
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["band"], data["variant"] = self.band.value, self.variant.value
-        return {"position": data}
+def place_attributes(place: Place) -> dict[str, Any]:
+    """The session attributes that carry `place` (plain JSON values) across turns."""
+    # Built field by field: dataclasses.asdict deep-copies and cost ~35 µs a request.
+    data = {name: getattr(place, name) for name in _PLACE_FIELDS}
+    data["band"], data["variant"] = place.band.value, place.variant.value
+    return {"position": data}
 
 
 class Handler(AbstractRequestHandler):
@@ -132,7 +106,7 @@ def session_attributes(handler_input: HandlerInput) -> dict[str, Any]:
 _POSITION_KEY = "bandcoach.session_position"  # request attribute: the session's position, parsed once
 
 
-def session_position(handler_input: HandlerInput, catalog: Catalog) -> Position | None:
+def session_position(handler_input: HandlerInput, catalog: Catalog) -> Place | None:
     """The position in the request's session attributes, parsed and clamped once per request.
 
     Several handlers' `can_handle` and then the chosen `handle` ask for it; the envelope's
@@ -140,7 +114,7 @@ def session_position(handler_input: HandlerInput, catalog: Catalog) -> Position 
     """
     cache = handler_input.attributes_manager.request_attributes
     if _POSITION_KEY not in cache:
-        cache[_POSITION_KEY] = Position.from_attributes(session_attributes(handler_input), catalog)
+        cache[_POSITION_KEY] = place_from_attributes(session_attributes(handler_input), catalog)
     return cache[_POSITION_KEY]
 
 
@@ -177,7 +151,7 @@ def say(handler_input: HandlerInput, text: str, *, reprompt: str | None = None,
 def kept_attributes(handler_input: HandlerInput, catalog: Catalog) -> dict[str, Any]:
     """Session attributes that keep an ongoing routine's position across a side question."""
     pos = session_position(handler_input, catalog)
-    return pos.to_attributes() if pos else {}
+    return place_attributes(pos) if pos else {}
 
 
 def ask_which_routine(handler_input: HandlerInput, catalog: Catalog, text: str) -> Response:

@@ -13,8 +13,8 @@ from ask_sdk_model.canfulfill import (
     CanUnderstandSlotValues,
 )
 
-from .base import MAX_SLOT_CHARS, Handler
-from .routine import parse_minutes
+from skill.handlers.base import MAX_SLOT_CHARS, Handler
+from skill.handlers.routine import parse_minutes
 
 # Our intents and the slots each declares; a slot an intent does not declare cannot be fulfilled.
 _SLOT_CHECKS = {

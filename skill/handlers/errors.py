@@ -9,7 +9,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_request_type
 from ask_sdk_model import Response
 
-from .. import prompts, ssml
+from skill import prompts, ssml
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_request_type, is_request_type
 from ask_sdk_model import Response
 
-from .base import Handler
+from skill.handlers.base import Handler
 
 logger = logging.getLogger(__name__)
 

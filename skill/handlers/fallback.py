@@ -8,9 +8,9 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
 
-from .. import prompts
-from . import memory
-from .base import Handler, locale_of, say, session_position
+from skill import prompts
+from skill.handlers import memory
+from skill.handlers.base import Handler, locale_of, place_attributes, say, session_position
 
 logger = logging.getLogger(__name__)
 
@@ -26,10 +26,10 @@ class HelpIntentHandler(Handler):
         if pos is None:
             return say(handler_input, prompts.help_general(self.catalog),
                        reprompt=prompts.welcome_reprompt(self.catalog))
-        timeline = pos.timeline(self.catalog, locale_of(handler_input))
+        timeline = self.catalog.timeline_at(pos, locale_of(handler_input))
         text = prompts.help_in_routine(timeline.routine, pos.block + 1, len(timeline.blocks),
                                        timeline.blocks[pos.block].exercise)
-        return say(handler_input, text, reprompt=prompts.next_reprompt(), attributes=pos.to_attributes())
+        return say(handler_input, text, reprompt=prompts.next_reprompt(), attributes=place_attributes(pos))
 
 
 class StopHandler(Handler):
@@ -74,5 +74,5 @@ def _what_i_can_do(handler_input: HandlerInput, handler: Handler) -> Response:
     pos = session_position(handler_input, handler.catalog)
     if pos is not None:
         return say(handler_input, prompts.fallback_in_routine(), reprompt=prompts.next_reprompt(),
-                   attributes=pos.to_attributes())
+                   attributes=place_attributes(pos))
     return say(handler_input, prompts.fallback(handler.catalog), reprompt=prompts.welcome_reprompt(handler.catalog))

@@ -6,9 +6,9 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
-from .. import prompts
-from . import memory
-from .base import Handler, say
+from skill import prompts
+from skill.handlers import memory
+from skill.handlers.base import Handler, say
 
 
 class LaunchRequestHandler(Handler):

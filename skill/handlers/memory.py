@@ -15,12 +15,11 @@ from typing import TypeVar
 
 from ask_sdk_core.handler_input import HandlerInput
 
-from .. import prompts
-from ..progression import Change, Progression, SessionRecord
-from ..routines import BandLevel, Routine
-from ..state import Position as StoredPosition
-from ..state import Store, UserState
-from .base import Deps, Position, locale_of
+from skill import prompts
+from skill.handlers.base import Deps, locale_of, place_attributes
+from skill.progression import Change, Progression, SessionRecord
+from skill.routines import BandLevel, Place, Routine
+from skill.state import InProgress, Store, UserState
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,60 +64,60 @@ def _change(handler_input: HandlerInput, deps: Deps, action: Callable[[Store, st
     return state
 
 
-def stored_position(pos: Position, *, token: str | None = None, offset_ms: int = 0) -> StoredPosition:
-    started = datetime.fromtimestamp(pos.started or time.time(), UTC)
-    return StoredPosition(routine=pos.routine, variant=pos.variant, band=pos.band, step=pos.block,
-                          started_at=started, extra_sets=pos.extra_sets, token=token, offset_ms=max(0, offset_ms))
+def _kept(place: Place, *, token: str | None = None, offset_ms: int = 0) -> InProgress:
+    """The workout to keep at `place`; a place from an older session without a start time starts now."""
+    started = place if place.started else replace(place, started=int(time.time()))
+    return InProgress(started, token=token, offset_ms=max(0, offset_ms))
 
 
-def remember(handler_input: HandlerInput, deps: Deps, pos: Position, *, token: str | None = None,
+def remember(handler_input: HandlerInput, deps: Deps, place: Place, *, token: str | None = None,
              offset_ms: int = 0) -> None:
-    """Keep the runner's position (hands-free: also the AudioPlayer token and offset) to resume it later."""
-    stored = stored_position(pos, token=token, offset_ms=offset_ms)
+    """Keep the runner's place (hands-free: also the AudioPlayer token and offset) to resume it later."""
+    kept = _kept(place, token=token, offset_ms=offset_ms)
 
     def write(store: Store, uid: str) -> bool:
-        store.set_position(uid, stored)  # position only: the history is neither read nor rewritten
+        store.set_in_progress(uid, kept)  # the place only: the history is neither read nor rewritten
         return True
 
     if _with_store(handler_input, deps, write, False):
         cache = handler_input.attributes_manager.request_attributes
         if cache.get(_REQUEST_KEY) is not None:
-            cache[_REQUEST_KEY] = replace(cache[_REQUEST_KEY], in_progress=stored)
+            cache[_REQUEST_KEY] = replace(cache[_REQUEST_KEY], in_progress=kept)
 
 
-def begin(handler_input: HandlerInput, deps: Deps, pos: Position, *, token: str | None = None) -> None:
+def begin(handler_input: HandlerInput, deps: Deps, place: Place, *, token: str | None = None) -> None:
     """A new workout starts: an unfinished one goes into the history as stopped early, in one write."""
-    stored = stored_position(pos, token=token)
+    kept = _kept(place, token=token)
 
     def apply(state: UserState) -> UserState:
-        kept = state.in_progress
-        if kept is not None:
-            state = state.with_session(_record(_as_session(kept), 0, False))
-        return replace(state, in_progress=stored)
+        unfinished = state.in_progress
+        if unfinished is not None:
+            state = state.with_session(_record(unfinished.place, 0, False))
+        return replace(state, in_progress=kept)
 
     _change(handler_input, deps, lambda store, uid: store.update(uid, apply))  # two changes, one write
 
 
-def finished(handler_input: HandlerInput, deps: Deps, pos: Position, seconds: float) -> None:
-    """Record a completed workout and forget the position."""
-    record = _record(pos, seconds, True)
+def finished(handler_input: HandlerInput, deps: Deps, place: Place, seconds: float) -> None:
+    """Record a completed workout and forget where it was."""
+    record = _record(place, seconds, True)
     _change(handler_input, deps, lambda store, uid: store.record_workout(uid, record))
 
 
-def abandoned(handler_input: HandlerInput, deps: Deps, pos: Position) -> None:
+def abandoned(handler_input: HandlerInput, deps: Deps, place: Place) -> None:
     """The runner chose not to resume: the unfinished workout goes into the history as stopped early."""
-    record = _record(pos, 0, False)
+    record = _record(place, 0, False)
     _change(handler_input, deps, lambda store, uid: store.record_workout(uid, record))
 
 
-stopped = remember  # the runner stopped mid-routine: the kept position is offered back at the next launch
+stopped = remember  # the runner stopped mid-routine: the kept place is offered back at the next launch
 
 
-def _record(pos: Position, planned: float, completed: bool) -> SessionRecord:
-    started = pos.started or time.time()
+def _record(place: Place, planned: float, completed: bool) -> SessionRecord:
+    started = place.started or time.time()
     elapsed = time.time() - started
     duration = elapsed if 0 < elapsed < 3 * max(planned, 60) else planned
-    return SessionRecord(routine=pos.routine, variant=pos.variant, band=pos.band, extra_sets=pos.extra_sets,
+    return SessionRecord(routine=place.routine, variant=place.variant, band=place.band, extra_sets=place.extra_sets,
                          started_at=datetime.fromtimestamp(started, UTC), duration_seconds=round(duration),
                          completed=completed)
 
@@ -144,16 +143,11 @@ def set_band(handler_input: HandlerInput, deps: Deps, routine: str | None, band:
     return state is not None and state.band_for(routine or "") is band
 
 
-def resume_point(handler_input: HandlerInput, deps: Deps) -> Position | None:
-    """The unfinished routine kept for this runner, if any (and if its routine is still offered)."""
+def resume_point(handler_input: HandlerInput, deps: Deps) -> Place | None:
+    """Where the unfinished workout kept for this runner stopped, if any (and if its routine is still offered)."""
     state = load(handler_input, deps)
     kept = state.in_progress if state else None
-    return _as_session(kept).clamped(deps.catalog) if kept is not None else None
-
-
-def _as_session(kept: StoredPosition) -> Position:
-    return Position(kept.routine, kept.band, kept.variant, kept.step, kept.extra_sets, paused=True,
-                    started=int(kept.started_at.timestamp()))
+    return deps.catalog.clamped(kept.place) if kept is not None else None
 
 
 def resume_offer(handler_input: HandlerInput, deps: Deps) -> tuple[str, dict] | None:
@@ -161,9 +155,9 @@ def resume_offer(handler_input: HandlerInput, deps: Deps) -> tuple[str, dict] | 
     pos = resume_point(handler_input, deps)
     if pos is None:
         return None
-    timeline = pos.timeline(deps.catalog, locale_of(handler_input))  # the one resuming will walk
+    timeline = deps.catalog.timeline_at(pos, locale_of(handler_input))  # the one resuming will walk
     text = prompts.resume_offer(timeline.blocks[pos.block].exercise, timeline.routine)
-    return text, {**pos.to_attributes(), "offer": "resume"}
+    return text, {**place_attributes(pos), "offer": "resume"}
 
 
 def progress_news(handler_input: HandlerInput, deps: Deps) -> str:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from dataclasses import replace
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from .. import prompts
-from . import memory
-from .base import Handler, Position, locale_of, say, session_position
-from .routine import coach_block
+from skill import prompts
+from skill.handlers import memory
+from skill.handlers.base import Handler, locale_of, place_attributes, say, session_position
+from skill.handlers.routine import coach_block
+from skill.routines import Place
 
 
 class SessionNavigationHandler(Handler):
@@ -33,7 +33,7 @@ class SessionNavigationHandler(Handler):
         return self.move(handler_input, pos)
 
     @abstractmethod
-    def move(self, handler_input: HandlerInput, pos: Position) -> Response:
+    def move(self, handler_input: HandlerInput, pos: Place) -> Response:
         """Answer with the block this intent moves to from `pos`."""
 
 
@@ -42,10 +42,10 @@ class NextIntentHandler(SessionNavigationHandler):
 
     intent = "AMAZON.NextIntent"
 
-    def move(self, handler_input: HandlerInput, pos: Position) -> Response:
-        if pos.is_last(self.catalog):  # paused on, or resumed at, the last exercise: finish it
-            return coach_block(handler_input, self.deps, replace(pos, paused=False), before=[prompts.last_exercise()])
-        return coach_block(handler_input, self.deps, replace(pos, block=pos.block + 1, paused=False))
+    def move(self, handler_input: HandlerInput, pos: Place) -> Response:
+        if self.catalog.is_last(pos):  # paused on, or resumed at, the last exercise: finish it
+            return coach_block(handler_input, self.deps, pos, before=[prompts.last_exercise()])
+        return coach_block(handler_input, self.deps, pos.at(pos.block + 1))
 
 
 class PreviousIntentHandler(SessionNavigationHandler):
@@ -53,10 +53,10 @@ class PreviousIntentHandler(SessionNavigationHandler):
 
     intent = "AMAZON.PreviousIntent"
 
-    def move(self, handler_input: HandlerInput, pos: Position) -> Response:
+    def move(self, handler_input: HandlerInput, pos: Place) -> Response:
         if pos.block == 0:
-            return coach_block(handler_input, self.deps, replace(pos, paused=False), before=[prompts.first_exercise()])
-        return coach_block(handler_input, self.deps, replace(pos, block=pos.block - 1, paused=False))
+            return coach_block(handler_input, self.deps, pos, before=[prompts.first_exercise()])
+        return coach_block(handler_input, self.deps, pos.at(pos.block - 1))
 
 
 class RepeatIntentHandler(SessionNavigationHandler):
@@ -64,8 +64,8 @@ class RepeatIntentHandler(SessionNavigationHandler):
 
     intent = "AMAZON.RepeatIntent"
 
-    def move(self, handler_input: HandlerInput, pos: Position) -> Response:
-        return coach_block(handler_input, self.deps, replace(pos, paused=False))
+    def move(self, handler_input: HandlerInput, pos: Place) -> Response:
+        return coach_block(handler_input, self.deps, pos)
 
 
 class StartOverIntentHandler(SessionNavigationHandler):
@@ -73,8 +73,8 @@ class StartOverIntentHandler(SessionNavigationHandler):
 
     intent = "AMAZON.StartOverIntent"
 
-    def move(self, handler_input: HandlerInput, pos: Position) -> Response:
-        return coach_block(handler_input, self.deps, replace(pos, block=0, paused=False), with_intro=True)
+    def move(self, handler_input: HandlerInput, pos: Place) -> Response:
+        return coach_block(handler_input, self.deps, pos.at(0), with_intro=True)
 
 
 class ResumeIntentHandler(SessionNavigationHandler):
@@ -82,8 +82,8 @@ class ResumeIntentHandler(SessionNavigationHandler):
 
     intent = "AMAZON.ResumeIntent"
 
-    def move(self, handler_input: HandlerInput, pos: Position) -> Response:
-        return coach_block(handler_input, self.deps, replace(pos, paused=False))
+    def move(self, handler_input: HandlerInput, pos: Place) -> Response:
+        return coach_block(handler_input, self.deps, pos)
 
 
 class PauseIntentHandler(SessionNavigationHandler):
@@ -91,9 +91,8 @@ class PauseIntentHandler(SessionNavigationHandler):
 
     intent = "AMAZON.PauseIntent"
 
-    def move(self, handler_input: HandlerInput, pos: Position) -> Response:
-        paused = replace(pos, paused=True)
-        memory.remember(handler_input, self.deps, paused)
-        exercise = pos.timeline(self.catalog, locale_of(handler_input)).blocks[pos.block].exercise
+    def move(self, handler_input: HandlerInput, pos: Place) -> Response:
+        memory.remember(handler_input, self.deps, pos)
+        exercise = self.catalog.timeline_at(pos, locale_of(handler_input)).blocks[pos.block].exercise
         return say(handler_input, prompts.paused(exercise), reprompt=prompts.paused_reprompt(),
-                   attributes=paused.to_attributes())
+                   attributes=place_attributes(pos))

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from .. import prompts
-from ..progression import streak_days, workouts_this_week
-from . import memory
-from .base import Handler, Position, kept_attributes, say, session_attributes, session_position, slot
-from .routine import coach_block
+from skill import prompts
+from skill.handlers import memory
+from skill.handlers.base import (
+    Handler,
+    kept_attributes,
+    place_attributes,
+    say,
+    session_attributes,
+    session_position,
+    slot,
+)
+from skill.handlers.routine import coach_block
+from skill.progression import streak_days, workouts_this_week
+from skill.routines import Place
 
 
-def _offered(handler_input: HandlerInput, handler: Handler) -> Position | None:
+def _offered(handler_input: HandlerInput, handler: Handler) -> Place | None:
     """The position a resume question was asked about, when the session holds one."""
     if session_attributes(handler_input).get("offer") != "resume":
         return None
@@ -34,7 +42,7 @@ class ResumeAnswerHandler(Handler):
         pos = _offered(handler_input, self)
         assert pos is not None  # can_handle checked it
         if is_intent_name("AMAZON.YesIntent")(handler_input):
-            return coach_block(handler_input, self.deps, replace(pos, paused=False))
+            return coach_block(handler_input, self.deps, pos)
         memory.abandoned(handler_input, self.deps, pos)
         return say(handler_input, prompts.start_something_new(self.catalog),
                    reprompt=prompts.welcome_reprompt(self.catalog))
@@ -50,7 +58,7 @@ class YesNoHandler(Handler):
         pos = session_position(handler_input, self.catalog)
         if pos is not None:
             return say(handler_input, prompts.fallback_in_routine(), reprompt=prompts.next_reprompt(),
-                       attributes=pos.to_attributes())
+                       attributes=place_attributes(pos))
         return say(handler_input, prompts.which_routine(self.catalog), reprompt=prompts.welcome_reprompt(self.catalog))
 
 

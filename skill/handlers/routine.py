@@ -9,20 +9,31 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from .. import prompts, ssml
-from ..segments import session_cues
-from . import memory
-from .base import Deps, Handler, Position, ask_which_routine, kept_attributes, locale_of, reply, say, slot
+from skill import prompts, ssml
+from skill.handlers import memory
+from skill.handlers.base import (
+    Deps,
+    Handler,
+    ask_which_routine,
+    kept_attributes,
+    locale_of,
+    place_attributes,
+    reply,
+    say,
+    slot,
+)
+from skill.routines import Place
+from skill.segments import session_cues
 
 logger = logging.getLogger(__name__)
 
 MAX_MINUTES = 120
 
 
-def coach_block(handler_input: HandlerInput, deps: Deps, pos: Position, *, before: list[str] | None = None,
+def coach_block(handler_input: HandlerInput, deps: Deps, pos: Place, *, before: list[str] | None = None,
                 with_intro: bool = False, new_workout: bool = False) -> Response:
     """Speak block `pos.block` of the routine, then ask for "next" (or finish after the last block)."""
-    timeline = pos.timeline(deps.catalog, locale_of(handler_input))
+    timeline = deps.catalog.timeline_at(pos, locale_of(handler_input))
     cues = session_cues(timeline, pos.block, with_intro=with_intro)  # what `audio publish` pre-renders
     last = pos.block == len(timeline.blocks) - 1
     if last:
@@ -33,10 +44,10 @@ def coach_block(handler_input: HandlerInput, deps: Deps, pos: Position, *, befor
     (memory.begin if new_workout else memory.remember)(handler_input, deps, pos)
     speech = _speech(handler_input, deps, pos, cues, before or [], [prompts.next_prompt(nxt)])
     return reply(handler_input, speech, reprompt=ssml.speak(prompts.next_reprompt()),
-                 attributes=pos.to_attributes())
+                 attributes=place_attributes(pos))
 
 
-def _speech(handler_input: HandlerInput, deps: Deps, pos: Position, cues: list, before: list[str],
+def _speech(handler_input: HandlerInput, deps: Deps, pos: Place, cues: list, before: list[str],
             after: list[str]) -> str:
     """Recorded clips when the audio cache has every cue and a public URL is set, else text SSML."""
     if deps.speech is not None:
@@ -69,13 +80,13 @@ class StartRoutineIntentHandler(Handler):
             band = progression.band if progression else memory.band_for(handler_input, self.deps, routine)
             extra_sets = progression.extra_sets if progression else 0
         variant = self.catalog.variant_for_minutes(routine.id, _minutes(handler_input))
-        pos = Position(routine.id, band, variant, 0, extra_sets, started=int(time.time()))
-        before = [prompts.starting(variant, pos.timeline(self.catalog, locale_of(handler_input)).seconds)]
+        pos = Place(routine.id, variant, band, extra_sets, 0, int(time.time()))
+        before = [prompts.starting(variant, self.catalog.timeline_at(pos, locale_of(handler_input)).seconds)]
         if band_heard and heard_band is None and band_id is None:
             before.append(prompts.unknown_band(band_heard, band.value))
         return self.begin(handler_input, pos, before)
 
-    def begin(self, handler_input: HandlerInput, pos: Position, before: list[str]) -> Response:
+    def begin(self, handler_input: HandlerInput, pos: Place, before: list[str]) -> Response:
         """Start the chosen workout at `pos`: step by step here; hands-free plays it as audio instead."""
         return coach_block(handler_input, self.deps, pos, before=before, with_intro=True, new_workout=True)
 

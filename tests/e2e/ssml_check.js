@@ -2,7 +2,7 @@
 // Checks SSML strings with ssml-check-core (a checker we did not write) for the Amazon platform.
 //
 // Usage: node ssml_check.js <corpus.json>, where corpus.json is [{where, locale, ssml}, ...] as
-// tests/ssml_corpus.py writes it. Prints {checked, failures: [{where, locale, ssml, errors}]} on
+// tests/support/ssml_corpus.py writes it. Prints {checked, failures: [{where, locale, ssml, errors}]} on
 // stdout and exits 1 when any string has an error.
 "use strict";
 

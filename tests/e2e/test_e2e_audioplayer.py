@@ -10,8 +10,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from e2e_node import ROOT, LiveServer, passed, require_node, run_node_json, serve
-from live_server import bandcoach_command, server_env
+from support.e2e_node import ROOT, LiveServer, passed, require_node, run_node_json, serve
+from support.live_server import bandcoach_command, server_env
 
 from skill.config import Settings
 from skill.state import make_store

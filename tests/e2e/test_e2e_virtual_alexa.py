@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from e2e_node import ROOT, LiveServer, passed, run_node_json, serve
+from support.e2e_node import ROOT, LiveServer, passed, run_node_json, serve
 
 pytestmark = pytest.mark.e2e
 

@@ -173,13 +173,13 @@ const GROUPS = {
     const t = talk();
     (await t.utter("ask band coach to start the desk routine")).at({ routine: "desk", block: 0 });
     (await t.utter("go back")).at({ block: 0 }).says("first exercise").continues();
-    (await t.utter("next")).at({ block: 1, paused: false }).says("Exercise 2 of").continues().reprompts("Say next");
+    (await t.utter("next")).at({ block: 1 }).says("Exercise 2 of").continues().reprompts("Say next");
     (await t.utter("previous")).at({ block: 0 }).says("Exercise 1 of").continues();
     (await t.utter("next")).at({ block: 1 });
     (await t.utter("repeat that")).at({ block: 1 }).says("Exercise 2 of").continues();
-    (await t.utter("pause")).at({ block: 1, paused: true }).says("Paused at").continues().reprompts("resume");
-    (await t.utter("resume")).at({ block: 1, paused: false }).says("Exercise 2 of").continues();
-    (await t.utter("start over")).at({ block: 0, paused: false }).says("Desk routine").continues();
+    (await t.utter("pause")).at({ block: 1 }).says("Paused at").continues().reprompts("resume");
+    (await t.utter("resume")).at({ block: 1 }).says("Exercise 2 of").continues();
+    (await t.utter("start over")).at({ block: 0 }).says("Desk routine").continues();
     (await t.utter("stop")).says("Stopping Desk routine").ends();
   },
 

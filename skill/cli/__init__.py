@@ -1,0 +1,251 @@
+"""The `bandcoach` command: thin commands over the modules that own each job."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from skill.catalog import Catalog
+from skill.config import LOCALES, Settings, settings_help
+from skill.errors import BandCoachError
+from skill.plugins import BandCoachPluginManager, call_each, make_plugin_manager
+
+logger = logging.getLogger("skill.cli")
+
+MODELS_DIR = Path("interaction_models")
+
+
+@dataclass
+class AppContext:
+    """Settings, plugins and catalog for one CLI run, each built on first use (listing commands loads the
+    plugins, since plugins may add commands; running a built-in command loads only what it needs)."""
+
+    _settings: Settings | None = None
+    _pm: BandCoachPluginManager | None = None
+    _catalog: Catalog | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = Settings.from_env()
+        return self._settings
+
+    @property
+    def pm(self) -> BandCoachPluginManager:
+        if self._pm is None:
+            self._pm = make_plugin_manager(self.settings)
+        return self._pm
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = Catalog.build(self.pm)
+        return self._catalog
+
+
+class BandCoachGroup(click.Group):
+    """Turns a BandCoachError into a clean message and exit code, once, for every command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BandCoachError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_plugin_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or _plugin_commands(ctx).get(name)
+
+
+def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
+    """Commands that plugins add through bandcoach_register_commands (collected once per run)."""
+    obj = ctx.ensure_object(AppContext)
+    cache = ctx.meta.setdefault("bandcoach.plugin_commands", None)
+    if cache is None:
+        group = click.Group()
+        try:
+            for _ in call_each(obj.pm, "bandcoach_register_commands", cli=group):
+                pass
+        except BandCoachError:
+            pass  # a bad setting is reported by the command itself
+        cache = ctx.meta["bandcoach.plugin_commands"] = dict(group.commands)
+    return cache
+
+
+@click.group(cls=BandCoachGroup, epilog="Environment variables:\n\n" + settings_help())
+@click.version_option(package_name="bandcoach")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Band Coach: a voice coach for runners who train with resistance bands."""
+    ctx.ensure_object(AppContext)
+
+
+def _setup_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+# 4, waitress's own default: requests are CPU under one GIL with SQLite, and each extra thread adds
+# GIL hand-offs (docs/performance.md measures 8, 4 and 2). DynamoDB state waits on the network: raise it.
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Worker threads (raise it with BANDCOACH_STATE=dynamodb, whose requests wait on the network).")
+@click.pass_obj
+def serve(obj: AppContext, host: str, port: int, threads: int) -> None:
+    """Serve the skill (POST /alexa, GET /healthz) with the waitress WSGI server."""
+    import waitress
+
+    from skill.web.app import create_app
+
+    _setup_logging(obj.settings)
+    if not obj.settings.skill_id:
+        logger.warning("BANDCOACH_SKILL_ID is not set: requests for any skill id are accepted")
+    app = create_app(obj.settings, pm=obj.pm)
+    click.echo(f"Band Coach listening on http://{host}:{port}/alexa (health: /healthz)", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="bandcoach")
+
+
+@cli.command()
+@click.option("--hook", help="Only plugins that implement this hook.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def plugins(obj: AppContext, hook: str | None, as_json: bool) -> None:
+    """List loaded plugins with their hooks and routines, and any that failed."""
+    catalog = obj.catalog
+    infos = obj.pm.info()
+    for info in infos:
+        info.routines = sorted(r.id for r in catalog.routines.values() if r.plugin == info.name)
+    if hook:
+        infos = [i for i in infos if hook in i.hooks]
+    failed = [asdict(f) for f in obj.pm.failures]
+    if as_json:
+        click.echo(json.dumps({"plugins": [asdict(i) for i in infos], "failed": failed}, indent=2))
+        return
+    for info in infos:
+        version = f" {info.version}" if info.version else ""
+        routines = f"  routines: {', '.join(info.routines)}" if info.routines else ""
+        click.echo(f"{info.name} ({info.dist}{version})  hooks: {', '.join(info.hooks)}{routines}")
+    for f in failed:
+        click.echo(f"FAILED {f['name']} ({f['dist']}): {f['error']}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--locale", type=click.Choice(LOCALES), default="en-US", show_default=True)
+@click.pass_obj
+def routines(obj: AppContext, as_json: bool, locale: str) -> None:
+    """List routines with their steps and estimated duration."""
+    from skill.cli.listing import describe_routines
+
+    listing = describe_routines(obj.catalog, locale)
+    if as_json:
+        click.echo(json.dumps(listing, indent=2))
+        return
+    for r in listing:
+        click.echo(f"{r['id']}: {r['name']} ({round(r['duration_seconds'] / 60)} min, {r['plugin']})")
+        click.echo(f"  says: {', '.join(r['aliases'])}")
+        for step in r["steps"]:
+            click.echo(f"  - {step['exercise_name']}: {step['dose']}")
+
+
+@cli.group()
+def model() -> None:
+    """Build or check the interaction models in interaction_models/."""
+
+
+@model.command("build")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=MODELS_DIR, show_default=True)
+@click.pass_obj
+def model_build(obj: AppContext, out: Path) -> None:
+    """Write <locale>.json for every locale from the loaded plugins."""
+    from skill.model import write_models
+
+    for path in write_models(obj.catalog, out):
+        click.echo(f"wrote {path}")
+
+
+@model.command("check")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=MODELS_DIR,
+              show_default=True)
+@click.pass_obj
+def model_check(obj: AppContext, folder: Path) -> None:
+    """Exit non-zero when the checked-in models differ from what the plugins produce."""
+    from skill.model import stale_models
+
+    stale = stale_models(obj.catalog, folder)
+    if stale:
+        raise click.ClickException(
+            f"interaction models out of date for {', '.join(stale)}: run 'bandcoach model build' and commit")
+    click.echo(f"interaction models up to date ({len(LOCALES)} locales)")
+
+
+@cli.command()
+@click.argument("utterance", required=False)
+@click.option("--locale", type=click.Choice(LOCALES), default="en-US", show_default=True)
+@click.option("--ssml", "show_ssml", is_flag=True, help="Print the SSML, not plain text.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole response envelope.")
+@click.option("--user", default="amzn1.ask.account.LOCALTERMINAL", show_default=True, help="Alexa user id to send.")
+@click.pass_obj
+def say(obj: AppContext, utterance: str | None, locale: str, show_ssml: bool, as_json: bool, user: str) -> None:
+    """Talk to the skill as Alexa would: resolve UTTERANCE, send it in-process, print the answer.
+
+    With no UTTERANCE, opens an interactive session (Ctrl-D or 'quit' to leave).
+    """
+    from skill.model import build_model
+    from skill.testing.conversation import Conversation
+    from skill.testing.utterances import NoMatch
+    from skill.web.app import create_app
+
+    settings = replace(obj.settings, verify=False)
+    logging.getLogger("skill.web.app").setLevel(logging.ERROR)
+    convo = Conversation(create_app(settings, pm=obj.pm), build_model(obj.catalog, locale), locale=locale,
+                         user_id=user)
+
+    def one(text: str) -> None:
+        turn = convo.say(text)
+        if as_json:
+            click.echo(json.dumps(turn.response, indent=2))
+        elif show_ssml:
+            click.echo(turn.ssml or "(no speech)")
+        else:
+            click.echo(f"Alexa: {turn.speech or '(no speech)'}")
+
+    if utterance is not None:
+        try:
+            one(utterance)
+        except NoMatch as exc:
+            raise click.ClickException(str(exc)) from None
+        return
+    click.echo("Talk to Band Coach (try: open band coach). Ctrl-D or 'quit' to leave.", err=True)
+    while True:
+        try:
+            text = input("You: ")
+        except EOFError:
+            break
+        if text.strip().lower() in {"quit", "exit"}:
+            break
+        try:
+            one(text)
+        except NoMatch as exc:
+            click.echo(str(exc), err=True)
+
+
+def _register_builtin_command_modules() -> None:
+    from skill.cli import audio, export, state
+
+    state.register(cli)
+    audio.register(cli)
+    export.register(cli)
+
+
+_register_builtin_command_modules()
