@@ -13,7 +13,8 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +24,31 @@ from botocore.config import Config
 from support.alexa_checks import check_response, speech_of
 from support.builtin_catalog import builtin_catalog
 from support.dynamo_standin import DUMMY_CREDENTIALS, moto_server, use_dummy_credentials
-from support.handsfree_support import LOCALE, MINUTES, ROUTINE, timeline_of, warm_timeline
+from support.handsfree_support import BAND, LOCALE, MINUTES, ROUTINE, VARIANT, timeline_of, warm_timeline
 
 from audio.cache import AudioCache
 from audio.publish import build_indexes, publish
 from audio.s3 import S3AudioStore, S3SegmentIndex
-from skill import lambda_handler, playback, prompts, testing
+from skill import (
+    BandLevel,
+    Change,
+    Progression,
+    Routine,
+    SessionRecord,
+    Settings,
+    hookimpl,
+    lambda_handler,
+    playback,
+    prompts,
+    testing,
+)
+from skill.catalog import Catalog
 from skill.cli import cli
-from skill.runtime import Runtime
+from skill.plugins import BandCoachPluginManager, make_plugin_manager
+from skill.routines import EXTRA_SETS_LIMIT
+from skill.runtime import Runtime, build_runtime
 from skill.segments import SegmentIndex, block_cues, fingerprint, index_key, session_cues
+from skill.state import make_store
 from skill.timeline import Timeline
 
 PUBLIC = "https://bandcoach-audio.s3.eu-west-1.amazonaws.com"
@@ -103,14 +120,20 @@ def _in_bucket(endpoint: str, bucket: str, key: str) -> bool:
     return found.get("KeyCount", 0) == 1
 
 
-def lambda_runtime(aws: pytest.MonkeyPatch, endpoint: str, bucket: str, tmp_path: Path) -> Runtime:
-    """The Lambda's runtime as serverless.yml configures it: S3 audio, a public https URL, an empty audio dir."""
+def lambda_runtime(aws: pytest.MonkeyPatch, endpoint: str, bucket: str, tmp_path: Path, *,
+                   pm: BandCoachPluginManager | None = None) -> Runtime:
+    """The Lambda's runtime as serverless.yml configures it: S3 audio, a public https URL, an empty audio dir.
+
+    With `pm`, the same settings over that plugin manager (a test's own plugins) instead of the entry points.
+    """
     for name, value in {"BANDCOACH_AUDIO_STORE": "s3", "BANDCOACH_S3_BUCKET": bucket,
                         "BANDCOACH_PUBLIC_URL": PUBLIC, "BANDCOACH_AWS_ENDPOINT_URL": endpoint,
                         "BANDCOACH_SKILL_ID": testing.DEFAULT_APP_ID, "BANDCOACH_TTS": "espeak",
                         "BANDCOACH_DATA_DIR": str(tmp_path / "data"), "BANDCOACH_CACHE_DIR": str(tmp_path / "cache"),
                         "BANDCOACH_AUDIO_DIR": str(tmp_path / "no-audio")}.items():
         aws.setenv(name, value)
+    if pm is not None:
+        return build_runtime(lambda_handler.lambda_settings(Settings.from_env()), pm=pm)
     return lambda_handler.make_runtime()
 
 
@@ -222,6 +245,33 @@ def test_lambda_speaks_session_mode_in_the_recorded_voice(
     ssml = started["response"]["outputSpeech"]["ssml"]
     (src,) = [part.split('"')[0] for part in ssml.split('<audio src="')[1:]]
     assert _in_bucket(endpoint, published, key_of(src))
+
+
+class MostExtraSets:
+    """A progression plugin that always asks for the most extra sets the plugin contract allows."""
+
+    __name__ = "most-extra-sets"
+
+    @hookimpl
+    def bandcoach_progression(self, routine: Routine, history: Sequence[SessionRecord],
+                              band: BandLevel | None) -> Progression:
+        return Progression(band or routine.band, EXTRA_SETS_LIMIT, Change.ADD_SET, "As many sets as allowed.")
+
+
+def test_a_plugin_suggesting_the_most_extra_sets_still_gets_published_hands_free_audio(
+        endpoint: str, aws: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pm = make_plugin_manager(Settings.from_env())
+    pm.register(MostExtraSets(), name=MostExtraSets.__name__)
+    catalog = Catalog.build(pm)
+    most = timeline_of(catalog, extra_sets=EXTRA_SETS_LIMIT)
+    bucket = _new_bucket(endpoint)
+    publish(S3AudioStore(bucket, endpoint_url=endpoint), warm_timeline(tmp_path / "audio", most), catalog)
+    runtime = lambda_runtime(aws, endpoint, bucket, tmp_path, pm=pm)
+    store = make_store(runtime.settings)
+    store.record_workout(testing.DEFAULT_USER_ID, SessionRecord(ROUTINE, VARIANT, BAND, 0,
+                                                                 datetime.now(UTC), 360, True))
+    started = answer(runtime, play_intent())
+    assert playback.decode(play_of(started)["token"]).place.extra_sets == EXTRA_SETS_LIMIT
 
 
 def test_lambda_without_a_published_index_coaches_step_by_step(
