@@ -48,3 +48,12 @@ def test_plugins_doc_lists_every_cue_kind_the_timeline_produces() -> None:
 def test_plugins_doc_python_examples_are_valid_python() -> None:
     for block in re.findall(r"```python\n(.*?)```", PLUGINS_DOC, flags=re.S):
         ast.parse(block)
+
+
+def test_plugins_doc_imports_the_whole_public_api_in_one_line() -> None:
+    """The one import line docs/plugins.md shows is exactly what `skill` exports to plugin authors."""
+    import skill
+
+    (line,) = [ln for ln in PLUGINS_DOC.splitlines() if ln.startswith("from skill import BandCoachError")]
+    shown = [name.strip() for name in line.removeprefix("from skill import ").split(",")]
+    assert sorted(shown) == sorted(skill.__all__)
