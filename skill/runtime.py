@@ -27,7 +27,6 @@ class Runtime:
     pm: BandCoachPluginManager
     catalog: Catalog
     endpoint: SkillEndpoint
-    verifier: Any = None  # skill.web.verify.RequestVerifier when verification is on
 
     def check_skill_id(self, envelope: dict[str, Any]) -> None:
         """Refuse (VerificationError) an envelope for another skill when BANDCOACH_SKILL_ID is set; both doors."""
@@ -36,15 +35,12 @@ class Runtime:
 
 
 def build_runtime(
-    settings: Settings | None = None, *, pm: BandCoachPluginManager | None = None, verifier: Any = None,
-    migrate: bool = True,
+    settings: Settings | None = None, *, pm: BandCoachPluginManager | None = None, migrate: bool = True,
 ) -> Runtime:
     """Settings, plugins and the skill, built once per process (hooks never run per request).
 
-    `verifier` replaces the one built from settings (tests pin its clock); it is ignored when
-    verification is off. `migrate=False` leaves the store's schema to whoever deployed it (the
-    Lambda's stack owns its DynamoDB table). The verifier (and the cryptography it needs) is imported only when
-    verification is on, so a door that never verifies signatures never pays for it.
+    `migrate=False` leaves the store's schema to whoever deployed it (the Lambda's stack owns its
+    DynamoDB table). Request verification is the web door's own (skill.web.app builds the verifier).
     """
     settings = settings or Settings.from_env()
     pm = pm or make_plugin_manager(settings)
@@ -55,11 +51,7 @@ def build_runtime(
     segments = segment_source(settings)  # one per process: the S3 index is fetched once, not per handler
     deps = Deps(catalog=catalog, settings=settings, store=store, speech=Voice.for_settings(settings, segments),
                 segments=segments)
-    if settings.verify and verifier is None:
-        from skill.web.verify import RequestVerifier
-
-        verifier = RequestVerifier.from_settings(settings)
-    return Runtime(settings, pm, catalog, SkillEndpoint(build_skill(deps)), verifier if settings.verify else None)
+    return Runtime(settings, pm, catalog, SkillEndpoint(build_skill(deps)))
 
 
 def segment_source(settings: Settings) -> SegmentSource:

@@ -15,13 +15,13 @@ import pytest
 from support.dynamo_standin import dynamo_endpoint, dynamo_store  # noqa: F401  (dynamo_endpoint is a fixture)
 from support.sqlite_files import stored_bytes
 
-from skill.state import model as state_module
 from skill.cli.state import progress_summary
 from skill.config import Settings
 from skill.errors import ConfigError
 from skill.progression import SessionRecord
 from skill.routines import BandLevel, Place, Variant
 from skill.state import InProgress, StateError, Store, UserState, hash_user, load_secret, make_store
+from skill.state import model as state_module
 from skill.state.dynamodb import DynamoDBStore
 from skill.state.sqlite import _SESSION_NAMES, MIGRATIONS, SCHEMA_VERSION, SQLiteStore
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -12,20 +12,32 @@ from skill.config import Settings
 from skill.errors import BadRequest
 from skill.handlers.endpoint import MAX_BODY_BYTES, parse_body
 from skill.plugins import BandCoachPluginManager
-from skill.runtime import Runtime, build_runtime
+from skill.runtime import build_runtime
 from skill.web.audio import audio_blueprint
 from skill.web.feed import feed_blueprint
 
-__all__ = ["Runtime", "build_runtime", "create_app"]  # Runtime and build_runtime live in skill.runtime
+if TYPE_CHECKING:
+    from skill.web.verify import RequestVerifier
+
 
 logger = logging.getLogger(__name__)
 
 
 def create_app(
-    settings: Settings | None = None, *, pm: BandCoachPluginManager | None = None, verifier: Any = None
+    settings: Settings | None = None, *, pm: BandCoachPluginManager | None = None,
+    verifier: RequestVerifier | None = None,
 ) -> Flask:
-    """The Flask app; tests pass their own settings and plugin manager, like flaskr's test_config."""
-    runtime = build_runtime(settings, pm=pm, verifier=verifier)
+    """The Flask app; tests pass their own settings, plugin manager and verifier, like flaskr's test_config.
+
+    With verification on (the default), requests are checked by `verifier`, else by one built from
+    the settings; cryptography is imported only then. With it off, `verifier` is ignored.
+    """
+    runtime = build_runtime(settings, pm=pm)
+    if runtime.settings.verify and verifier is None:
+        from skill.web.verify import RequestVerifier
+
+        verifier = RequestVerifier.from_settings(runtime.settings)
+    verifier = verifier if runtime.settings.verify else None
     app = Flask(__name__)
     app.extensions["bandcoach"] = runtime
     app.register_blueprint(audio_blueprint(runtime.settings))
@@ -39,8 +51,8 @@ def create_app(
             raise BadRequest(f"request body is over {MAX_BODY_BYTES // 1024} KiB")
         body = request.stream.read(MAX_BODY_BYTES + 1)  # bounded even without a Content-Length
         envelope = parse_body(body)
-        if runtime.verifier is not None:
-            runtime.verifier.verify(request.headers, body, envelope)
+        if verifier is not None:
+            verifier.verify(request.headers, body, envelope)
         runtime.check_skill_id(envelope)
         try:
             raw = body.decode("utf-8")  # Alexa sends UTF-8; any other encoding is re-serialised instead
