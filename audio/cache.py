@@ -17,15 +17,9 @@ import filelock
 
 from audio import profile
 from audio.engines import EngineIdentity, TTSEngine, identity
-from audio.manifest import (
-    COLUMNS,
-    CacheStats,
-    EngineStats,
-    Entry,
-    ManifestConnections,
-    Prompt,
-    PruneResult,
-)
+from audio.manifest import COLUMNS, CacheStats, EngineStats, ManifestConnections, PruneResult
+from audio.manifest import Entry as Entry  # re-exported: the cache hands these out, so callers import them from here
+from audio.manifest import Prompt as Prompt
 from skill.files import atomic_write_bytes
 
 logger = logging.getLogger(__name__)

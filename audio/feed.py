@@ -12,10 +12,12 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 from urllib.parse import quote
 
 import mutagen
 import mutagen.mp3
+from mutagen.id3 import ID3
 
 from audio.export import ARTIST, EXPORT_KEY, GOAL, PART_OF, txxx
 from skill.files import atomic_write_bytes
@@ -51,13 +53,17 @@ def scan(out_dir: Path) -> list[FeedItem]:
         if path.name.startswith(".") or not path.is_file():
             continue
         audio = _parse(path)  # tags and length from one parse: this runs on every GET /feed.xml
-        tags = audio.tags if audio is not None else None
+        # mutagen declares FileType.tags and .info as None; an MP3's tags are an ID3 (or None), its info an MPEGInfo.
+        tags: object = audio.tags if audio is not None else None
+        if audio is None or not isinstance(tags, ID3):
+            continue
         key = txxx(tags, EXPORT_KEY)
-        if audio is None or key is None or txxx(tags, PART_OF) is not None:
+        if key is None or txxx(tags, PART_OF) is not None:
             continue
         title = str(tags["TIT2"].text[0]) if "TIT2" in tags else path.stem
+        seconds = cast(mutagen.mp3.MPEGInfo, audio.info).length
         stat = path.stat()
-        items.append(FeedItem(path.name, title, txxx(tags, GOAL) or title, audio.info.length,
+        items.append(FeedItem(path.name, title, txxx(tags, GOAL) or title, seconds,
                               stat.st_size, key, datetime.fromtimestamp(stat.st_mtime, UTC)))
     return sorted(items, key=lambda i: (i.published, i.name), reverse=True)
 
@@ -100,7 +106,8 @@ def build_feed(items: list[FeedItem], *, base_url: str, language: str = "en-us")
         ET.SubElement(entry, f"{{{ITUNES}}}duration").text = duration_text(item.seconds)
         ET.SubElement(entry, f"{{{ITUNES}}}explicit").text = "false"
     ET.indent(rss)
-    return ET.tostring(rss, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(rss, encoding="utf-8", xml_declaration=True)  # typeshed: Any for a named encoding
+    return document
 
 
 def write_feed(out_dir: Path, *, base_url: str | None = None) -> Path:

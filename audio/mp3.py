@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, cast
 
 import lameenc
 import miniaudio
@@ -45,6 +46,17 @@ class Mp3Info:
     duration: float
 
 
+class _MpegStream(Protocol):
+    """The attributes mutagen documents for MPEGInfo; it copies them from a frame's __dict__, so its types lack them."""
+
+    version: float
+    layer: int
+    sample_rate: int
+    bitrate: int
+    channels: int
+    length: float
+
+
 def decode(data: bytes) -> np.ndarray:
     """Decode WAV or MP3 bytes to mono 24 kHz signed 16-bit samples (miniaudio resamples)."""
     try:
@@ -64,7 +76,8 @@ def _window_dbfs(samples: np.ndarray) -> np.ndarray:
         return np.full(1, -120.0)
     windows = samples[: count * size].astype(np.float64).reshape(count, size) / 32768.0
     rms = np.sqrt(np.mean(windows**2, axis=1))
-    return 20 * np.log10(np.maximum(rms, 1e-6))
+    levels: np.ndarray = 20 * np.log10(np.maximum(rms, 1e-6))
+    return levels
 
 
 def _voiced(levels: np.ndarray) -> np.ndarray:
@@ -95,7 +108,8 @@ def normalise(samples: np.ndarray) -> np.ndarray:
     peak_db = 20 * math.log10(peak / 32768.0)
     gain_db = min(TARGET_RMS_DBFS - speech_rms_db, PEAK_CEILING_DBFS - peak_db)
     scaled = samples.astype(np.float64) * 10 ** (gain_db / 20)
-    return np.clip(np.round(scaled), -32768, 32767).astype(np.int16)
+    levelled: np.ndarray = np.clip(np.round(scaled), -32768, 32767).astype(np.int16)
+    return levelled
 
 
 def encode(samples: np.ndarray) -> bytes:
@@ -118,12 +132,14 @@ def to_alexa_mp3(data: bytes) -> bytes:
 def duration(mp3_bytes: bytes) -> float:
     """Seconds of audio in MP3 bytes, by decoding them (exact, whatever the headers claim)."""
     try:
-        return miniaudio.mp3_get_info(mp3_bytes).duration
+        seconds: float = miniaudio.mp3_get_info(mp3_bytes).duration
     except miniaudio.DecodeError as exc:
         raise AudioError(f"not an MP3 ({len(mp3_bytes)} bytes): {exc}") from exc
+    return seconds
 
 
 def info(path: str | Path) -> Mp3Info:
     """Version, layer, rate, bitrate, channels and length of an MP3 file, as mutagen reads them."""
-    meta = mutagen.mp3.MP3(str(path)).info
+    # mutagen declares FileType.info as None; an MP3 that loads always has an MPEGInfo (else it raises).
+    meta = cast(_MpegStream, mutagen.mp3.MP3(str(path)).info)
     return Mp3Info(meta.version, meta.layer, meta.sample_rate, meta.bitrate, meta.channels, meta.length)

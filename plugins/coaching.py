@@ -86,7 +86,8 @@ def _dose(params: Mapping[str, Any], table: Mapping[str, Any]) -> str:
     unit = "reps" if params.get("reps") else "hold"
     key = f"dose_{unit}_sets" if (params.get("sets") or 1) > 1 else f"dose_{unit}"
     each = table["each_side"] if params.get("per_side") else ""
-    return table[key].format_map({**params, "each": each})
+    template: str = table[key]
+    return template.format_map({**params, "each": each})
 
 
 def _values(params: Mapping[str, Any], table: Mapping[str, Any]) -> dict[str, Any]:

@@ -132,6 +132,6 @@ def _convert(hint: Any, value: Any, path: Path, where: str) -> Any:
     expected = (int, float) if hint is float else hint
     if not isinstance(value, expected) or (hint in (int, float) and isinstance(value, bool)):
         raise DataFileError(path, where, f"expected {hint.__name__}, got {value!r}")
-    if hint is str and not value.strip():
+    if hint is str and isinstance(value, str) and not value.strip():
         raise DataFileError(path, where, "must not be empty")
     return float(value) if hint is float else value

@@ -11,7 +11,7 @@ from pathlib import Path
 MODE = 0o644  # mkstemp's 0600 would hide the file from a web server running as another user
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call `write(temp_path)` on a temp file beside `path`, then rename it over `path`.
 
     Readers (a player, the feed, GET /audio/) see the old file or the whole new one, never half;

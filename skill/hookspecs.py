@@ -93,7 +93,7 @@ def bandcoach_tts_engines(settings: Settings) -> list[TTSEngine]:
     in the order gtts, espeak, then any other.
 
     :param settings: the running configuration.
-    :returns: a list of objects that satisfy :class:`audio.engines.TTSEngine`.
+    :returns: a list of objects that satisfy :class:`skill.TTSEngine`.
     """
 
 

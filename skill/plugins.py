@@ -47,7 +47,9 @@ class BandCoachPluginManager(pluggy.PluginManager):
         self.add_hookspecs(hookspecs)
         self.origins: dict[str, tuple[str, str]] = {}
         self.failures: list[PluginFailure] = []
-        self.trace = False  # BANDCOACH_TRACE_PLUGINS: log every implementation call_each makes
+        # BANDCOACH_TRACE_PLUGINS: log every implementation call_each makes. Not `trace`, which is
+        # pluggy's own (final) tag tracer, used by enable_tracing().
+        self.trace_calls = False
 
     def register_plugin(self, plugin: Any, name: str, *, dist: str = "(registered)", version: str = "") -> bool:
         """Register `plugin`; a plugin that does not fit the contract is recorded and skipped."""
@@ -96,7 +98,7 @@ def make_plugin_manager(settings: Settings | None = None, *, load: bool = True) 
         load_entry_points(pm, allow=settings.load_plugins)
     # Hooks are called implementation by implementation (call_each), not through pluggy's hook
     # caller, so pluggy's add_hookcall_monitoring would never fire: call_each logs instead.
-    pm.trace = settings.trace_plugins
+    pm.trace_calls = settings.trace_plugins
     return pm
 
 
@@ -134,7 +136,7 @@ def call_each(pm: BandCoachPluginManager, hook_name: str, **kwargs: Any) -> Iter
         if impl.wrapper or impl.hookwrapper:
             continue  # wrappers only make sense around pluggy's own call, which we do not use
         args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
-        if pm.trace:
+        if pm.trace_calls:
             logger.info("hook %s -> plugin %r", hook_name, impl.plugin_name)
         try:
             result = impl.function(**args)

@@ -117,7 +117,7 @@ def _block_cues(
     cues.append(Cue("setup", 0.0, {"exercise": ex.name, "setup": ex.setup, "tips": ex.tips}))
     cues.append(Cue("dose", SETUP_SECONDS, {"sets": d.sets, "reps": d.reps, "hold": d.hold_seconds,
                                             "per_side": d.per_side}))
-    sides = ex.side_names if d.per_side else (None,)
+    sides: tuple[str | None, ...] = ex.side_names if d.per_side else (None,)
     for set_no in range(1, d.sets + 1):
         if d.sets > 1:
             cues.append(Cue("set", 0.0, {"set": set_no, "of": d.sets}))

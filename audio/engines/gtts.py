@@ -114,7 +114,7 @@ class GTTSEngine:
 
     def _delay(self, attempt: int, response: requests.Response | None) -> float:
         """Exponential backoff with jitter, or the server's Retry-After when it says more."""
-        delay = self.backoff * (2**attempt) * (1 + random.random() / 4)
+        delay: float = self.backoff * (2**attempt) * (1 + random.random() / 4)
         retry_after = response.headers.get("Retry-After") if response is not None else None
         if retry_after and retry_after.strip().isdigit():
             delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))

@@ -10,7 +10,7 @@ import gtts
 import requests
 from gtts.tts import gTTSError
 
-VERSION = gtts.__version__
+VERSION: str = gtts.__version__
 ERRORS = (gTTSError, requests.RequestException, AssertionError)
 """What a failed gTTS request raises: its own error, a transport error, or its response assertions."""
 
@@ -26,12 +26,12 @@ class RoutedTTS(gtts.gTTS):
     """
 
     def __init__(self, text: str, *, base_url: str, default_url: str, **kwargs: object) -> None:
-        super().__init__(text, **kwargs)  # type: ignore[arg-type]
+        super().__init__(text, **kwargs)
         self.base_url = base_url
         self.default_url = default_url
 
     def _prepare_requests(self) -> list[requests.PreparedRequest]:
-        prepared = super()._prepare_requests()
+        prepared: list[requests.PreparedRequest] = super()._prepare_requests()
         default_host = self.default_url.format(tld=self.tld)
         host = self.base_url.format(tld=self.tld).rstrip("/")
         for request in prepared:

@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,9 @@ from skill.catalog import Catalog
 from skill.config import LOCALES, Settings
 from skill.plugins import BandCoachPluginManager, make_plugin_manager
 from skill.routines import BandLevel, Variant
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar  # what click.progressbar returns; click exports no public name for it
 
 # The cache, engines and warm modules pull in numpy and the codecs: imported inside the commands,
 # so `bandcoach serve` and every other command start without them.
@@ -55,6 +58,11 @@ def human_size(size: float) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1000
     return f"{size:.1f} GB"
+
+
+def progress_bar(total: int, label: str) -> ProgressBar[int]:
+    """A progress bar on stderr that counts to `total`: enter it, then advance it with `update(steps)`."""
+    return click.progressbar(length=total, label=label, file=sys.stderr)
 
 
 def command_context(ctx: click.Context) -> tuple[Settings, BandCoachPluginManager]:
@@ -105,7 +113,7 @@ def warm_command(ctx: click.Context, routines: tuple[str, ...], locales: tuple[s
     for locale in locales or (settings.locale,):
         texts = cue_texts(catalog, locale=locale, routines=routines, bands=[BandLevel(b) for b in bands],
                           variants=[Variant(v) for v in variants])
-        with click.progressbar(length=len(texts), label=f"warming {locale}", file=sys.stderr) as bar:
+        with progress_bar(len(texts), f"warming {locale}") as bar:
             report = warm(cache, chosen, texts, locale, workers=workers, progress=bar.update)
         click.echo(
             f"{locale}: {report.new} new, {report.cached} cached, {report.failed} failed of {report.total}; "
@@ -167,7 +175,7 @@ def publish_command(ctx: click.Context, bucket: str | None) -> None:
 
     @contextlib.contextmanager
     def bar(total: int) -> Iterator[Callable[[int], None]]:
-        with click.progressbar(length=total, label=bar_label, file=sys.stderr) as shown:
+        with progress_bar(total, bar_label) as shown:
             yield shown.update
 
     click.echo("rendering the segments of the warmed routines...", err=True)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from skill.catalog import Catalog
-from skill.cli.audio import command_context, human_size
+from skill.cli.audio import command_context, human_size, progress_bar
 from skill.config import LOCALES, Settings
 from skill.errors import UnknownRoutine
 from skill.plugins import BandCoachPluginManager
@@ -70,7 +70,7 @@ def export_command(ctx: click.Context, routine: str | None, every: bool, band: s
     locale = locale or settings.locale
     out = out_dir or settings.export_path
     timelines = []
-    for routine_id in sorted(catalog.routines) if every else [routine]:
+    for routine_id in [routine] if routine else sorted(catalog.routines):  # ROUTINE xor --all (checked above)
         chosen = Variant(variant) if variant else catalog.variant_for_minutes(routine_id, minutes)
         timelines.append(catalog.timeline(routine_id, band=BandLevel(band) if band else None, variant=chosen,
                                           locale=locale, extra_sets=extra_sets))
@@ -108,7 +108,7 @@ def _warm_missing(cache: AudioCache, settings: Settings, pm: BandCoachPluginMana
     if cache.lookup_many(texts, locale) is not None:
         return
     engine = choose_engine(settings, collect_engines(pm, settings))
-    with click.progressbar(length=len(texts), label=f"warming {locale} with {engine.name}", file=sys.stderr) as bar:
+    with progress_bar(len(texts), f"warming {locale} with {engine.name}") as bar:
         report = warm(cache, engine, texts, locale, progress=bar.update)
     if report.failed or report.interrupted:
         raise click.ClickException(f"{report.failed} prompt(s) could not be generated (first: "

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_request_type
 from ask_sdk_model import Response
 from ask_sdk_model.interfaces.audioplayer import PlayBehavior, StopDirective
 
-from skill.handlers.base import Deps, Handler
+from skill.handlers.base import Deps, Handler, request_type
 from skill.handlers.player import Player, Unavailable, audio_player_offset, audio_player_token
 from skill.playback import Stream
 
@@ -32,10 +31,10 @@ class PlaybackEventHandler(Handler):
         self.player = Player(deps)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return get_request_type(handler_input).startswith(("AudioPlayer.", "PlaybackController."))
+        return request_type(handler_input).startswith(("AudioPlayer.", "PlaybackController."))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        kind = get_request_type(handler_input)
+        kind = request_type(handler_input)
         request = handler_input.request_envelope.request
         if kind == "AudioPlayer.PlaybackFailed":
             error = getattr(request, "error", None)
@@ -44,7 +43,7 @@ class PlaybackEventHandler(Handler):
             or audio_player_token(handler_input)
         stream = self.player.ours(token)
         answer = self.EVENTS.get(kind)
-        if stream is not None and answer is not None:
+        if stream is not None and answer is not None and isinstance(token, str):  # ours() decodes only str tokens
             try:
                 answer(self, Event(handler_input, stream, token))  # adds the directives, if any
             except Unavailable as why:  # the runner cannot hear why; the operator reads it

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import get_request_type
 from ask_sdk_model import Response
 from ask_sdk_model.intent_request import IntentRequest
 
@@ -115,7 +116,14 @@ def session_position(handler_input: HandlerInput, catalog: Catalog) -> Place | N
     cache = handler_input.attributes_manager.request_attributes
     if _POSITION_KEY not in cache:
         cache[_POSITION_KEY] = place_from_attributes(session_attributes(handler_input), catalog)
-    return cache[_POSITION_KEY]
+    found = cache[_POSITION_KEY]
+    return found if isinstance(found, Place) else None
+
+
+def request_type(handler_input: HandlerInput) -> str:
+    """The request's type, such as "IntentRequest" or "AudioPlayer.PlaybackStarted"."""
+    # ask-sdk annotates get_request_type as returning AnyStr (str | bytes); it is the request model's str object_type.
+    return cast(str, get_request_type(handler_input))
 
 
 def intent_name(handler_input: HandlerInput) -> str | None:

@@ -7,6 +7,7 @@ from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 from ask_sdk_model.canfulfill import (
     CanFulfillIntent,
+    CanFulfillIntentRequest,
     CanFulfillIntentValues,
     CanFulfillSlot,
     CanFulfillSlotValues,
@@ -32,7 +33,8 @@ class CanFulfillIntentRequestHandler(Handler):
         return is_request_type("CanFulfillIntentRequest")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        intent = handler_input.request_envelope.request.intent
+        request = handler_input.request_envelope.request
+        intent = request.intent if isinstance(request, CanFulfillIntentRequest) else None
         name = getattr(intent, "name", None)
         slots = getattr(intent, "slots", None) or {}
         if name not in _SLOT_CHECKS:

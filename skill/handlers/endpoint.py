@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.skill import CustomSkill
@@ -72,21 +72,27 @@ class SkillEndpoint:
             raise BadRequest("envelope has no request with a type")
         if request["type"] not in KNOWN_REQUEST_TYPES:
             logger.info("unknown request type %r: answered with an empty response", request["type"][:100])
-            return self.serializer.serialize(ResponseEnvelope(version="1.0", response=Response()))
+            return self._serialize(ResponseEnvelope(version="1.0", response=Response()))
         response = self.skill.invoke(request_envelope=self._deserialize(envelope, raw), context=None)
-        return self.serializer.serialize(response)
+        return self._serialize(response)
+
+    def _serialize(self, response: ResponseEnvelope) -> dict[str, Any]:
+        """The response envelope as plain JSON data."""
+        # ask-sdk types serialize() for any value; a model object always becomes a dict of its attributes.
+        return cast(dict[str, Any], self.serializer.serialize(response))
 
     def _deserialize(self, envelope: dict[str, Any], raw: str | None = None) -> RequestEnvelope:
         """ask-sdk's model of the envelope; a context we cannot read is narrowed to its System part."""
         try:
-            return self.serializer.deserialize(raw or json.dumps(envelope), _ENVELOPE)
+            model: RequestEnvelope = self.serializer.deserialize(raw or json.dumps(envelope), _ENVELOPE)
+            return model
         except (SerializationException, ValueError, TypeError, AttributeError) as exc:
             first = exc
         context = envelope.get("context")
         if isinstance(context, dict) and set(context) - {"System"}:
             narrowed = {**envelope, "context": {"System": context.get("System", {})}}
             try:
-                parsed = self.serializer.deserialize(json.dumps(narrowed), _ENVELOPE)
+                parsed: RequestEnvelope = self.serializer.deserialize(json.dumps(narrowed), _ENVELOPE)
             except (SerializationException, ValueError, TypeError, AttributeError):
                 pass
             else:

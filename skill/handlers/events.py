@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_request_type, is_request_type
+from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
-from skill.handlers.base import Handler
+from skill.handlers.base import Handler, request_type
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +49,10 @@ class SkillEventHandler(Handler):
     """AlexaSkillEvent.* (enabled, disabled, permissions...): logged, acknowledged with an empty body."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return get_request_type(handler_input).startswith("AlexaSkillEvent.")
+        return request_type(handler_input).startswith("AlexaSkillEvent.")
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        logger.info("skill event %s", get_request_type(handler_input))
+        logger.info("skill event %s", request_type(handler_input))
         return handler_input.response_builder.response
 
 
@@ -63,5 +63,5 @@ class UnknownRequestHandler(Handler):
         return True
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        logger.info("ignoring request type %r", str(get_request_type(handler_input))[:100])
+        logger.info("ignoring request type %r", str(request_type(handler_input))[:100])
         return handler_input.response_builder.response

@@ -10,7 +10,7 @@ from ask_sdk_model import Response
 
 from skill import prompts
 from skill.handlers import memory
-from skill.handlers.base import Handler, locale_of, place_attributes, say, session_position
+from skill.handlers.base import Handler, intent_name, locale_of, place_attributes, say, session_position
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +65,7 @@ class UnknownIntentHandler(Handler):
         return is_request_type("IntentRequest")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        intent = getattr(handler_input.request_envelope.request.intent, "name", None)
-        logger.info("unhandled intent %r", str(intent)[:100])
+        logger.info("unhandled intent %r", str(intent_name(handler_input))[:100])
         return _what_i_can_do(handler_input, self)
 
 

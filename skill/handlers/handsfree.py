@@ -77,7 +77,7 @@ class HandsFreeIntentHandler(Handler):
     def handle(self, handler_input: HandlerInput) -> Response:
         stream = self.player.ours(audio_player_token(handler_input))
         assert stream is not None  # can_handle checked it
-        name = handler_input.request_envelope.request.intent.name
+        name = intent_name(handler_input)
         if name in ("AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"):
             self.player.remember(handler_input, stream, offset_ms=audio_player_offset(handler_input))
             return stop(handler_input)

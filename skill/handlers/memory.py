@@ -53,7 +53,8 @@ def load(handler_input: HandlerInput, deps: Deps) -> UserState | None:
     cache = handler_input.attributes_manager.request_attributes
     if _REQUEST_KEY not in cache:
         cache[_REQUEST_KEY] = _with_store(handler_input, deps, lambda store, uid: store.load(uid), None)
-    return cache[_REQUEST_KEY]
+    found = cache[_REQUEST_KEY]
+    return found if isinstance(found, UserState) else None
 
 
 def _change(handler_input: HandlerInput, deps: Deps, action: Callable[[Store, str], UserState]) -> UserState | None:
@@ -81,8 +82,9 @@ def remember(handler_input: HandlerInput, deps: Deps, place: Place, *, token: st
 
     if _with_store(handler_input, deps, write, False):
         cache = handler_input.attributes_manager.request_attributes
-        if cache.get(_REQUEST_KEY) is not None:
-            cache[_REQUEST_KEY] = replace(cache[_REQUEST_KEY], in_progress=kept)
+        loaded = cache.get(_REQUEST_KEY)
+        if isinstance(loaded, UserState):  # the state this request loaded, if any, keeps up with the write
+            cache[_REQUEST_KEY] = replace(loaded, in_progress=kept)
 
 
 def begin(handler_input: HandlerInput, deps: Deps, place: Place, *, token: str | None = None) -> None:
@@ -126,7 +128,7 @@ def suggestion(handler_input: HandlerInput, deps: Deps, routine_id: str) -> Prog
     """What the coach suggests for this routine given the runner's history (None without history)."""
     state = load(handler_input, deps)
     sessions = state.sessions_of(routine_id) if state else ()
-    if not sessions:
+    if state is None or not sessions:
         return None
     return deps.catalog.progression(routine_id, sessions, band=state.band_for(routine_id))
 

@@ -15,6 +15,11 @@ from typing import Any, ClassVar
 
 from ask_sdk_core.serialize import DefaultSerializer
 
+# The superclass's methods by their mangled names, looked up with getattr: mypy knows them only unmangled
+# (`__load_class_from_name`), so it reports `super()._DefaultSerializer__load_class_from_name` as undefined.
+_LOAD_CLASS = "_DefaultSerializer__load_class_from_name"
+_DESERIALIZE_DATETIME = "_DefaultSerializer__deserialize_datetime"
+
 
 class EnvelopeSerializer(DefaultSerializer):
     """DefaultSerializer with memoised model classes and standard-library ISO 8601 timestamps."""
@@ -24,12 +29,12 @@ class EnvelopeSerializer(DefaultSerializer):
     def _DefaultSerializer__load_class_from_name(self, class_name: str) -> Any:  # noqa: N802 (ask-sdk's name)
         found = self._classes.get(class_name)
         if found is None:  # unresolvable names raise SerializationException and are not remembered
-            found = self._classes[class_name] = super()._DefaultSerializer__load_class_from_name(class_name)
+            found = self._classes[class_name] = getattr(super(), _LOAD_CLASS)(class_name)
         return found
 
     def _DefaultSerializer__deserialize_datetime(self, payload: Any, obj_type: Any) -> Any:  # noqa: N802
         try:
             parsed = datetime.fromisoformat(payload)
         except (TypeError, ValueError):  # not ISO 8601: dateutil's wider grammar, and its errors
-            return super()._DefaultSerializer__deserialize_datetime(payload, obj_type)
+            return getattr(super(), _DESERIALIZE_DATETIME)(payload, obj_type)
         return parsed.date() if obj_type is date else parsed

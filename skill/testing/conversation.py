@@ -26,7 +26,8 @@ class Turn:
 
     @property
     def ssml(self) -> str:
-        return (self.body.get("outputSpeech") or {}).get("ssml", "")
+        text: str = (self.body.get("outputSpeech") or {}).get("ssml", "")
+        return text
 
     @property
     def speech(self) -> str:
@@ -77,7 +78,9 @@ class Conversation:
                   "session_attributes": self.attributes, "session_id": self.session_id}
         if resolution.intent is None:
             return testing.launch_request(**common)
-        slots = {name: (m.value, m.resolved_id) if m.custom else m.value for name, m in resolution.slots.items()}
+        slots: dict[str, testing.SlotSpec] = {
+            name: (m.value, m.resolved_id) if m.custom else m.value for name, m in resolution.slots.items()
+        }
         return testing.intent_request(resolution.intent, slots, **common)
 
     def send(self, envelope: dict[str, Any]) -> Turn:

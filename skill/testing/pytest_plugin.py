@@ -130,8 +130,10 @@ class ConversationItem(pytest.Item):
         factory = config.getini("bandcoach_app_factory")
         app = load_factory(factory)(settings) if factory else _default_app(settings, make_plugin_manager(settings))
         runtime = app.extensions["bandcoach"]
-        options = {"locale": locale, **({"user_id": self.script.user} if self.script.user else {})}
-        return Conversation(app, build_model(runtime.catalog, locale), **options)
+        convo = Conversation(app, build_model(runtime.catalog, locale), locale=locale)
+        if self.script.user:
+            convo.user_id = self.script.user
+        return convo
 
     def _run_turn(self, convo: Any, number: int, turn: Any) -> None:
         if not isinstance(turn, dict) or not turn.keys() & {"say", "request"} or set(turn) - TURN_KEYS:
@@ -176,7 +178,8 @@ def load_factory(spec: str) -> Callable[[Any], Any]:
     module, _, name = spec.partition(":")
     if not module or not name:
         raise ConversationError(f"bandcoach_app_factory={spec!r} is not 'module:function'; fix the ini option")
-    return getattr(importlib.import_module(module), name)
+    factory: Callable[[Any], Any] = getattr(importlib.import_module(module), name)
+    return factory
 
 
 def build_request(spec: Any, convo: Any) -> dict[str, Any]:

@@ -13,12 +13,12 @@ import time
 import urllib.error
 import urllib.request
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import certifi
 from cryptography import x509
@@ -44,6 +44,14 @@ _SIGNATURE_HEADERS = (("signature-256", hashes.SHA256()), ("signature", hashes.S
 _DOCS = "Read more: docs/security.md"
 
 Fetch = Callable[[str, float, int], bytes]
+
+
+class HeaderItems(Protocol):
+    """Request headers as verify() reads them: a dict, or werkzeug's Headers, which is not a Mapping."""
+
+    def items(self) -> Iterable[tuple[str, str]]:
+        """Each (name, value) pair."""
+        ...
 
 
 def _utc_now() -> datetime:
@@ -161,7 +169,7 @@ class RequestVerifier:
         """A verifier using the configured certificate cache and CA bundle (clock and fetch: for tests)."""
         return cls(cert_cache_dir=settings.cert_cache_path, ca_bundle=settings.ca_bundle, clock=clock, fetch=fetch)
 
-    def verify(self, headers: Mapping[str, str], body: bytes, envelope: Mapping[str, Any]) -> None:
+    def verify(self, headers: HeaderItems, body: bytes, envelope: Mapping[str, Any]) -> None:
         """Raise VerificationError unless the request is signed by Alexa and fresh.
 
         `body` is the raw request body exactly as received and `envelope` its parsed JSON; header
