@@ -19,7 +19,7 @@ _DATA_FIELDS: dict[type, tuple[str, ...]] = {
     Exercise: ("id", "name", "placement", "setup", "tips", "reps", "hold_seconds", "per_side", "band",
                "aliases", "tempo_seconds", "side_names"),
     Step: ("exercise", "sets", "reps", "hold_seconds", "rest_seconds"),
-    Routine: ("id", "name", "goal", "steps", "aliases", "band"),
+    Routine: ("id", "name", "goal", "steps", "aliases", "band", "kind"),
 }
 
 

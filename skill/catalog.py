@@ -10,7 +10,7 @@ from typing import Any
 
 from skill.plugins import BandCoachPluginManager, PluginFailure, call_each, call_first
 from skill.progression import Progression, SessionRecord
-from skill.routines import BANDS_BY_VALUE, EXTRA_SETS_LIMIT, BandLevel, Exercise, Place, Routine, Variant
+from skill.routines import BANDS_BY_VALUE, EXTRA_SETS_LIMIT, MAX_MINUTES, BandLevel, Exercise, Place, Routine, Variant
 from skill.timeline import Cue, Timeline, build_timeline
 
 logger = logging.getLogger(__name__)
@@ -144,8 +144,9 @@ class Catalog:
         """`place` made safe to use: None for a routine no longer offered, extra sets and block in range."""
         if place.routine not in self.routines:
             return None
-        # Clamp before building a timeline: one is memoised per distinct extra-sets value.
-        place = replace(place, extra_sets=max(0, min(place.extra_sets, EXTRA_SETS_LIMIT)))
+        # Clamp before building a timeline: one is memoised per distinct extra-sets value and length.
+        place = replace(place, extra_sets=max(0, min(place.extra_sets, EXTRA_SETS_LIMIT)),
+                        minutes=max(0, min(place.minutes, MAX_MINUTES)))
         return place.at(max(0, min(place.block, len(self.timeline_at(place).blocks) - 1)))
 
     def is_last(self, place: Place) -> bool:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, replace
 
 from skill.config import LOCALES
-from skill.routines import BANDS_BY_VALUE, EXTRA_SETS_LIMIT, VARIANTS_BY_VALUE, Place
+from skill.routines import BANDS_BY_VALUE, EXTRA_SETS_LIMIT, MAX_MINUTES, VARIANTS_BY_VALUE, Place, Variant
 
 logger = logging.getLogger(__name__)
 
@@ -51,13 +51,18 @@ def _base36(number: int) -> str:
 
 
 def encode(stream: Stream) -> str:
-    """`bc1.<routine>.<variant>.<band>.<extra>.<locale>.<index>.<started>.<check>`: URL-safe, about 60 characters."""
+    """`bc1.<routine>.<length>.<band>.<extra>.<locale>.<index>.<started>.<check>`: URL-safe, about 60 characters.
+
+    `<length>` is the variant, or `m<minutes>` for a routine fitted to a length the runner asked for.
+    """
     place = stream.place
     if not _ID.match(place.routine) or stream.locale not in LOCALES:
         raise ValueError(f"cannot make a token for routine {place.routine!r} in {stream.locale!r}")
-    if not (0 <= place.extra_sets <= EXTRA_SETS_LIMIT and 0 <= place.block < 1000 and place.started >= 0):
+    if not (0 <= place.extra_sets <= EXTRA_SETS_LIMIT and 0 <= place.block < 1000 and place.started >= 0
+            and 0 <= place.minutes <= MAX_MINUTES):
         raise ValueError(f"token fields out of range: {stream!r}")
-    body = ".".join((PREFIX, place.routine, place.variant.value, place.band.value, str(place.extra_sets),
+    length = f"m{place.minutes}" if place.minutes else place.variant.value
+    body = ".".join((PREFIX, place.routine, length, place.band.value, str(place.extra_sets),
                      stream.locale, str(place.block), _base36(place.started)))
     return f"{body}.{_checksum(body)}"
 
@@ -73,11 +78,14 @@ def decode(token: object) -> Stream | None:
     try:
         if len(parts) != 8 or check != _checksum(body):
             raise ValueError("wrong shape or checksum")
-        _, routine, variant, band, extra, locale, index, started = parts
+        _, routine, length, band, extra, locale, index, started = parts
         if not _ID.match(routine) or locale not in LOCALES or not (extra.isdigit() and index.isdigit()):
             raise ValueError("bad field")
-        place = Place(routine, VARIANTS_BY_VALUE[variant], BANDS_BY_VALUE[band], int(extra), int(index),
-                      int(started, 36))
+        minutes = int(length[1:]) if length[:1] == "m" and length[1:].isdigit() else 0
+        if not 0 <= minutes <= MAX_MINUTES or int(extra) > EXTRA_SETS_LIMIT:
+            raise ValueError("field out of range")
+        variant = Variant.STANDARD if minutes else VARIANTS_BY_VALUE[length]
+        place = Place(routine, variant, BANDS_BY_VALUE[band], int(extra), int(index), int(started, 36), minutes)
         return Stream(place, locale)
     except (KeyError, ValueError) as exc:
         logger.warning("ignoring a malformed or forged AudioPlayer token %.60r: %s", token, exc)

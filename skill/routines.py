@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 DEFAULT_TEMPO = 3.0  # seconds a repetition takes when an exercise does not say
 SIDE_SWITCH_SECONDS = 5  # time given to change sides
 EXTRA_SETS_LIMIT = 5  # the most extra sets any progression may add; more is clamped where it enters
+MAX_MINUTES = 60  # the longest length a runner may ask a routine to fit
 
 
 class BandLevel(enum.StrEnum):
@@ -34,6 +35,14 @@ class Variant(enum.StrEnum):
     SHORT = "short"
     STANDARD = "standard"
     LONG = "long"
+
+
+class RoutineKind(enum.StrEnum):
+    """What a routine is for, which sets how it progresses and how long an unfinished one stays on offer."""
+
+    ACTIVATION = "activation"  # before a run: wake the muscles up, short and never heavy
+    STRENGTH = "strength"  # build strength: reps, sets, then a heavier band
+    MOBILITY = "mobility"  # after a run: stretch with the lightest band, never loaded up
 
 
 # Stored text -> member, for the hot decoders (state, tokens): a dict lookup, where calling the Enum
@@ -117,6 +126,7 @@ class Routine:
     band: BandLevel = BandLevel.LIGHT
     plugin: str = ""
     variant: Variant = Variant.STANDARD
+    kind: RoutineKind = RoutineKind.STRENGTH
 
     def __post_init__(self) -> None:
         _check_id(self.id, "routine")
@@ -189,6 +199,7 @@ class Place:
     extra_sets: int = 0
     block: int = 0
     started: int = 0  # epoch seconds when the workout began, for its recorded duration
+    minutes: int = 0  # a length the runner asked for, met by whole exercises; 0: the variant as it is
 
     def at(self, block: int) -> Place:
         """The same workout at another block."""

@@ -32,7 +32,7 @@ def test_start_routine_coaches_the_first_exercise_and_asks_for_next(post, envelo
     pos = position(data)
     assert pos.pop("started") > 0
     assert pos == {"routine": "recovery", "band": "light", "variant": "standard", "block": 0,
-                   "extra_sets": 0}
+                   "extra_sets": 0, "minutes": 0}
     assert data["response"]["shouldEndSession"] is False
 
 

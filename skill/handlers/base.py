@@ -36,7 +36,7 @@ class Deps:
     speech: Voice | None = None  # the recorded voice, when a public HTTPS audio URL is set
 
 
-_PLACE_FIELDS = ("routine", "variant", "band", "extra_sets", "block", "started")
+_PLACE_FIELDS = ("routine", "variant", "band", "extra_sets", "block", "started", "minutes")
 
 
 def place_from_attributes(attrs: dict[str, Any] | None, catalog: Catalog) -> Place | None:
@@ -46,7 +46,8 @@ def place_from_attributes(attrs: dict[str, Any] | None, catalog: Catalog) -> Pla
         return None
     try:
         place = Place(str(data["routine"]), Variant(data["variant"]), BandLevel(data["band"]),
-                      int(data.get("extra_sets", 0)), int(data["block"]), int(data.get("started", 0)))
+                      int(data.get("extra_sets", 0)), int(data["block"]), int(data.get("started", 0)),
+                      int(data.get("minutes", 0)))
     except (KeyError, ValueError, TypeError):
         logger.warning("ignoring a malformed position in session attributes")
         return None

@@ -29,14 +29,14 @@ def encode_in_progress(kept: InProgress | None) -> dict[str, Any] | None:
     place = kept.place
     return {"routine": place.routine, "variant": place.variant.value, "band": place.band.value, "step": place.block,
             "started_at": datetime.fromtimestamp(place.started, UTC).isoformat(), "extra_sets": place.extra_sets,
-            "token": kept.token, "offset_ms": kept.offset_ms}
+            "token": kept.token, "offset_ms": kept.offset_ms, "minutes": place.minutes}
 
 
 def decode_in_progress(d: Mapping[str, Any] | None) -> InProgress | None:
     if not d:
         return None
     place = Place(d["routine"], Variant(d["variant"]), BandLevel(d["band"]), int(d.get("extra_sets", 0)),
-                  int(d["step"]), int(_time(d["started_at"]).timestamp()))
+                  int(d["step"]), int(_time(d["started_at"]).timestamp()), int(d.get("minutes", 0)))
     return InProgress(place, d.get("token"), int(d.get("offset_ms", 0)))
 
 
