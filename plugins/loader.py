@@ -17,7 +17,7 @@ DATA_DIR = Path(__file__).parent / "data"
 # The fields a data file may set; the rest (variant scaling, provenance) belong to the host.
 _DATA_FIELDS: dict[type, tuple[str, ...]] = {
     Exercise: ("id", "name", "placement", "setup", "tips", "reps", "hold_seconds", "per_side", "band",
-               "aliases", "tempo_seconds", "side_names"),
+               "aliases", "tempo_seconds", "side_names", "targets"),
     Step: ("exercise", "sets", "reps", "hold_seconds", "rest_seconds"),
     Routine: ("id", "name", "goal", "steps", "aliases", "band", "kind"),
 }

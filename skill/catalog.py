@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from skill.fit import Fit, borrowable, fit_routine
 from skill.plugins import BandCoachPluginManager, PluginFailure, call_each, call_first
 from skill.progression import Progression, SessionRecord
 from skill.routines import BANDS_BY_VALUE, EXTRA_SETS_LIMIT, MAX_MINUTES, BandLevel, Exercise, Place, Routine, Variant
@@ -15,6 +16,7 @@ from skill.timeline import Cue, Timeline, build_timeline
 
 logger = logging.getLogger(__name__)
 
+FIT_LOCALE = "en-US"  # fits are measured in these words, so a Place's blocks are the same exercises in every locale
 
 
 def normalise(spoken: str) -> str:
@@ -33,6 +35,7 @@ class Catalog:
     band_names: dict[str, BandLevel] = field(default_factory=dict)
     exercise_owner: dict[str, str] = field(default_factory=dict)
     _timelines: dict[tuple[Any, ...], Timeline] = field(default_factory=dict)
+    _fits: dict[tuple[str, int, int], Fit] = field(default_factory=dict)
     # Normalised spoken name -> item, built once: resolving a slot is a dict lookup per request.
     _routine_names: dict[str, Routine] = field(default_factory=dict)
     _exercise_names: dict[str, Exercise] = field(default_factory=dict)
@@ -122,23 +125,56 @@ class Catalog:
 
     def timeline(
         self, routine_id: str, *, band: BandLevel | None = None, variant: Variant = Variant.STANDARD,
-        locale: str = "en-US", extra_sets: int = 0,
+        locale: str = "en-US", extra_sets: int = 0, minutes: int = 0,
     ) -> Timeline:
-        """The worded timeline of a routine; memoised per catalog because it is pure."""
+        """The worded timeline of a routine, first fitted to `minutes` when given (the variant is then
+        ignored: a fit starts from the standard form); memoised per catalog because it is pure."""
         routine = self.routines[routine_id]
         level = band or routine.band
-        key = (routine_id, level, variant, locale, extra_sets)
+        if minutes > 0:
+            variant = Variant.STANDARD
+        key = (routine_id, level, variant, locale, extra_sets, minutes)
         if key not in self._timelines:
+            shaped = self.fit(routine_id, minutes, extra_sets=extra_sets).routine if minutes > 0 \
+                else routine.derive(variant)
             self._timelines[key] = build_timeline(
-                routine.derive(variant), self.exercises, band=level, wording=self.cue_text,
-                locale=locale, extra_sets=extra_sets,
+                shaped, self.exercises, band=level, wording=self.cue_text, locale=locale, extra_sets=extra_sets,
             )
         return self._timelines[key]
 
     def timeline_at(self, place: Place, locale: str = "en-US") -> Timeline:
-        """The timeline a workout at `place` walks through (memoised like `timeline`)."""
+        """The timeline a workout at `place` walks through, fitted to `place.minutes` when set (memoised)."""
         return self.timeline(place.routine, band=place.band, variant=place.variant, locale=locale,
-                             extra_sets=place.extra_sets)
+                             extra_sets=place.extra_sets, minutes=place.minutes)
+
+    def fit(self, routine_id: str, minutes: int, *, extra_sets: int = 0) -> Fit:
+        """The routine fitted to `minutes` (1-MAX_MINUTES) by whole exercises, and whether that is within a minute.
+
+        Memoised per (routine, minutes, extra sets). Measured on the routine's own band in FIT_LOCALE's
+        words, so the same Place walks the same exercises whatever the band or locale.
+        """
+        if not 1 <= minutes <= MAX_MINUTES:
+            raise ValueError(f"minutes must be 1-{MAX_MINUTES}, not {minutes}")
+        key = (routine_id, minutes, extra_sets)
+        if key not in self._fits:
+            routine = self.routines[routine_id]
+            # The plans a fit times share most of their cues, so their words are looked up once per fit;
+            # the timeline a runner walks is built afresh from the plugins' words.
+            said: dict[str, str] = {}
+
+            def words(cue: Cue, locale: str) -> str:
+                line = f"{cue.kind}|{sorted(cue.params.items())!r}"
+                if line not in said:
+                    said[line] = self.cue_text(cue, locale)
+                return said[line]
+
+            def time(shaped: Routine) -> Timeline:
+                return build_timeline(shaped, self.exercises, band=routine.band, wording=words,
+                                      locale=FIT_LOCALE, extra_sets=extra_sets)
+
+            self._fits[key] = fit_routine(routine, minutes, lend=borrowable(routine, self.routines.values()),
+                                          exercises=self.exercises, time=time)
+        return self._fits[key]
 
     def clamped(self, place: Place) -> Place | None:
         """`place` made safe to use: None for a routine no longer offered, extra sets and block in range."""

@@ -1,4 +1,10 @@
-"""The interaction model (ASK skill-package format) built from the Catalog, for every locale."""
+"""The interaction model (ASK skill-package format) for every locale: samples from a grammar, values from the catalog.
+
+Each intent is a handful of templates (skill/grammar.py) over shared fragments: carrier phrases,
+politeness and fillers around slot frames. They expand to the samples Alexa needs; the routine,
+band and exercise values come from the plugins, the focus, equipment and length values from
+skill/needs.py. `bandcoach model check` holds the result to Alexa's rules (skill/model_limits.py).
+"""
 
 from __future__ import annotations
 
@@ -6,179 +12,239 @@ import json
 from pathlib import Path
 from typing import Any
 
+from skill import needs
 from skill.catalog import Catalog
 from skill.config import LOCALES
+from skill.grammar import expand_all
 
 INVOCATION = "band coach"
 
-# Our own intents: slots (name -> type) and natural samples. Slot values come from the plugins.
+# Shared fragments; a template names them as <name>. Every one is itself a template. They stay
+# small on purpose: a sample is one way of saying it, so the fragments multiply, and the words
+# that vary most ("workout", "routine", "one") live in the slot values instead (see _ROUTINE_NOUNS).
+FRAGMENTS: dict[str, str] = {
+    # what runners put before a request, and after it
+    "pre": "[(um|ok|so|right|yo|actually|please|can you|could you|just|go on then|kindly|no|nah|actually just)]",
+    "few": "[(please|can you|could you|ok|um|just|so)]",
+    "tail": "[(please|now|today|mate)]",
+    # asking for a workout
+    "ask": "(start|begin|do|give me|give us|get me|i want|i'd like|i need|i wanna|let's do|let's|"
+           "coach me through|take me through|walk me through|time for|how about|i want to do|i'd like to do|"
+           "can i get|can i have|can i do|can we do|i'd rather do|let's get|try|go with)",
+    "ask_few": "(start|do|give me|give us|i want|i'd like|i need|i want to do|i'd like to do|let's do|can i do|"
+               "can we do|can i get|take me through|can i have|let's get)",
+    "the": "[(a|an|the|my|some)]",
+    "with_band": "(with|using) (the|my|a) {band} band",
+    "with_gear": "(with|using) [(my|a|just a)] {equipment}",
+    "for_need": "for [(my|the|a)] {focus}",
+    "timed": "[(a|the|my)] {minutes} minute",
+    "something": "(something|anything|a workout|a routine|exercises|one)",
+    "i_have": "(i've got|i have|i only have|i have about|i've got about|i only have about)",
+}
+# Each routine name and alias is published in the ROUTINE values with the words runners put around
+# it: a length in front ("a quick stretch") and a noun behind ("desk workout", "desk one"). Alexa
+# matches a slot's words better than two slots side by side, so "quick" arrives in the routine's
+# spoken value and skill.needs.length_in reads it there.
+_ROUTINE_NOUNS = ("", " workout", " routine", " session", " one", " exercises")
+
+START_TEMPLATES = (
+    "<pre> <ask> <the> {routine}",
+    "[(right|ok)] <ask_few> <the> {routine} (please|now|today|mate|going)",
+    "[(can you|please)] <ask_few> [(a|the)] {routine} (<with_band>|<with_gear>|<for_need>)",
+    "[(please|can you)] <ask_few> <timed> {routine} [please]",
+    "<ask_few> <timed> {routine} (<with_band>|<with_gear>)",
+    "<pre> <the> {routine} <tail>",
+    "<the> {routine} (<with_band>|<with_gear>|<for_need>) [please]",
+    "[(just|um|ok)] <timed> {routine} [(<with_band>|<with_gear>)] [please]",
+    "[(a|my)] (quick|short|long|full) {minutes} minute {routine} [please]",
+    "[(give me|i want|i'd like)] (a|the) (quick|short|long|full) {minutes} minute {routine}",
+    "[(give me|i want|i need|do|let's do)] {minutes} minutes (of|for) {routine} [please]",
+    "{minutes} minutes <for_need> [please]",
+    "[<ask_few>] <something> (<for_need>|{focus})",
+    "(please|can you|just|can you do|could you do|can you give me) <something> (<for_need>|{focus})",
+    "[(give me|i want|i need)] <something> <for_need> <with_gear>",
+    "[<ask_few>] (something|anything|one|a workout) {length} <for_need>",
+    "[(just|) a] {length} (one|workout|session) <for_need>",
+    "[(please|can you)] [<ask_few>] something (i can do|to do) in {minutes} minutes",
+    "<i_have> {minutes} minutes [so] [(can you|could you)] [(give me|do)] [(a|the)] {routine} [please]",
+    "<i_have> {minutes} minutes {focus}",
+    "<i_have> [(a|an)] {equipment} [so] [(can you give me|give me)] (something|a workout) <for_need>",
+    "<i_have> [(a|an)] {equipment} (what can i do|what should i do) <for_need>",
+    "[(i|i've got|i have|i only have)] {equipment} [(so|but)] (can you|can we|can i) [still] (give me|do) "
+    "[(a|the)] {routine}",
+    "[(i|i'm|i am|i've|we|we're)] [just] {focus} [(please|now|then)]",
+    "[(um|so|yo|ok|go on then|please|can you)] {focus}",
+    "[(can you|please|i want to|i need to|i'd like to|let's)] (work on|stretch|strengthen|loosen up|target|help|"
+    "work) (my|the) {focus} [please]",
+    "[(my|the)] {focus} (are|is|feel|feels) [(really|so|a bit)] (tight|sore|stiff|weak|achy) "
+    "[(can you help|help|after my run|today)]",
+    "[(um|so)] [(i have a race on sunday and|i have a race coming up and)] i want to (get|make) my {focus} stronger",
+)
+
+PLAY_TEMPLATES = (
+    "[(please|can you|could you|just)] play <the> {routine} [hands free] [please]",
+    "[(please|can you|could you|just)] play <the> {routine} (<with_band>|<with_gear>) [hands free]",
+    "[(please|can you|could you|just)] play <timed> {routine} [(<with_band>|<with_gear>)] [hands free]",
+    "[(please|can you|could you|just)] play <something> <for_need>",
+    "[(please|can you|could you|just)] play something (<for_need>|{focus}|{length} <for_need>)",
+    "[(can you|please|just)] play <the> {routine} so i don't have to talk to you",
+    "[(i want to|i'd like to|let's|can you|please|just)] [do] <the> {routine} hands free [please]",
+    "(start|do|run|put on) <the> {routine} (hands free|as audio|without talking)",
+    "hands free <the> {routine} [please]",
+    "(i'm|we're) (at the track|outside|at the gym) so just play <the> {routine} [hands free]",
+    "my hands are full [(can you|please|so)] play <the> {routine} [hands free]",
+)
+
 CUSTOM_INTENTS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
     "StartRoutineIntent": (
-        {"routine": "ROUTINE", "band": "BAND_LEVEL", "minutes": "AMAZON.NUMBER"},
-        (
-            "{routine}",
-            "start {routine}",
-            "start the {routine}",
-            "start my {routine}",
-            "start the {routine} routine",
-            "start my {routine} routine",
-            "for a {routine}",
-            "for the {routine} routine",
-            "give me a {routine}",
-            "let's do {routine}",
-            "let's do the {routine} routine",
-            "do the {routine}",
-            "begin the {routine} routine",
-            "i want to do the {routine}",
-            "coach me through the {routine}",
-            "i need a {routine}",
-            "{routine} with a {band} band",
-            "start {routine} with a {band} band",
-            "for a {routine} with a {band} band",
-            "start the {routine} routine with the {band} band",
-            "for a {minutes} minute {routine}",
-            "start a {minutes} minute {routine}",
-            "do a {minutes} minute {routine} with a {band} band",
-            "give me {minutes} minutes of {routine}",
-        ),
+        {"routine": "ROUTINE", "band": "BAND_LEVEL", "minutes": "AMAZON.NUMBER", "focus": "FOCUS",
+         "equipment": "EQUIPMENT", "length": "LENGTH"},
+        START_TEMPLATES,
     ),
     "PlayRoutineIntent": (
-        {"routine": "ROUTINE", "band": "BAND_LEVEL", "minutes": "AMAZON.NUMBER"},
-        (
-            "play {routine}",
-            "play my {routine}",
-            "play my {routine} workout",
-            "play the {routine} routine",
-            "play the {routine} workout",
-            "play a {minutes} minute {routine}",
-            "play {routine} with a {band} band",
-            "play my {routine} workout with the {band} band",
-            "hands free {routine}",
-            "hands free {routine} workout",
-            "start {routine} hands free",
-            "do the {routine} hands free",
-            "run the {routine} hands free",
-            "{routine} hands free",
-        ),
+        {"routine": "ROUTINE", "band": "BAND_LEVEL", "minutes": "AMAZON.NUMBER", "focus": "FOCUS",
+         "equipment": "EQUIPMENT", "length": "LENGTH"},
+        PLAY_TEMPLATES,
     ),
-    "ListRoutinesIntent": (
-        {},
-        (
-            "list routines",
-            "list my routines",
-            "what routines do you have",
-            "what routines are there",
-            "which routines are there",
-            "what workouts do you have",
-            "what can i do",
-            "what are my options",
-            "tell me the routines",
-            "read me the routines",
-            "what can you coach",
-        ),
-    ),
-    "ProgressIntent": (
-        {},
-        (
-            "how am i doing",
-            "what's my streak",
-            "what is my streak",
-            "how many workouts have i done",
-            "how many workouts this week",
-            "show my progress",
-            "tell me my progress",
-            "what's my progress",
-            "how's my training going",
-            "what band am i on",
-            "am i improving",
-        ),
-    ),
-    "SetBandIntent": (
-        {"band": "BAND_LEVEL", "routine": "ROUTINE"},
-        (
-            "i'm using a {band} band now",
-            "i am using a {band} band",
-            "i use a {band} band",
-            "i've got a {band} band",
-            "set my band to {band}",
-            "change my band to {band}",
-            "my band is {band}",
-            "switch to the {band} band",
-            "i moved up to a {band} band",
-            "use the {band} band for the {routine}",
-            "set the {routine} band to {band}",
-            "i'm using a {band} band for {routine}",
-        ),
-    ),
-    "DescribeExerciseIntent": (
-        {"exercise": "EXERCISE"},
-        (
-            "how do i do a {exercise}",
-            "how do i do the {exercise}",
-            "how do i do {exercise}",
-            "explain the {exercise}",
-            "explain {exercise}",
-            "what is a {exercise}",
-            "what's a {exercise}",
-            "describe the {exercise}",
-            "tell me about the {exercise}",
-            "show me how to do a {exercise}",
-            "teach me the {exercise}",
-            "how does the {exercise} work",
-        ),
-    ),
+    "ListRoutinesIntent": ({}, (
+        "<few> (list|tell me|read me|give me) [(all|the|your)] (routines|workouts|options|stretches)",
+        "[(um|so|ok)] (what|which) [(kind of|sort of)] (routines|workouts|stretches|exercises) "
+        "(do you have|are there|can you do|have you got|there are|it has|you have)",
+        "<few> what are (my|the|your) options", "what can i do [with my bands]", "what can you coach [me through]",
+        "what's on the menu [today]", "(do you have|have you got) any (workouts|routines|stretches)",
+    )),
+    "DescribeExerciseIntent": ({"exercise": "EXERCISE"}, (
+        "[(wait|so|sorry|um|ok)] how (do|do you|do i|should i|can i) do [(a|an|the)] {exercise} [again]",
+        "<few> (what is|what's|what are) [(a|an|the)] {exercise} [again]",
+        "<few> (explain|describe|teach me|show me) [(a|an|the)] {exercise}",
+        "<few> (tell me|show me|explain) how to do [(a|an|the)] {exercise}",
+        "[(tell me about|remind me how)] [(a|an|the)] {exercise} [(goes|works)]",
+        "how (does|do) [(a|an|the)] {exercise} (work|go)", "how to do [(a|an|the)] {exercise}",
+        "what (a|an|the) {exercise} is", "i keep hearing about the {exercise} how do you do it",
+        "[wait] how do i do [(a|an|the)] {exercise} with the band around my (knees|ankles|thighs)",
+        "[(wait|sorry|so)] how do i do (this one|this exercise)",
+    )),
+    "ProgressIntent": ({}, (
+        "<few> how (am i|i'm) doing", "<few> (what's|what is|tell me) my (streak|progress|stats)",
+        "<few> how many (workouts|sessions|times) (have i done|did i do|have i worked out|i've done|i worked out) "
+        "[(this week|so far|lately)]",
+        "how many (workouts|sessions) this week", "(show|tell me|give me) my progress",
+        "(am i|have i been) (improving|making progress|getting stronger|getting better)",
+        "how's my training going", "what band am i on", "when did i last work out",
+        "how consistent have i been [lately]", "how many days in a row have i (done my bands|trained)",
+        "(for|give me|) my progress", "what my streak is",
+    )),
+    "SetBandIntent": ({"band": "BAND_LEVEL", "routine": "ROUTINE"}, (
+        "[(so|ok|um)] (i have|i've got|i only have|i'm using|i use|i'll use) (a|an|the|my) {band} band "
+        "[(now|for (the|my) {routine})]",
+        "(set|change|switch) my band to [(the|a)] {band} [(one|band)]", "my band is [(a|the)] {band}",
+        "(use|switch to|switch me to|move me to|put me on|go up to|let's go up to|i want to use|i'm swapping to|"
+        "i've switched to|i moved up to) (the|a|my) {band} (band|one) [(for (the|my) {routine}|now|instead)]",
+        "(this is|it's) too (easy|hard) switch me to the {band} band",
+        "i bought a new {band} band so use that from now on", "set the {routine} band to {band}",
+    )),
+    "TimeLeftIntent": ({}, (
+        "<few> how (much longer|long left|long to go|much time is left|many minutes are left|long is left) "
+        "[(do i have|have we got|is this|in this workout)]",
+        "<few> how much of the workout is left", "(are we|am i) (nearly|almost) (there|done|finished)",
+        "how long until (we're|i'm) (finished|done)",
+        "(my legs are burning|this is hard|i'm tired) how much longer [(have we got|is this|do i have)]",
+    )),
+    "WhatsNextIntent": ({}, (
+        "<few> (what's|what is|which exercise is|tell me what's) next [exercise]",
+        "<few> (what's|what is) (the next|coming up|after this|after this one) [(exercise|one|stretch)]",
+        "what (comes|is) after this [one]", "what (are we|do we) (doing|do) (next|after this)",
+        "(which is the next|what's the next) (exercise|one|stretch)",
+    )),
+    "TakeABreakIntent": ({}, (
+        "<few> (give me|i need|wait|hang on|hold on|just) (a|one) (minute|second|sec|moment|tick)",
+        "<few> (i need|can i take|can i have|let me take|let's take) (a|a quick|a short) (break|breather|rest)",
+        "[(i need to|let me)] (catch my breath|grab some water|fix my band)",
+        "(hang on|hold on|wait) (a|one) (sec|second|tick|minute|moment) [i need to fix my band]",
+        "one (sec|second|moment|minute)",
+    )),
+    "FinishWorkoutIntent": ({}, (
+        "[(ok|right|so)] (i'm|i am) [(all|just)] (done|finished) [(for today|with this workout|now)]",
+        "(that's|that is) (it|enough|all) [(for today|for now|i've got in me today)]",
+        "(end|finish|wrap up) the (workout|routine|session)",
+        "i think that's (enough|it)", "let's (wrap it up|call it a day|finish here|stop here)",
+        "i'm knackered i'm done with this workout",
+    )),
+    "BandPlacementIntent": ({}, (
+        "[(sorry|so|wait)] where (does|do|should) (the|my) [loop] band (go|be) [(for this one|for this exercise)]",
+        "[(sorry|so|wait)] where (do|should) i put the band [(for this one|for this exercise)]",
+        "[(sorry|so|wait)] (where's|where is|where was) the band (supposed to go|meant to be|meant to go)",
+        "(does|should) the band go (around|on) my (knees|ankles|thighs|feet) or my (knees|ankles|thighs|feet)",
+        "do i put the band (on|around) my (knees|ankles|thighs|feet)", "how do i set up the band",
+    )),
+    "DoseIntent": ({}, (
+        "[(so|wait|sorry)] how many (reps|sets|seconds|times) [(is this|are we doing|do i do|per side|"
+        "on each (leg|side))]",
+        "how many (do i do|per side|each side|on each leg)",
+        "how long (do i hold|is this hold|is the hold|do i hold each side) [(it|this|the stretch)]",
+        "how many seconds do i hold [(it|the stretch|each side)]",
+    )),
+    "SomethingElseIntent": ({}, (
+        "[(nah|no|actually|um)] [(start|do|pick|let's do|i want|i'd rather do|let's try)] (something|anything) "
+        "(else|new|different) [today]",
+        "[(nah|no|actually)] (start|pick|i want|give me|let's try|let's do) (a|an) (new|different|other) "
+        "(one|workout|routine)",
+        "[(a|an)] (different|another|new) (routine|workout|one) [please]",
+    )),
 }
 
 # Amazon's built-in intents we handle, with extra samples where a runner speaks differently.
 BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
-    "AMAZON.NextIntent": ("next exercise", "i'm ready", "ready", "done", "move on"),
-    "AMAZON.PreviousIntent": ("previous exercise", "go back one", "last exercise"),
-    "AMAZON.RepeatIntent": ("say that again", "repeat the exercise", "one more time"),
-    "AMAZON.StartOverIntent": ("start the routine over", "from the top"),
-    "AMAZON.PauseIntent": (),
-    "AMAZON.ResumeIntent": ("keep going", "carry on", "continue the routine"),
-    "AMAZON.HelpIntent": (),
-    "AMAZON.StopIntent": (),
-    "AMAZON.CancelIntent": (),
+    "AMAZON.NextIntent": ("next exercise [please]", "(i'm ready|ready) [let's go]", "ok i'm ready let's go",
+                          "move on", "skip (this|this one|it|that)", "next one"),
+    "AMAZON.PreviousIntent": ("previous exercise", "go back one", "back to the last exercise", "last exercise"),
+    "AMAZON.RepeatIntent": ("say that again", "repeat the exercise", "one more time", "can you repeat that",
+                            "sorry what did you say", "come again"),
+    "AMAZON.StartOverIntent": ("start the routine over", "from the top", "start from the beginning",
+                               "restart the (workout|routine)", "can we start again from the top"),
+    "AMAZON.PauseIntent": ("pause the workout", "pause it", "pause for a bit"),
+    "AMAZON.ResumeIntent": ("unpause", "keep going", "let's keep going", "carry on", "continue the routine",
+                            "pick up where i left off", "ok i'm back carry on",
+                            "resume (my|the) (workout|routine|session|warm up|stretch|glute workout|desk routine)"),
+    "AMAZON.HelpIntent": ("i need help", "how does this work", "what can i say"),
+    "AMAZON.StopIntent": ("stop talking", "be quiet", "quit"),
+    "AMAZON.CancelIntent": ("cancel that", "forget it"),
     "AMAZON.FallbackIntent": (),
-    "AMAZON.NavigateHomeIntent": (),
-    "AMAZON.YesIntent": (),
-    "AMAZON.NoIntent": (),
+    "AMAZON.NavigateHomeIntent": ("go to the home screen",),
+    "AMAZON.YesIntent": ("yes please", "sounds good", "yeah", "yep"),
+    "AMAZON.NoIntent": ("not now", "nah", "nope"),
     # AudioPlayer skills must include these (hands-free answers them politely and plays on).
-    "AMAZON.LoopOnIntent": (),
-    "AMAZON.LoopOffIntent": (),
-    "AMAZON.ShuffleOnIntent": (),
-    "AMAZON.ShuffleOffIntent": (),
+    "AMAZON.LoopOnIntent": ("loop this workout", "turn on loop"),
+    "AMAZON.LoopOffIntent": ("stop looping", "turn off loop"),
+    "AMAZON.ShuffleOnIntent": ("shuffle the exercises", "turn on shuffle"),
+    "AMAZON.ShuffleOffIntent": ("turn off shuffle",),
 }
+
+
+def intent_samples() -> dict[str, list[str]]:
+    """Every intent's samples, expanded from its templates (a sample two intents share is `model check`'s to report)."""
+    groups = [(name, templates) for name, (_slots, templates) in CUSTOM_INTENTS.items()]
+    return {name: expand_all(templates, FRAGMENTS) for name, templates in [*groups, *BUILTIN_INTENTS.items()]}
 
 
 def build_model(catalog: Catalog, locale: str = "en-US") -> dict[str, Any]:
     """The interaction model for one locale: intents, samples and slot types from the plugins."""
     if locale not in LOCALES:
         raise ValueError(f"no interaction model for locale {locale!r}: use one of {', '.join(LOCALES)}")
+    samples = intent_samples()
     intents: list[dict[str, Any]] = []
-    for name, (slots, samples) in CUSTOM_INTENTS.items():
-        intents.append({
-            "name": name,
-            "slots": [{"name": s, "type": t} for s, t in slots.items()],
-            "samples": list(samples),
-        })
-    for name, samples in BUILTIN_INTENTS.items():
-        intents.append({"name": name, "samples": list(samples)})
-    return {
-        "interactionModel": {
-            "languageModel": {
-                "invocationName": INVOCATION,
-                "intents": intents,
-                "types": slot_types(catalog),
-            }
-        }
-    }
+    for name, (slots, _templates) in CUSTOM_INTENTS.items():
+        intents.append({"name": name, "slots": [{"name": s, "type": t} for s, t in slots.items()],
+                        "samples": samples[name]})
+    for name in BUILTIN_INTENTS:
+        intents.append({"name": name, "samples": samples[name]})
+    return {"interactionModel": {"languageModel": {
+        "invocationName": INVOCATION, "intents": intents, "types": slot_types(catalog)}}}
 
 
 def slot_types(catalog: Catalog) -> list[dict[str, Any]]:
-    """ROUTINE, BAND_LEVEL and EXERCISE with ids and synonyms, so Alexa resolves entities for us."""
-    routines = [_value(r.id, r.name.lower(), r.aliases) for r in catalog.routines.values()]
+    """The plugins' ROUTINE, BAND_LEVEL and EXERCISE values and the host's FOCUS, EQUIPMENT and LENGTH ones."""
+    routines = [_value(r.id, r.name.lower(), _with_nouns(r.spoken_names)) for r in catalog.routines.values()]
     bands: dict[str, list[str]] = {}
     for name, level in catalog.band_names.items():
         if name != level.value:
@@ -190,7 +256,22 @@ def slot_types(catalog: Catalog) -> list[dict[str, Any]]:
         {"name": "ROUTINE", "values": routines},
         {"name": "BAND_LEVEL", "values": levels},
         {"name": "EXERCISE", "values": exercises},
+        {"name": "FOCUS", "values": _vocabulary(needs.FOCUS)},
+        {"name": "EQUIPMENT", "values": _vocabulary(needs.EQUIPMENT)},
+        {"name": "LENGTH", "values": _vocabulary(needs.LENGTH)},
     ]
+
+
+def _with_nouns(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Each routine name as runners say it: "desk", "desk workout", "desk one", "a quick desk one"."""
+    stems = [" ".join(n.lower().replace("-", " ").split()) for n in names]
+    lengths = ("", *(f"{word} " for words in needs.LENGTH.values() for word in words))
+    named = [stem + noun for stem in stems for noun in _ROUTINE_NOUNS if not (noun and stem.endswith(noun.split()[-1]))]
+    return tuple(dict.fromkeys(length + name for name in named for length in lengths))
+
+
+def _vocabulary(words: dict[str, tuple[str, ...]]) -> list[dict[str, Any]]:
+    return [_value(value_id, spoken[0], spoken[1:]) for value_id, spoken in words.items()]
 
 
 def _value(value_id: str, name: str, synonyms: tuple[str, ...]) -> dict[str, Any]:

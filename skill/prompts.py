@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from skill.catalog import Catalog
-from skill.routines import Exercise, Routine, Variant
+from skill.routines import BandLevel, Dose, Exercise, Routine, Variant
 
 MAX_ECHO = 60  # longest piece of what the runner said that we ever repeat back
 
@@ -36,7 +36,7 @@ def welcome_reprompt(catalog: Catalog) -> str:
 
 def routine_list(catalog: Catalog) -> str:
     if not catalog.routines:
-        return "I have no routines loaded right now. Ask the skill's operator to check its plugins."
+        return "I have no routines to offer right now, sorry. Please try again later."
     parts = [f"{r.name}, {minutes(catalog.timeline(r.id).seconds)}: {r.goal}" for r in catalog.routines.values()]
     return "Here are your routines. " + " ".join(p if p.endswith(".") else p + "." for p in parts)
 
@@ -47,6 +47,14 @@ def which_routine(catalog: Catalog) -> str:
 
 def unknown_routine(heard: str, catalog: Catalog) -> str:
     return f"I don't have a routine called {echo(heard)}. I can do {routine_names(catalog)}. Which one?"
+
+
+def nothing_for_that(catalog: Catalog) -> str:
+    return f"I don't have a routine for that. I can do {routine_names(catalog)}. Which one?"
+
+
+def without_a_band() -> str:
+    return "No band today? Do each move without one; it's just a little easier."
 
 
 def starting(variant: Variant, seconds: float) -> str:
@@ -96,7 +104,7 @@ def goodbye() -> str:
 
 
 def goodbye_in_routine(routine: Routine) -> str:
-    return f"Stopping {routine.name}. Open Band Coach any time to pick up where you left off."
+    return f"Stopping {routine.name}. Open Band Coach later to pick up where you left off."
 
 
 def fallback(catalog: Catalog) -> str:
@@ -163,25 +171,22 @@ def band_set(band: str, routine: str | None, kept: bool) -> str:
 
 
 def resume_offer(exercise: Exercise, routine: Routine) -> str:
-    return (f"Welcome back. You stopped at {exercise.name.lower()} in your {routine.name}. "
-            "Resume, or start something new?")
+    """`exercise` is where resuming starts."""
+    return f"Welcome back. Next up is {exercise.name.lower()}. Resume your {routine.name}, or start something new?"
 
 
 def resume_reprompt() -> str:
     return "Say resume to pick up where you stopped, or tell me which routine to start."
 
 
-def handsfree_needs_https() -> str:
-    return ("Hands-free needs the coach's audio to be reachable over a secure web address, "
-            "and it isn't set up yet, so I'll coach you step by step.")
+def audio_unavailable() -> str:
+    """Hands-free was asked for but cannot play (the reason, for the operator, is in the log)."""
+    return "I can't play this one as audio right now, so I'll coach you through it step by step."
 
 
-def handsfree_audio_not_ready() -> str:
-    return "The audio for this routine isn't ready yet, so I'll coach you step by step."
-
-
-def handsfree_no_player() -> str:
-    return "This device can't play hands-free workouts, so I'll coach you step by step."
+def audio_unsupported() -> str:
+    """Hands-free was asked for on a device that has no audio player."""
+    return "This device can't play workouts as audio, so I'll coach you through it step by step."
 
 
 def loop_and_shuffle_not_supported() -> str:
@@ -206,3 +211,64 @@ def start_something_new(catalog: Catalog) -> str:
 
 def unknown_band(heard: str, using: str) -> str:
     return f"I don't know a {echo(heard)} band, so I'll use {using}."
+
+
+# --- in a workout: time left, what's next, a break, finishing, the band and the dose ---------------
+
+
+def not_in_workout(catalog: Catalog) -> str:
+    """An in-workout request with no workout going: how to start one."""
+    first = next(iter(catalog.routines.values()), None)
+    how = f" To start one, say something like: start the {first.name.lower()}." if first else ""
+    return f"You're not in a workout right now.{how}"
+
+
+def say_next() -> str:
+    """After a side question in a workout: the way on."""
+    return "Say next when you're ready."
+
+
+def time_left(seconds: float) -> str:
+    """The rest of the workout, rounded as a coach would say it."""
+    if seconds < 60:
+        return "Less than a minute left."
+    return f"{minutes(seconds).capitalize()} left."
+
+
+def whats_next(exercise: Exercise, band: BandLevel) -> str:
+    """The next exercise and where the band goes for it."""
+    return f"Next is {exercise.name.lower()}: {band.value} band {exercise.placement}."
+
+
+def last_one() -> str:
+    """"What's next?" on the last exercise."""
+    return "This is the last one."
+
+
+def band_placement(exercise: Exercise, band: BandLevel) -> str:
+    """Where the band goes for `exercise`, with its level."""
+    return f"For {exercise.name.lower()}, {band.value} band {exercise.placement}."
+
+
+def dose(exercise: Exercise, amount: Dose) -> str:
+    """The sets, reps or hold of one exercise, per side when it is done on each side."""
+    each = " on each side" if amount.per_side else ""
+    if amount.hold_seconds is not None:
+        hold = (f"{amount.sets} holds of {amount.hold_seconds} seconds" if amount.sets > 1
+                else f"hold for {amount.hold_seconds} seconds")
+        return f"For {exercise.name.lower()}, {hold}{each}."
+    reps = f"{amount.sets} sets of {amount.reps} reps" if amount.sets > 1 else f"{amount.reps} reps"
+    return f"For {exercise.name.lower()}, {reps}{each}."
+
+
+def take_a_break() -> str:
+    """A break is the end of the session (Alexa keeps none open for a minute): say how to come back."""
+    return "Take your time. When you're ready, say 'Alexa, ask Band Coach to resume'."
+
+
+def workout_summary(done: int, total: int, routine: Routine, seconds: float) -> str:
+    """What was done when the runner finishes: exercises of the routine and about how long."""
+    if done <= 0:
+        return f"Okay, stopping your {routine.name} there. Come back any time."
+    amount = f"all {total} exercises" if done >= total else f"{done} of {total} exercises"
+    return f"Nice work: {amount} of your {routine.name}, {minutes(seconds)}."

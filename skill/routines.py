@@ -10,6 +10,10 @@ SIDE_SWITCH_SECONDS = 5  # time given to change sides
 EXTRA_SETS_LIMIT = 5  # the most extra sets any progression may add; more is clamped where it enters
 MAX_MINUTES = 60  # the longest length a runner may ask a routine to fit
 
+# What an exercise may work or stretch (Exercise.targets). The ids are the body parts of the FOCUS
+# slot (skill/needs.py), so a runner's "something for my calves" finds the exercises that work them.
+BODY_PARTS: tuple[str, ...] = ("hips", "glutes", "hamstrings", "calves", "quads", "back", "core", "inner_thighs")
+
 
 class BandLevel(enum.StrEnum):
     """The three resistance levels; values are what the runner says and what we store."""
@@ -44,6 +48,12 @@ class RoutineKind(enum.StrEnum):
     STRENGTH = "strength"  # build strength: reps, sets, then a heavier band
     MOBILITY = "mobility"  # after a run: stretch with the lightest band, never loaded up
 
+    @property
+    def offer_seconds(self) -> int:
+        """How long an unfinished workout of this kind is offered to resume, counted from its start."""
+        # A warm-up or a stretch belongs to one run, so it goes stale within hours; strength work keeps a day.
+        return 24 * 3600 if self is RoutineKind.STRENGTH else 3 * 3600
+
 
 # Stored text -> member, for the hot decoders (state, tokens): a dict lookup, where calling the Enum
 # costs more than the rest of decoding a session. Unknown text is not a key: callers decide.
@@ -75,6 +85,7 @@ class Exercise:
     aliases: tuple[str, ...] = ()
     tempo_seconds: float = DEFAULT_TEMPO
     side_names: tuple[str, str] = ("left", "right")
+    targets: tuple[str, ...] = ()  # the body parts it works or stretches, ids of BODY_PARTS
 
     def __post_init__(self) -> None:
         _check_id(self.id, "exercise")
@@ -88,6 +99,12 @@ class Exercise:
             raise ValueError(f"exercise {self.id!r} needs 1-3 form tips, has {len(self.tips)}")
         if not 1.0 <= self.tempo_seconds <= 8.0:
             raise ValueError(f"exercise {self.id!r}: tempo_seconds must be 1-8")
+        unknown = [t for t in self.targets if t not in BODY_PARTS]
+        if unknown:
+            raise ValueError(f"exercise {self.id!r}: unknown body part {unknown[0]!r} in targets; "
+                             f"expected some of {', '.join(BODY_PARTS)}")
+        if len(set(self.targets)) != len(self.targets):
+            raise ValueError(f"exercise {self.id!r} names a body part twice in targets")
 
     @property
     def spoken_names(self) -> tuple[str, ...]:

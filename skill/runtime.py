@@ -6,6 +6,7 @@ Flask-free on purpose: the Flask front door (skill.web.app) and the Lambda entry
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,8 @@ from skill.handlers.voice import Voice
 from skill.plugins import BandCoachPluginManager, make_plugin_manager
 from skill.segments import SegmentSource
 from skill.state import make_store
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -45,6 +48,8 @@ def build_runtime(
     settings = settings or Settings.from_env()
     pm = pm or make_plugin_manager(settings)
     catalog = Catalog.build(pm)
+    if not catalog.routines:  # runners only hear that there is nothing to offer; the fix is here
+        logger.warning("no routines loaded: check BANDCOACH_LOAD_PLUGINS and run 'bandcoach plugins' for failures")
     store = make_store(settings)
     if migrate:
         store.migrate()

@@ -60,6 +60,17 @@ class Timeline:
 Wording = Callable[[Cue, str], str]
 
 
+def worked(timeline: Timeline, counts: Callable[[Exercise], bool] = lambda _: True) -> dict[str, float]:
+    """Each body part's share of the timeline's seconds spent on exercises that target it (and that `counts`)."""
+    total = timeline.seconds or 1.0
+    shares: dict[str, float] = {}
+    for block in timeline.blocks:
+        if counts(block.exercise):
+            for part in block.exercise.targets:
+                shares[part] = shares.get(part, 0.0) + block.seconds / total
+    return shares
+
+
 def speech_seconds(text: str) -> float:
     """A budget for saying `text` aloud at a coach's pace."""
     return round(len(text.split()) / WORDS_PER_SECOND + 0.4, 1)

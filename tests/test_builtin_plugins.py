@@ -61,6 +61,23 @@ def test_stretches_hold_and_movements_count_reps() -> None:
     assert all(e.reps for i, e in LIBRARY.items() if i not in stretches)
 
 
+@pytest.mark.parametrize("exercise", LIBRARY.values(), ids=list(LIBRARY))
+def test_every_exercise_says_what_it_works(exercise: Exercise) -> None:
+    assert exercise.targets
+
+
+# What an exercise works or stretches, as its name and setup say; a wrong target would send "something for my
+# calves" to the wrong routine.
+@pytest.mark.parametrize(("exercise_id", "part"), [
+    ("calf_stretch", "calves"), ("seated_hamstring_stretch", "hamstrings"),
+    ("standing_hamstring_stretch", "hamstrings"), ("hip_flexor_stretch", "hips"),
+    ("butterfly_stretch", "inner_thighs"), ("glute_bridge", "glutes"), ("clamshell", "glutes"),
+    ("seated_band_bicycle", "core"), ("band_squat", "quads"),
+])
+def test_an_exercise_targets_what_it_is_named_for(exercise_id: str, part: str) -> None:
+    assert part in LIBRARY[exercise_id].targets
+
+
 def test_no_spoken_name_belongs_to_two_exercises() -> None:
     owners: dict[str, str] = {}
     for e in LIBRARY.values():
@@ -99,10 +116,10 @@ def test_every_routine_step_names_a_library_exercise(routine_id: str) -> None:
 
 
 @pytest.mark.parametrize(("routine_id", "aliases"), [
-    ("recovery", {"post-run stretch", "post run stretch", "cool down", "cooldown", "stretch", "after my run"}),
-    ("warmup", {"pre-run", "warm up", "warmup", "before my run", "activation"}),
+    ("recovery", {"post-run stretch", "post run stretch", "cool down", "cooldown", "stretch", "stretch me out"}),
+    ("warmup", {"pre-run warm-up", "warm up", "warmup", "activation"}),
     ("desk", {"office", "chair", "at my desk", "work", "desk"}),
-    ("glutes", {"butt", "booty", "hips", "glute", "strength"}),
+    ("glutes", {"butt", "booty", "glute", "strength", "hotel room"}),
 ])
 def test_routine_answers_to_what_runners_say(routine_id: str, aliases: set[str]) -> None:
     (routine,) = ROUTINE_PLUGINS[routine_id].bandcoach_routines()
@@ -277,6 +294,12 @@ def test_loader_reads_a_minimal_exercise(tmp_path: Path) -> None:
                             reps=10)
 
 
+def test_loader_reads_an_exercises_targets(tmp_path: Path) -> None:
+    text = EXERCISE + 'reps = 10\ntargets = ["glutes", "hips"]\n'
+    (clam,) = loader.load_exercises("ex.toml", data_dir=write(tmp_path, "ex.toml", text))
+    assert clam.targets == ("glutes", "hips")
+
+
 @pytest.mark.parametrize(("extra", "field", "why"), [
     ("reps = 10\nhold_seconds = 30\n", "exercise 'clam'", "exactly one of reps or hold_seconds"),
     ('reps = "ten"\n', "field 'reps'", "expected int, got 'ten'"),
@@ -285,6 +308,8 @@ def test_loader_reads_a_minimal_exercise(tmp_path: Path) -> None:
     ("reps = 10\nper_side = 1\n", "field 'per_side'", "expected bool"),
     ('reps = 10\nside_names = ["left"]\n', "field 'side_names'", "expected 2 items"),
     ('reps = 10\nplugin = "me"\n', "field 'plugin'", "unknown field"),
+    ('reps = 10\ntargets = ["knees"]\n', "exercise 'clam'", "unknown body part 'knees' in targets"),
+    ('reps = 10\ntargets = "glutes"\n', "field 'targets'", "expected a list"),
 ])
 def test_a_bad_exercise_field_is_named_with_the_file(tmp_path: Path, extra: str, field: str, why: str) -> None:
     with pytest.raises(loader.DataFileError) as caught:

@@ -136,5 +136,5 @@ def test_app_factory_ini_option_gives_full_control(pytester: pytest.Pytester, wr
         """)
     pytester.syspathinsert()
     pytester.makeini("[pytest]\nbandcoach_app_factory = my_factory:make_app\n")
-    write("conversations/empty.yaml", "- say: list routines\n  expect: {speech: I have no routines loaded}\n")
+    write("conversations/empty.yaml", "- say: list routines\n  expect: {speech: I have no routines to offer}\n")
     pytester.runpytest().assert_outcomes(passed=1)

@@ -8,7 +8,6 @@ import pytest
 from support.alexa_checks import answered, check_response, speech_of
 
 from skill import hookimpl, prompts, testing
-from skill.routines import Variant
 
 
 def position(data):
@@ -55,10 +54,17 @@ def test_unknown_band_falls_back_to_the_routine_band_and_says_so(post, catalog):
     assert position(data)["band"] == catalog.routines["glutes"].band.value
 
 
-def test_minutes_pick_a_shorter_variant(post, catalog):
-    short = catalog.timeline("recovery", variant=Variant.SHORT).seconds
-    data = answered(post, testing.intent_request(
-        "StartRoutineIntent", {"routine": "recovery", "minutes": str(round(short / 60))}))
+def test_a_five_minute_stretch_lasts_four_to_six_minutes_with_every_hold_kept(post, catalog):
+    data = answered(post, testing.intent_request("StartRoutineIntent", {"routine": "stretch", "minutes": "5"}))
+    assert (position(data)["routine"], position(data)["minutes"]) == ("recovery", 5)
+    fitted = catalog.timeline("recovery", minutes=5)
+    assert 4 * 60 <= fitted.seconds <= 6 * 60
+    standard = {b.exercise.id: b for b in catalog.timeline("recovery").blocks}
+    assert all(block.dose == standard[block.exercise.id].dose for block in fitted.blocks)
+
+
+def test_a_length_word_picks_the_shorter_variant(post):
+    data = answered(post, testing.intent_request("StartRoutineIntent", {"routine": ("quick stretch", "recovery")}))
     assert position(data)["variant"] == "short"
     assert "short version" in speech_of(data)
 
@@ -215,6 +221,18 @@ def test_can_fulfill_says_no_for_another_skills_intent(post, envelope):
 def test_can_fulfill_says_no_for_an_unknown_routine(post):
     env = testing.envelope({"type": "CanFulfillIntentRequest", "intent": {
         "name": "StartRoutineIntent", "slots": {"routine": {"name": "routine", "value": "knitting"}}}})
+    assert answered(post, env)["response"]["canFulfillIntent"]["canFulfill"] == "NO"
+
+
+@pytest.mark.parametrize(("focus", "verdict"), [("hips", "YES"), ("after my run", "YES"), ("elbows", "NO")])
+def test_can_fulfill_judges_a_focus_as_asking_by_need_reads_it(post, focus, verdict):
+    env = testing.envelope({"type": "CanFulfillIntentRequest", "intent": {
+        "name": "StartRoutineIntent", "slots": {"focus": {"name": "focus", "value": focus}}}})
+    assert answered(post, env)["response"]["canFulfillIntent"]["canFulfill"] == verdict
+
+
+def test_can_fulfill_says_no_to_a_workout_request_with_no_workout_going(post):
+    env = testing.envelope({"type": "CanFulfillIntentRequest", "intent": {"name": "TimeLeftIntent", "slots": {}}})
     assert answered(post, env)["response"]["canFulfillIntent"]["canFulfill"] == "NO"
 
 

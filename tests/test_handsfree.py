@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 from support.alexa_checks import check_response, speech_of
-from support.handsfree_support import BAND, MINUTES, ROUTINE, VARIANT
+from support.builtin_catalog import builtin_catalog
+from support.handsfree_support import BAND, LENGTH, ROUTINE, VARIANT
 
 from skill import Place, playback, testing
 from skill.config import Settings
-from skill.model import BUILTIN_INTENTS, CUSTOM_INTENTS
+from skill.model import BUILTIN_INTENTS, build_model
 from skill.state import make_store
+from skill.testing.utterances import UtteranceResolver
 from skill.timeline import Timeline
 from skill.web.app import create_app
 
@@ -55,7 +57,7 @@ def store(hf_settings: Settings) -> Any:
 
 
 def play_intent(**kw: Any) -> dict[str, Any]:
-    slots = {"routine": (ROUTINE, ROUTINE), "minutes": MINUTES}
+    slots = {"routine": (ROUTINE, ROUTINE), "length": LENGTH}
     return testing.intent_request("PlayRoutineIntent", slots, new=True, **kw)
 
 
@@ -247,7 +249,7 @@ def test_next_with_a_session_position_stays_step_by_step(post: Post) -> None:
 def test_without_a_public_url_it_explains_and_coaches_step_by_step(hf_settings: Settings, pm: Any) -> None:
     post = poster(dataclasses.replace(hf_settings, public_url=None), pm)[0]
     data = post(play_intent())
-    assert directives(data) == [] and "secure web address" in speech_of(data)
+    assert directives(data) == [] and "I can't play this one as audio right now" in speech_of(data)
     assert data["sessionAttributes"]["position"]["routine"] == ROUTINE
 
 
@@ -260,7 +262,7 @@ def test_without_cached_audio_it_explains_and_coaches_step_by_step(hf_settings: 
                                                                    tmp_path: Path) -> None:
     post = poster(dataclasses.replace(hf_settings, audio_dir=tmp_path / "empty"), pm)[0]
     data = post(play_intent())
-    assert directives(data) == [] and "isn't ready yet" in speech_of(data)
+    assert directives(data) == [] and "I can't play this one as audio right now" in speech_of(data)
     assert data["sessionAttributes"]["position"]["block"] == 0
 
 
@@ -268,7 +270,7 @@ def test_a_device_without_audio_player_is_coached_step_by_step(post: Post) -> No
     envelope = play_intent()
     envelope["context"]["System"]["device"]["supportedInterfaces"] = {}
     data = post(envelope)
-    assert directives(data) == [] and "can't play hands-free" in speech_of(data)
+    assert directives(data) == [] and "This device can't play workouts as audio" in speech_of(data)
 
 
 def test_an_unknown_routine_is_asked_about(post: Post) -> None:
@@ -277,10 +279,10 @@ def test_an_unknown_routine_is_asked_about(post: Post) -> None:
 
 
 def test_the_model_offers_hands_free_phrasings_and_the_audio_player_intents() -> None:
-    samples = CUSTOM_INTENTS["PlayRoutineIntent"][1]
-    for phrase in ("play my {routine} workout", "hands free {routine}", "play the {routine} routine",
-                   "start {routine} hands free"):
-        assert phrase in samples
+    resolver = UtteranceResolver(build_model(builtin_catalog(), "en-US"))
+    for phrase in ("play my glute workout", "hands free warm up", "play the desk routine",
+                   "start the post run stretch hands free"):
+        assert resolver.resolve(phrase).intent == "PlayRoutineIntent", phrase
     assert {"AMAZON.LoopOnIntent", "AMAZON.LoopOffIntent", "AMAZON.ShuffleOnIntent",
             "AMAZON.ShuffleOffIntent", "AMAZON.PauseIntent", "AMAZON.ResumeIntent"} <= set(BUILTIN_INTENTS)
 

@@ -59,7 +59,7 @@ def test_start_then_next_keeps_the_position_in_dynamodb(runtime: Runtime, table:
     kept = table.load(RUNNER).in_progress.place
     assert (kept.routine, kept.block) == ("recovery", 1)
     later = lambda_handler.answer(runtime, testing.launch_request(user_id=RUNNER))  # a new session, another day
-    assert "Resume, or start something new?" in later["response"]["outputSpeech"]["ssml"]
+    assert "Resume your Post-run stretch, or start something new?" in later["response"]["outputSpeech"]["ssml"]
 
 
 def test_an_event_for_another_skill_is_refused(runtime: Runtime) -> None:

@@ -57,6 +57,21 @@ def test_exercise_tempo_out_of_range_is_rejected(tempo: float) -> None:
         exercise(tempo_seconds=tempo)
 
 
+def test_exercise_targets_are_body_parts() -> None:
+    assert exercise(targets=("glutes", "hips")).targets == ("glutes", "hips")
+
+
+@pytest.mark.parametrize("part", ["knees", "Hips", "hip", ""])
+def test_an_unknown_body_part_in_targets_is_refused_naming_the_exercise(part: str) -> None:
+    with pytest.raises(ValueError, match=rf"exercise 'clam': unknown body part '{part}' in targets"):
+        exercise(targets=("glutes", part))
+
+
+def test_a_body_part_named_twice_in_targets_is_refused() -> None:
+    with pytest.raises(ValueError, match="exercise 'clam' names a body part twice"):
+        exercise(targets=("glutes", "glutes"))
+
+
 def test_exercise_spoken_names_are_the_lowercase_name_then_aliases() -> None:
     assert exercise(aliases=("clams",)).spoken_names == ("clamshell", "clams")
 

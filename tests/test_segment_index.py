@@ -24,7 +24,7 @@ from botocore.config import Config
 from support.alexa_checks import check_response, speech_of
 from support.builtin_catalog import builtin_catalog
 from support.dynamo_standin import DUMMY_CREDENTIALS, moto_server, use_dummy_credentials
-from support.handsfree_support import BAND, LOCALE, MINUTES, ROUTINE, VARIANT, timeline_of, warm_timeline
+from support.handsfree_support import BAND, LENGTH, LOCALE, ROUTINE, VARIANT, timeline_of, warm_timeline
 
 from audio.cache import AudioCache
 from audio.publish import build_indexes, publish
@@ -138,7 +138,7 @@ def lambda_runtime(aws: pytest.MonkeyPatch, endpoint: str, bucket: str, tmp_path
 
 
 def play_intent() -> dict[str, Any]:
-    return testing.intent_request("PlayRoutineIntent", {"routine": (ROUTINE, ROUTINE), "minutes": MINUTES},
+    return testing.intent_request("PlayRoutineIntent", {"routine": (ROUTINE, ROUTINE), "length": LENGTH},
                                   new=True, locale=LOCALE)
 
 
@@ -241,7 +241,7 @@ def test_lambda_speaks_session_mode_in_the_recorded_voice(
         endpoint: str, published: str, aws: pytest.MonkeyPatch, tmp_path: Path) -> None:
     runtime = lambda_runtime(aws, endpoint, published, tmp_path)
     started = answer(runtime, testing.intent_request("StartRoutineIntent", {"routine": (ROUTINE, ROUTINE),
-                                                                            "minutes": MINUTES}, locale=LOCALE))
+                                                                            "length": LENGTH}, locale=LOCALE))
     ssml = started["response"]["outputSpeech"]["ssml"]
     (src,) = [part.split('"')[0] for part in ssml.split('<audio src="')[1:]]
     assert _in_bucket(endpoint, published, key_of(src))
@@ -278,7 +278,7 @@ def test_lambda_without_a_published_index_coaches_step_by_step(
         endpoint: str, aws: pytest.MonkeyPatch, tmp_path: Path) -> None:
     runtime = lambda_runtime(aws, endpoint, _new_bucket(endpoint), tmp_path)
     data = answer(runtime, play_intent())
-    assert prompts.handsfree_audio_not_ready() in speech_of(data) and "Exercise 1 of" in speech_of(data)
+    assert prompts.audio_unavailable() in speech_of(data) and "Exercise 1 of" in speech_of(data)
     assert not [d for d in data["response"].get("directives") or [] if d["type"] == "AudioPlayer.Play"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from skill.routines import BandLevel, Exercise, Routine, Step
-from skill.timeline import Cue, Timeline, build_timeline, speech_seconds
+from skill.timeline import Cue, Timeline, build_timeline, speech_seconds, worked
 
 EXERCISES = {
     "squat": Exercise("squat", "Band squat", "above your knees", "Feet wide.", ("Knees out.",), reps=12),
@@ -167,3 +167,15 @@ def test_a_rest_too_short_for_a_countdown_has_none():
     cues = _rest_cues(4, None)
     assert [c.kind for c in cues] == ["rest"]
     assert cues[0].seconds == 4.0
+
+
+def test_worked_shares_the_timelines_seconds_among_the_body_parts_its_exercises_target() -> None:
+    targeted = {**EXERCISES, "squat": Exercise("squat", "Band squat", "above your knees", "Feet wide.", ("Knees out.",),
+                                               reps=12, targets=("quads", "glutes")),
+                "calf": Exercise("calf", "Calf stretch", "around one foot", "Sit tall.", ("No bouncing.",),
+                                 hold_seconds=30, per_side=True, targets=("calves",))}
+    t = build_timeline(Routine("test", "Test", "Test.", steps=(Step("squat"), Step("calf"))), targeted,
+                       band=BandLevel.LIGHT, wording=kind_words)
+    squat, calf = (b.seconds / t.seconds for b in t.blocks)
+    assert worked(t) == pytest.approx({"quads": squat, "glutes": squat, "calves": calf})
+    assert worked(t, lambda e: e.reps is not None) == pytest.approx({"quads": squat, "glutes": squat})

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 from support.alexa_checks import answered, check_ssml
-from support.handsfree_support import BAND, LOCALE, MINUTES, ROUTINE
+from support.handsfree_support import BAND, LENGTH, LOCALE, ROUTINE
 
 from audio import mp3
 from skill import testing
@@ -25,7 +25,7 @@ def voiced(settings, pm, warm_dir):
 
 def start_envelope():
     return testing.intent_request("StartRoutineIntent", {"routine": (ROUTINE, ROUTINE), "band": BAND.value,
-                                                        "minutes": MINUTES}, locale=LOCALE)
+                                                        "length": LENGTH}, locale=LOCALE)
 
 
 def audio_srcs(data):

@@ -167,11 +167,22 @@ def model() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=MODELS_DIR, show_default=True)
 @click.pass_obj
 def model_build(obj: AppContext, out: Path) -> None:
-    """Write <locale>.json for every locale from the loaded plugins."""
-    from skill.model import write_models
+    """Write <locale>.json for every locale from the loaded plugins, refusing a model Alexa would reject."""
+    from skill.model import build_model, write_models
 
+    _refuse_broken(build_model(obj.catalog, LOCALES[0]))
     for path in write_models(obj.catalog, out):
         click.echo(f"wrote {path}")
+
+
+def _refuse_broken(model: dict[str, Any]) -> None:
+    """A ClickException listing the first problems when the model breaks Alexa's rules or limits."""
+    from skill.model_limits import problems
+
+    found = problems(model)
+    if found:
+        shown = "\n  ".join(found[:10]) + (f"\n  ... and {len(found) - 10} more" if len(found) > 10 else "")
+        raise click.ClickException(f"the interaction model breaks {len(found)} of Alexa's rules:\n  {shown}")
 
 
 @model.command("check")
@@ -179,9 +190,11 @@ def model_build(obj: AppContext, out: Path) -> None:
               show_default=True)
 @click.pass_obj
 def model_check(obj: AppContext, folder: Path) -> None:
-    """Exit non-zero when the checked-in models differ from what the plugins produce."""
-    from skill.model import stale_models
+    """Exit non-zero when a model breaks Alexa's rules and limits, or differs from what the plugins produce."""
+    from skill.model import build_model, stale_models
 
+    for locale in LOCALES:
+        _refuse_broken(build_model(obj.catalog, locale))
     stale = stale_models(obj.catalog, folder)
     if stale:
         raise click.ClickException(

@@ -28,6 +28,14 @@ from skill.handlers.navigation import (
 )
 from skill.handlers.progress import ProgressIntentHandler, ResumeAnswerHandler, SetBandIntentHandler, YesNoHandler
 from skill.handlers.routine import DescribeExerciseIntentHandler, ListRoutinesIntentHandler, StartRoutineIntentHandler
+from skill.handlers.workout import (
+    BandPlacementIntentHandler,
+    DoseIntentHandler,
+    FinishWorkoutIntentHandler,
+    TakeABreakIntentHandler,
+    TimeLeftIntentHandler,
+    WhatsNextIntentHandler,
+)
 
 HANDLERS = (
     PlaybackEventHandler,  # first: device events are the most frequent requests, and match no other handler
@@ -36,11 +44,17 @@ HANDLERS = (
     PlayRoutineIntentHandler,
     ListRoutinesIntentHandler,
     DescribeExerciseIntentHandler,
-    ResumeAnswerHandler,  # before YesNoHandler: yes/no that answer "resume?"
+    ResumeAnswerHandler,  # before YesNoHandler: yes, no or "something else" that answer "resume?"
     ProgressIntentHandler,
     SetBandIntentHandler,
     HandsFreeIntentHandler,  # before the session navigation: intents while our audio plays
     LoopShuffleIntentHandler,
+    TimeLeftIntentHandler,  # the in-workout requests: each answers step by step, hands-free or outside a workout
+    WhatsNextIntentHandler,
+    TakeABreakIntentHandler,
+    FinishWorkoutIntentHandler,
+    BandPlacementIntentHandler,
+    DoseIntentHandler,
     NextIntentHandler,
     PreviousIntentHandler,
     RepeatIntentHandler,

@@ -52,8 +52,12 @@ class PlaybackEventHandler(Handler):
 
     # One small method per event, each adding at most one directive; EVENTS below routes to them.
 
-    def _remember(self, event: Event) -> None:
-        """PlaybackStarted / PlaybackStopped: keep the stream and offset to resume from."""
+    def _started(self, event: Event) -> None:
+        """PlaybackStarted: keep the stream and offset to resume from."""
+        self.player.remember(event.handler_input, event.stream, offset_ms=event.offset_ms, playing=True)
+
+    def _stopped(self, event: Event) -> None:
+        """PlaybackStopped: keep the stream and offset to resume from, unless the workout is over ("I'm done")."""
         self.player.remember(event.handler_input, event.stream, offset_ms=event.offset_ms)
 
     def _enqueue_next(self, event: Event) -> None:
@@ -89,8 +93,8 @@ class PlaybackEventHandler(Handler):
         event.handler_input.response_builder.add_directive(StopDirective())
 
     EVENTS: ClassVar[dict[str, Callable[[PlaybackEventHandler, Event], None]]] = {
-        "AudioPlayer.PlaybackStarted": _remember,
-        "AudioPlayer.PlaybackStopped": _remember,
+        "AudioPlayer.PlaybackStarted": _started,
+        "AudioPlayer.PlaybackStopped": _stopped,
         "AudioPlayer.PlaybackNearlyFinished": _enqueue_next,
         "AudioPlayer.PlaybackFinished": _finish,
         "AudioPlayer.PlaybackFailed": _play_next,

@@ -157,10 +157,28 @@ def say(handler_input: HandlerInput, text: str, *, reprompt: str | None = None,
                  end=end, attributes=attributes)
 
 
+BLOCK_DONE = "block_done"  # session attribute: the runner has heard the whole of the current block
+
+
+def block_done(handler_input: HandlerInput) -> bool:
+    """Whether the session's current block was coached to its end (not paused or merely offered since)."""
+    return session_attributes(handler_input).get(BLOCK_DONE) is True
+
+
 def kept_attributes(handler_input: HandlerInput, catalog: Catalog) -> dict[str, Any]:
     """Session attributes that keep an ongoing routine's position across a side question."""
     pos = session_position(handler_input, catalog)
-    return place_attributes(pos) if pos else {}
+    if pos is None:
+        return {}
+    attrs = place_attributes(pos)
+    if block_done(handler_input):  # a side question does not undo having done the block
+        attrs[BLOCK_DONE] = True
+    return attrs
+
+
+def carry_on(catalog: Catalog, pos: Place, done: bool) -> Place:
+    """Where resuming starts: the block after `pos` when its whole block was done, else `pos` itself."""
+    return pos.at(pos.block + 1) if done and not catalog.is_last(pos) else pos
 
 
 def ask_which_routine(handler_input: HandlerInput, catalog: Catalog, text: str) -> Response:

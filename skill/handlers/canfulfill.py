@@ -14,16 +14,18 @@ from ask_sdk_model.canfulfill import (
     CanUnderstandSlotValues,
 )
 
+from skill import needs
 from skill.handlers.base import MAX_SLOT_CHARS, Handler
 from skill.handlers.routine import parse_minutes
 
 # Our intents and the slots each declares; a slot an intent does not declare cannot be fulfilled.
+_ASK_BY_NEED = ("routine", "band", "minutes", "focus", "equipment", "length")
 _SLOT_CHECKS = {
-    "StartRoutineIntent": ("routine", "band", "minutes"),
-    "PlayRoutineIntent": ("routine", "band", "minutes"),
+    "StartRoutineIntent": _ASK_BY_NEED,
+    "PlayRoutineIntent": _ASK_BY_NEED,
     "DescribeExerciseIntent": ("exercise",),
     "ListRoutinesIntent": (),
-}
+}  # the in-workout intents (time left, what's next, ...) need a workout already going: never name-free
 
 
 class CanFulfillIntentRequestHandler(Handler):
@@ -57,6 +59,10 @@ class CanFulfillIntentRequestHandler(Handler):
     def _fits(self, name: str, value: str) -> bool:
         if name == "minutes":  # the same reading StartRoutineIntent gives it
             return parse_minutes(value) is not None
+        vocabulary = {"focus": needs.FOCUS, "equipment": needs.EQUIPMENT, "length": needs.LENGTH}.get(name)
+        if vocabulary is not None:
+            spoken = " ".join(value.lower().replace("-", " ").split())
+            return any(spoken == value_id or spoken in words for value_id, words in vocabulary.items())
         find = {"routine": self.catalog.find_routine, "band": self.catalog.find_band,
                 "exercise": self.catalog.find_exercise}[name]
         return find(value) is not None

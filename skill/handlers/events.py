@@ -8,13 +8,21 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
-from skill.handlers.base import Handler, request_type
+from skill.handlers import memory
+from skill.handlers.base import Handler, block_done, request_type, session_position
 
 logger = logging.getLogger(__name__)
 
+# Endings that leave the runner having heard the whole last answer: no reply to the reprompt, or "exit".
+HEARD_TO_THE_END = ("EXCEEDED_MAX_REPROMPTS", "USER_INITIATED")
+
 
 class SessionEndedRequestHandler(Handler):
-    """SessionEndedRequest: log why the session ended (and any error); Alexa wants an empty answer."""
+    """SessionEndedRequest: log why the session ended (and any error); Alexa wants an empty answer.
+
+    A session that ends after a block was coached to its end keeps that block as done, so resuming
+    starts at the next exercise instead of repeating it.
+    """
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_request_type("SessionEndedRequest")(handler_input)
@@ -28,6 +36,9 @@ class SessionEndedRequestHandler(Handler):
                            "value", getattr(error, "object_type", None)), str(getattr(error, "message", ""))[:200])
         else:
             logger.info("session ended (%s)", reason)
+        pos = session_position(handler_input, self.catalog)
+        if pos is not None and reason in HEARD_TO_THE_END and block_done(handler_input):
+            memory.remember(handler_input, self.deps, pos, block_done=True)
         return handler_input.response_builder.response
 
 

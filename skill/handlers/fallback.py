@@ -10,7 +10,7 @@ from ask_sdk_model import Response
 
 from skill import prompts
 from skill.handlers import memory
-from skill.handlers.base import Handler, intent_name, locale_of, place_attributes, say, session_position
+from skill.handlers.base import Handler, intent_name, kept_attributes, locale_of, say, session_position
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,8 @@ class HelpIntentHandler(Handler):
         timeline = self.catalog.timeline_at(pos, locale_of(handler_input))
         text = prompts.help_in_routine(timeline.routine, pos.block + 1, len(timeline.blocks),
                                        timeline.blocks[pos.block].exercise)
-        return say(handler_input, text, reprompt=prompts.next_reprompt(), attributes=place_attributes(pos))
+        return say(handler_input, text, reprompt=prompts.next_reprompt(),
+                   attributes=kept_attributes(handler_input, self.catalog))
 
 
 class StopHandler(Handler):
@@ -73,5 +74,5 @@ def _what_i_can_do(handler_input: HandlerInput, handler: Handler) -> Response:
     pos = session_position(handler_input, handler.catalog)
     if pos is not None:
         return say(handler_input, prompts.fallback_in_routine(), reprompt=prompts.next_reprompt(),
-                   attributes=place_attributes(pos))
+                   attributes=kept_attributes(handler_input, handler.catalog))
     return say(handler_input, prompts.fallback(handler.catalog), reprompt=prompts.welcome_reprompt(handler.catalog))

@@ -11,10 +11,11 @@ import logging
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
+from ask_sdk_model.interfaces.audioplayer import StopDirective
 
 from skill import prompts
 from skill.handlers import memory
-from skill.handlers.base import Deps, Handler, intent_name, locale_of, place_attributes, say, session_position
+from skill.handlers.base import Deps, Handler, intent_name, kept_attributes, locale_of, say, session_position
 from skill.handlers.player import (
     Player,
     Unavailable,
@@ -44,7 +45,8 @@ class PlayRoutineIntentHandler(StartRoutineIntentHandler):
         stream = Stream(pos.at(0), locale_of(handler_input))
         try:
             if not supports_audio_player(handler_input):
-                raise Unavailable(prompts.handsfree_no_player())
+                logger.info("hands-free asked for on a device without AudioPlayer; coaching step by step")
+                raise Unavailable(prompts.audio_unsupported())
             item = self.player.play(handler_input, stream)
         except Unavailable as why:
             return coach_block(handler_input, self.deps, pos, before=[why.spoken, *before], with_intro=True,
@@ -98,8 +100,9 @@ class HandsFreeIntentHandler(Handler):
             stream = stream.at(0)
         try:
             self.player.play(handler_input, stream, offset_ms=offset)
-        except Unavailable as why:
-            return say(handler_input, why.spoken, end=True)
+        except Unavailable as why:  # do what the words promise: stop the audio and coach this block step by step
+            handler_input.response_builder.add_directive(StopDirective())
+            return coach_block(handler_input, self.deps, stream.place, before=[why.spoken])
         return handler_input.response_builder.set_should_end_session(True).response
 
 
@@ -115,6 +118,6 @@ class LoopShuffleIntentHandler(Handler):
         pos = session_position(handler_input, self.catalog)
         if pos is not None:  # step by step: keep the session and its position
             return say(handler_input, prompts.loop_and_shuffle_not_supported(), reprompt=prompts.next_reprompt(),
-                       attributes=place_attributes(pos))
+                       attributes=kept_attributes(handler_input, self.catalog))
         # No Stop directive: playback carries on.
         return say(handler_input, prompts.loop_and_shuffle_not_supported(), end=True)

@@ -16,7 +16,7 @@ from typing import TypeVar
 from ask_sdk_core.handler_input import HandlerInput
 
 from skill import prompts
-from skill.handlers.base import Deps, locale_of, place_attributes
+from skill.handlers.base import BLOCK_DONE, Deps, carry_on, locale_of, place_attributes
 from skill.progression import Change, Progression, SessionRecord
 from skill.routines import BandLevel, Place, Routine
 from skill.state import InProgress, Store, UserState
@@ -65,16 +65,19 @@ def _change(handler_input: HandlerInput, deps: Deps, action: Callable[[Store, st
     return state
 
 
-def _kept(place: Place, *, token: str | None = None, offset_ms: int = 0) -> InProgress:
+def _kept(place: Place, *, token: str | None = None, offset_ms: int = 0, block_done: bool = False) -> InProgress:
     """The workout to keep at `place`; a place from an older session without a start time starts now."""
     started = place if place.started else replace(place, started=int(time.time()))
-    return InProgress(started, token=token, offset_ms=max(0, offset_ms))
+    return InProgress(started, token=token, offset_ms=max(0, offset_ms), block_done=block_done)
 
 
 def remember(handler_input: HandlerInput, deps: Deps, place: Place, *, token: str | None = None,
-             offset_ms: int = 0) -> None:
-    """Keep the runner's place (hands-free: also the AudioPlayer token and offset) to resume it later."""
-    kept = _kept(place, token=token, offset_ms=offset_ms)
+             offset_ms: int = 0, block_done: bool = False) -> None:
+    """Keep the runner's place (hands-free: also the AudioPlayer token and offset) to resume it later.
+
+    `block_done`: the runner heard the whole of this block, so resuming starts at the next one.
+    """
+    kept = _kept(place, token=token, offset_ms=offset_ms, block_done=block_done)
 
     def write(store: Store, uid: str) -> bool:
         store.set_in_progress(uid, kept)  # the place only: the history is neither read nor rewritten
@@ -100,16 +103,21 @@ def begin(handler_input: HandlerInput, deps: Deps, place: Place, *, token: str |
     _change(handler_input, deps, lambda store, uid: store.update(uid, apply))  # two changes, one write
 
 
-def finished(handler_input: HandlerInput, deps: Deps, place: Place, seconds: float) -> None:
-    """Record a completed workout and forget where it was."""
+def finished(handler_input: HandlerInput, deps: Deps, place: Place, seconds: float) -> SessionRecord:
+    """Record a completed workout and forget where it was; returns the record (also without a store)."""
     record = _record(place, seconds, True)
     _change(handler_input, deps, lambda store, uid: store.record_workout(uid, record))
+    return record
 
 
-def abandoned(handler_input: HandlerInput, deps: Deps, place: Place) -> None:
-    """The runner chose not to resume: the unfinished workout goes into the history as stopped early."""
-    record = _record(place, 0, False)
+def stopped_early(handler_input: HandlerInput, deps: Deps, place: Place, seconds: float) -> SessionRecord:
+    """The runner finished before the end ("I'm done"): record it as stopped and forget where it was.
+
+    `seconds` is the planned length of what was done, the duration when the clock says something odd.
+    """
+    record = _record(place, seconds, False)
     _change(handler_input, deps, lambda store, uid: store.record_workout(uid, record))
+    return record
 
 
 stopped = remember  # the runner stopped mid-routine: the kept place is offered back at the next launch
@@ -145,21 +153,47 @@ def set_band(handler_input: HandlerInput, deps: Deps, routine: str | None, band:
     return state is not None and state.band_for(routine or "") is band
 
 
-def resume_point(handler_input: HandlerInput, deps: Deps) -> Place | None:
-    """Where the unfinished workout kept for this runner stopped, if any (and if its routine is still offered)."""
+def on_offer(handler_input: HandlerInput, deps: Deps) -> InProgress | None:
+    """The unfinished workout kept for this runner while it may be resumed: its routine still offered, and
+    younger than its kind's RoutineKind.offer_seconds."""
+    # An expired one is left stored, never offered: the next workout's begin() records it as stopped.
     state = load(handler_input, deps)
     kept = state.in_progress if state else None
-    return deps.catalog.clamped(kept.place) if kept is not None else None
+    place = deps.catalog.clamped(kept.place) if kept is not None else None
+    if kept is None or place is None:
+        return None
+    if time.time() - place.started > deps.catalog.routines[place.routine].kind.offer_seconds:
+        return None
+    return replace(kept, place=place)
+
+
+def stopped_at(handler_input: HandlerInput, deps: Deps) -> Place | None:
+    """The block the kept workout stopped in, while it is on offer."""
+    kept = on_offer(handler_input, deps)
+    return kept.place if kept is not None else None
+
+
+def resume_point(handler_input: HandlerInput, deps: Deps) -> Place | None:
+    """Where resuming the kept workout starts: its block, or the next one when that block was heard whole."""
+    kept = on_offer(handler_input, deps)
+    return carry_on(deps.catalog, kept.place, kept.block_done) if kept is not None else None
 
 
 def resume_offer(handler_input: HandlerInput, deps: Deps) -> tuple[str, dict] | None:
-    """The question "resume or start something new?" and the session attributes that await the answer."""
-    pos = resume_point(handler_input, deps)
-    if pos is None:
+    """The question "resume or start something new?" and the session attributes that await the answer.
+
+    The attributes hold the block where it stopped (and whether it was done), as a session's do.
+    """
+    kept = on_offer(handler_input, deps)
+    if kept is None:
         return None
+    pos = carry_on(deps.catalog, kept.place, kept.block_done)
     timeline = deps.catalog.timeline_at(pos, locale_of(handler_input))  # the one resuming will walk
     text = prompts.resume_offer(timeline.blocks[pos.block].exercise, timeline.routine)
-    return text, {**place_attributes(pos), "offer": "resume"}
+    attrs = {**place_attributes(kept.place), "offer": "resume"}
+    if kept.block_done:
+        attrs[BLOCK_DONE] = True
+    return text, attrs
 
 
 def progress_news(handler_input: HandlerInput, deps: Deps) -> str:

@@ -10,7 +10,7 @@ from ask_sdk_model import Response
 
 from skill import prompts
 from skill.handlers import memory
-from skill.handlers.base import Handler, locale_of, place_attributes, say, session_position
+from skill.handlers.base import Handler, block_done, carry_on, locale_of, place_attributes, say, session_position
 from skill.handlers.routine import coach_block
 from skill.routines import Place
 
@@ -26,11 +26,15 @@ class SessionNavigationHandler(Handler):
     def handle(self, handler_input: HandlerInput) -> Response:
         pos = session_position(handler_input, self.catalog)
         if pos is None:
-            pos = memory.resume_point(handler_input, self.deps)
+            pos = self.kept(handler_input)
         if pos is None:
             return say(handler_input, prompts.not_in_routine(self.catalog),
                        reprompt=prompts.welcome_reprompt(self.catalog))
         return self.move(handler_input, pos)
+
+    def kept(self, handler_input: HandlerInput) -> Place | None:
+        """Without a session position: the block the workout kept in the store stopped in, if it is on offer."""
+        return memory.stopped_at(handler_input, self.deps)
 
     @abstractmethod
     def move(self, handler_input: HandlerInput, pos: Place) -> Response:
@@ -78,11 +82,16 @@ class StartOverIntentHandler(SessionNavigationHandler):
 
 
 class ResumeIntentHandler(SessionNavigationHandler):
-    """AMAZON.ResumeIntent: carry on with the exercise where we paused."""
+    """AMAZON.ResumeIntent: carry on with the exercise where we paused, or the next one after a whole block."""
 
     intent = "AMAZON.ResumeIntent"
 
+    def kept(self, handler_input: HandlerInput) -> Place | None:
+        return memory.resume_point(handler_input, self.deps)  # already past a block heard whole
+
     def move(self, handler_input: HandlerInput, pos: Place) -> Response:
+        if session_position(handler_input, self.catalog) is not None:
+            pos = carry_on(self.catalog, pos, block_done(handler_input))
         return coach_block(handler_input, self.deps, pos)
 
 

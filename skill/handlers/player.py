@@ -77,7 +77,9 @@ class Player:
         """The segment `stream` names, from the segment source; Unavailable if there is none to play."""
         base = playback.https_base(self.deps.settings.public_url)
         if base is None:
-            raise Unavailable(prompts.handsfree_needs_https())
+            logger.warning("hands-free unavailable: BANDCOACH_PUBLIC_URL is %r; Alexa streams only over HTTPS, so set "
+                           "it to the skill's public https:// address", self.deps.settings.public_url)
+            raise Unavailable(prompts.audio_unavailable())
         timeline, place = self.timeline(stream), stream.place
         title = timeline.blocks[place.block].exercise.name
         segment = self.deps.segments.find(block_cues(timeline, place.block), routine=place.routine,
@@ -86,7 +88,7 @@ class Player:
             logger.warning("hands-free unavailable: no segment for block %d of %s (%s); warm and publish the "
                            "audio ('bandcoach audio warm', then 'bandcoach audio publish' for S3)",
                            place.block, place.routine, stream.locale)
-            raise Unavailable(prompts.handsfree_audio_not_ready())
+            raise Unavailable(prompts.audio_unavailable())
         return Item(playback.encode(stream), playback.audio_url(base, segment.key), title, timeline.routine.name)
 
     def play(self, handler_input: HandlerInput, stream: Stream, *, behavior: PlayBehavior = PlayBehavior.REPLACE_ALL,
@@ -101,14 +103,16 @@ class Player:
         ))
         return item
 
-    def remember(self, handler_input: HandlerInput, stream: Stream, *, offset_ms: int = 0) -> None:
+    def remember(self, handler_input: HandlerInput, stream: Stream, *, offset_ms: int = 0,
+                 playing: bool = False) -> None:
         """Keep the stream and offset in the state store (AudioPlayer requests have no session).
 
-        After the last segment the device still reports its token, by voice, buttons and playback
-        events alike: remembering a workout already recorded as finished would offer it to resume
-        (and record it twice), so the last segment is checked against the history first.
+        After the last segment, and after "I'm done", the device still reports the token, by voice,
+        buttons and playback events alike: remembering a workout already recorded would offer it to
+        resume (and record it twice), so it is checked against the history first. A stream that has
+        just started `playing` is live, unless it is the last segment, so that event skips the read.
         """
-        if self.next(stream) is None and self.finished_already(handler_input, stream):
+        if (not playing or self.next(stream) is None) and not self.live(handler_input, stream):
             return
         memory.remember(handler_input, self.deps, stream.place, token=playback.encode(stream),
                         offset_ms=offset_ms)
@@ -132,9 +136,20 @@ class Player:
 
     def finished_already(self, handler_input: HandlerInput, stream: Stream) -> bool:
         """Whether this workout (same routine, same start) is already in the history as completed."""
+        return self._recorded(handler_input, stream, completed_only=True)
+
+    def live(self, handler_input: HandlerInput, stream: Stream) -> bool:
+        """Whether this stream's workout is still going: the one kept in the store, or not yet in the history."""
+        state = memory.load(handler_input, self.deps)
+        kept = state.in_progress if state else None
+        if kept is not None and same_workout(kept.place, stream.place):
+            return True
+        return not self._recorded(handler_input, stream, completed_only=False)
+
+    def _recorded(self, handler_input: HandlerInput, stream: Stream, *, completed_only: bool) -> bool:
         state = memory.load(handler_input, self.deps)
         return state is not None and any(
-            record.completed and record.routine == stream.place.routine
+            (record.completed or not completed_only) and record.routine == stream.place.routine
             and int(record.started_at.timestamp()) == stream.place.started for record in state.history)
 
 

@@ -12,8 +12,10 @@ from skill import prompts
 from skill.handlers import memory
 from skill.handlers.base import (
     Handler,
+    block_done,
+    carry_on,
+    intent_name,
     kept_attributes,
-    place_attributes,
     say,
     session_attributes,
     session_position,
@@ -31,34 +33,37 @@ def _offered(handler_input: HandlerInput, handler: Handler) -> Place | None:
     return session_position(handler_input, handler.catalog)
 
 
+ANSWERS = ("AMAZON.YesIntent", "AMAZON.NoIntent", "SomethingElseIntent")  # to "Resume, or start something new?"
+
+
 class ResumeAnswerHandler(Handler):
-    """AMAZON.YesIntent / NoIntent after "Resume, or start something new?"."""
+    """Yes, no or "something else" after "Resume your <routine>, or start something new?"."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return (is_intent_name("AMAZON.YesIntent")(handler_input) or is_intent_name("AMAZON.NoIntent")(handler_input)) \
-            and _offered(handler_input, self) is not None
+        return intent_name(handler_input) in ANSWERS and _offered(handler_input, self) is not None
 
     def handle(self, handler_input: HandlerInput) -> Response:
         pos = _offered(handler_input, self)
         assert pos is not None  # can_handle checked it
-        if is_intent_name("AMAZON.YesIntent")(handler_input):
-            return coach_block(handler_input, self.deps, pos)
-        memory.abandoned(handler_input, self.deps, pos)
+        if intent_name(handler_input) == "AMAZON.YesIntent":
+            return coach_block(handler_input, self.deps, carry_on(self.catalog, pos, block_done(handler_input)))
+        # "Not now", not "never": the workout stays kept and offered until it expires. Recording it as
+        # stopped would end the routine's progression streak for a runner who only wanted something else.
         return say(handler_input, prompts.start_something_new(self.catalog),
                    reprompt=prompts.welcome_reprompt(self.catalog))
 
 
 class YesNoHandler(Handler):
-    """AMAZON.YesIntent / NoIntent with no question pending: say what we can do instead of guessing."""
+    """Yes, no or "something else" with no question pending: say what we can do instead of guessing."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.YesIntent")(handler_input) or is_intent_name("AMAZON.NoIntent")(handler_input)
+        return intent_name(handler_input) in ANSWERS
 
     def handle(self, handler_input: HandlerInput) -> Response:
         pos = session_position(handler_input, self.catalog)
         if pos is not None:
             return say(handler_input, prompts.fallback_in_routine(), reprompt=prompts.next_reprompt(),
-                       attributes=place_attributes(pos))
+                       attributes=kept_attributes(handler_input, self.catalog))
         return say(handler_input, prompts.which_routine(self.catalog), reprompt=prompts.welcome_reprompt(self.catalog))
 
 

@@ -9,9 +9,10 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from skill import prompts, ssml
+from skill import needs, prompts, ssml
 from skill.handlers import memory
 from skill.handlers.base import (
+    BLOCK_DONE,
     Deps,
     Handler,
     ask_which_routine,
@@ -20,15 +21,13 @@ from skill.handlers.base import (
     place_attributes,
     reply,
     say,
+    session_attributes,
     slot,
 )
-from skill.routines import Place
+from skill.routines import MAX_MINUTES, Place, Routine
 from skill.segments import session_cues
 
 logger = logging.getLogger(__name__)
-
-MAX_MINUTES = 120
-
 
 def coach_block(handler_input: HandlerInput, deps: Deps, pos: Place, *, before: list[str] | None = None,
                 with_intro: bool = False, new_workout: bool = False) -> Response:
@@ -44,7 +43,7 @@ def coach_block(handler_input: HandlerInput, deps: Deps, pos: Place, *, before: 
     (memory.begin if new_workout else memory.remember)(handler_input, deps, pos)
     speech = _speech(handler_input, deps, pos, cues, before or [], [prompts.next_prompt(nxt)])
     return reply(handler_input, speech, reprompt=ssml.speak(prompts.next_reprompt()),
-                 attributes=place_attributes(pos))
+                 attributes={**place_attributes(pos), BLOCK_DONE: True})  # the whole block is in this answer
 
 
 def _speech(handler_input: HandlerInput, deps: Deps, pos: Place, cues: list, before: list[str],
@@ -59,7 +58,7 @@ def _speech(handler_input: HandlerInput, deps: Deps, pos: Place, cues: list, bef
 
 
 class StartRoutineIntentHandler(Handler):
-    """Start a routine by name or alias, with an optional band level and length in minutes."""
+    """Start a routine by name, or by need (a focus, the band to hand, a length), with an optional band level."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_intent_name("StartRoutineIntent")(handler_input)
@@ -67,10 +66,26 @@ class StartRoutineIntentHandler(Handler):
     def handle(self, handler_input: HandlerInput) -> Response:
         heard, resolved = slot(handler_input, "routine")
         routine = self.catalog.routines.get(resolved or "") or self.catalog.find_routine(heard)
+        need = self.need(handler_input, heard if routine is None else None)
+        offered = session_attributes(handler_input).get(CHOICE_KEY)
+        if routine is not None and isinstance(offered, list) and routine.id not in offered:
+            routine = self.answer_to(routine, offered)  # "strengthen them" to "stretch or strengthen?"
+        if routine is None and need != needs.Need():
+            choice = needs.choose(self.catalog, need)
+            if choice.question is not None:
+                return say(handler_input, choice.question.text, reprompt=choice.question.text,
+                           attributes={CHOICE_KEY: list(choice.question.routines), NEED_KEY: _need_attributes(need)})
+            routine = self.catalog.routines.get(choice.routine or "")
         if routine is None:
-            if heard:
+            if heard and not resolved:
                 return ask_which_routine(handler_input, self.catalog, prompts.unknown_routine(heard, self.catalog))
+            if need != needs.Need():
+                return ask_which_routine(handler_input, self.catalog, prompts.nothing_for_that(self.catalog))
             return ask_which_routine(handler_input, self.catalog, prompts.which_routine(self.catalog))
+        return self.start(handler_input, routine, self.asked_before(handler_input, need))
+
+    def start(self, handler_input: HandlerInput, routine: Routine, need: needs.Need) -> Response:
+        """Begin `routine` at the band, length and extra sets the runner asked for or the coach suggests."""
         band_heard, band_id = slot(handler_input, "band")
         heard_band = self.catalog.find_band(band_heard)
         band = self.catalog.find_band(band_id) or heard_band
@@ -79,28 +94,70 @@ class StartRoutineIntentHandler(Handler):
             progression = memory.suggestion(handler_input, self.deps, routine.id)
             band = progression.band if progression else memory.band_for(handler_input, self.deps, routine)
             extra_sets = progression.extra_sets if progression else 0
-        variant = self.catalog.variant_for_minutes(routine.id, _minutes(handler_input))
-        pos = Place(routine.id, variant, band, extra_sets, 0, int(time.time()))
-        before = [prompts.starting(variant, self.catalog.timeline_at(pos, locale_of(handler_input)).seconds)]
+        pos = Place(routine.id, need.variant, band, extra_sets, 0, int(time.time()), need.minutes or 0)
+        seconds = self.catalog.timeline_at(pos, locale_of(handler_input)).seconds
+        before = [prompts.starting(pos.variant, seconds)]
         if band_heard and heard_band is None and band_id is None:
             before.append(prompts.unknown_band(band_heard, band.value))
+        if need.equipment == "no_band":
+            before.append(prompts.without_a_band())
         return self.begin(handler_input, pos, before)
+
+    def need(self, handler_input: HandlerInput, unmatched_routine: str | None) -> needs.Need:
+        """What the runner asked for besides a routine's name; a routine slot that holds a need counts too."""
+        focus = _slot_id(handler_input, "focus", needs.FOCUS)
+        if focus is None and unmatched_routine:  # "after my run" can arrive as an unknown routine name
+            focus = needs.focus_in(unmatched_routine)
+        length = _slot_id(handler_input, "length", needs.LENGTH) or needs.length_in(slot(handler_input, "routine")[0])
+        minutes = parse_minutes(slot(handler_input, "minutes")[0])
+        return needs.Need(focus=focus, equipment=_slot_id(handler_input, "equipment", needs.EQUIPMENT),
+                          length=length, minutes=max(1, round(minutes)) if minutes else None)
+
+    def asked_before(self, handler_input: HandlerInput, need: needs.Need) -> needs.Need:
+        """`need`, with what the runner asked for before a question ("a ten minute one for my hips") kept."""
+        kept = session_attributes(handler_input).get(NEED_KEY)
+        if not isinstance(kept, dict) or CHOICE_KEY not in session_attributes(handler_input):
+            return need
+        try:
+            earlier = needs.Need(**{k: v for k, v in kept.items() if k in _NEED_FIELDS})
+        except (TypeError, ValueError):
+            return need
+        return needs.Need(focus=need.focus or earlier.focus, equipment=need.equipment or earlier.equipment,
+                          length=need.length or earlier.length, minutes=need.minutes or earlier.minutes)
+
+    def answer_to(self, named: Routine, offered: list[object]) -> Routine:
+        """The offered routine the runner meant: the one they named, else the offered one of the same kind."""
+        routines = self.catalog.routines
+        same_kind = [routines[r] for r in offered
+                     if isinstance(r, str) and r in routines and routines[r].kind is named.kind]
+        return same_kind[0] if same_kind else named
 
     def begin(self, handler_input: HandlerInput, pos: Place, before: list[str]) -> Response:
         """Start the chosen workout at `pos`: step by step here; hands-free plays it as audio instead."""
         return coach_block(handler_input, self.deps, pos, before=before, with_intro=True, new_workout=True)
 
 
-def _minutes(handler_input: HandlerInput) -> float | None:
-    return parse_minutes(slot(handler_input, "minutes")[0])
+CHOICE_KEY = "choose"  # session attribute: the routines a question offered ("Stretch your hips, or strengthen them?")
+NEED_KEY = "need"  # session attribute: what was asked for before that question
+_NEED_FIELDS = ("focus", "equipment", "length", "minutes")
+
+
+def _slot_id(handler_input: HandlerInput, name: str, vocabulary: dict[str, tuple[str, ...]]) -> str | None:
+    """A need slot's value id: resolved by Alexa, else looked up in the vocabulary by its spoken words."""
+    heard, resolved = slot(handler_input, name)
+    if resolved in vocabulary:
+        return resolved
+    spoken = " ".join((heard or "").lower().split())
+    return next((value for value, words in vocabulary.items() if spoken in words), None)
+
+
+def _need_attributes(need: needs.Need) -> dict[str, object]:
+    return {key: getattr(need, key) for key in _NEED_FIELDS if getattr(need, key) is not None}
 
 
 def parse_minutes(raw: str | None) -> float | None:
     """A minutes slot as a length to aim for, or None when it is empty, not a number or out of range."""
-    try:
-        value = float(raw) if raw else None
-    except ValueError:
-        return None
+    value = needs.number(raw)
     return value if value and 0 < value <= MAX_MINUTES else None
 
 

@@ -23,13 +23,20 @@ def _time(value: str) -> datetime:
 
 
 def encode_in_progress(kept: InProgress | None) -> dict[str, Any] | None:
-    """The kept workout as stored since format 1: its place, with `step` for the block and an ISO start."""
+    """The kept workout as stored since format 1: its place, with `step` for the block and an ISO start.
+
+    `block_done` is optional (written only when true), so rows from before it read as "not done".
+    """
     if kept is None:
         return None
     place = kept.place
-    return {"routine": place.routine, "variant": place.variant.value, "band": place.band.value, "step": place.block,
-            "started_at": datetime.fromtimestamp(place.started, UTC).isoformat(), "extra_sets": place.extra_sets,
-            "token": kept.token, "offset_ms": kept.offset_ms, "minutes": place.minutes}
+    data: dict[str, Any] = {
+        "routine": place.routine, "variant": place.variant.value, "band": place.band.value, "step": place.block,
+        "started_at": datetime.fromtimestamp(place.started, UTC).isoformat(), "extra_sets": place.extra_sets,
+        "token": kept.token, "offset_ms": kept.offset_ms, "minutes": place.minutes}
+    if kept.block_done:
+        data["block_done"] = True
+    return data
 
 
 def decode_in_progress(d: Mapping[str, Any] | None) -> InProgress | None:
@@ -37,7 +44,7 @@ def decode_in_progress(d: Mapping[str, Any] | None) -> InProgress | None:
         return None
     place = Place(d["routine"], Variant(d["variant"]), BandLevel(d["band"]), int(d.get("extra_sets", 0)),
                   int(d["step"]), int(_time(d["started_at"]).timestamp()), int(d.get("minutes", 0)))
-    return InProgress(place, d.get("token"), int(d.get("offset_ms", 0)))
+    return InProgress(place, d.get("token"), int(d.get("offset_ms", 0)), d.get("block_done") is True)
 
 
 def encode_session(s: SessionRecord) -> dict[str, Any]:

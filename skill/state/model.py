@@ -36,11 +36,15 @@ class Preferences:
 
 @dataclass(frozen=True, slots=True)
 class InProgress:
-    """A workout kept to resume: its place and, hands-free, the AudioPlayer stream's token and offset."""
+    """A workout kept to resume: its place and, hands-free, the AudioPlayer stream's token and offset.
+
+    `block_done`: the runner heard the whole of the kept block, so resuming starts at the next one.
+    """
 
     place: Place
     token: str | None = None
     offset_ms: int = 0
+    block_done: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,11 +75,17 @@ class UtteranceResolver:
         self.invocation = normalise(language["invocationName"])
         self.types = {t["name"]: _synonyms(t) for t in language.get("types", [])}
         self.patterns: list[tuple[str, str, re.Pattern[str], dict[str, str]]] = []
+        # Samples by their first word (None: they start with a slot). An utterance can only match a
+        # sample whose first word it starts with, so each utterance tries a few hundred, not them all.
+        self._by_first: dict[str | None, list[tuple[str, str, re.Pattern[str], dict[str, str]]]] = {}
         for intent in language["intents"]:
             slots = {s["name"]: s["type"] for s in intent.get("slots", [])}
             samples = [*intent.get("samples", []), *BUILTIN_PHRASES.get(intent["name"], ())]
             for sample in samples:
-                self.patterns.append((intent["name"], sample, _compile(sample), slots))
+                entry = (intent["name"], sample, _compile(sample), slots)
+                self.patterns.append(entry)
+                first = normalise_sample(sample).split(" ")[0]
+                self._by_first.setdefault(None if first.startswith("{") else first, []).append(entry)
         inv = re.escape(self.invocation)
         self._launch_only = re.compile(rf"^(?:alexa )?(?:open|launch|start|begin|load|run) {inv}$")
         self._one_shot = [
@@ -89,41 +95,48 @@ class UtteranceResolver:
         ]
 
     def resolve(self, utterance: str) -> Resolution:
-        """The intent and slots for `utterance`; NoMatch (with close samples) when nothing fits."""
-        text = normalise(utterance)
-        if not text:
-            raise NoMatch(utterance, [])
-        if self._launch_only.match(text) or text in (self.invocation, f"alexa {self.invocation}"):
+        """The intent and slots for `utterance`; NoMatch (naming the three closest samples) when nothing fits."""
+        found = self.match(utterance)
+        if found is None:
+            raise NoMatch(utterance, self._close(self._request_part(normalise(utterance))[0]))
+        return found
+
+    def match(self, utterance: str) -> Resolution | None:
+        """The intent and slots for `utterance`, or None when nothing fits (no close matches looked up)."""
+        text, launched = self._request_part(normalise(utterance))
+        if text is None:
             return Resolution(None, launched=True)
-        launched = False
+        if not text:
+            return None
+        best = self._best(text)
+        return Resolution(best[0], best[1], launched) if best is not None else None
+
+    def _request_part(self, text: str) -> tuple[str | None, bool]:
+        """The request inside a one-shot ("ask band coach to ...") and whether the invocation was said;
+        None for a launch with no request."""
+        if self._launch_only.match(text) or text in (self.invocation, f"alexa {self.invocation}"):
+            return None, True
         for pattern in self._one_shot:
             m = pattern.match(text)
             if m:
-                text, launched = m.group("rest"), True
-                break
-        best = self._best(text)
-        if best is None:
-            raise NoMatch(utterance, self._close(text))
-        return Resolution(best[0], best[1], launched)
+                return m.group("rest"), True
+        return text, False
 
     def _best(self, text: str) -> tuple[str, dict[str, SlotMatch]] | None:
         candidates = []
-        for intent, sample, pattern, slot_types in self.patterns:
-            m = pattern.match(text)
-            if not m:
+        tried = [*self._by_first.get(text.split(" ")[0], ()), *self._by_first.get(None, ())]
+        for intent, sample, pattern, slot_types in tried:
+            if not pattern.match(text):
                 continue
-            slots = {}
-            for name, raw in m.groupdict().items():
-                if raw is None:
-                    continue
-                slots[name] = self._slot(slot_types.get(name, ""), raw)
-            unresolved = sum(1 for s in slots.values() if s.custom and s.resolved_id is None)
-            numbers_bad = any(slot_types.get(n) == "AMAZON.NUMBER" and not s.value.isdigit()
-                              for n, s in slots.items())
             literal = len(re.sub(r"\{\w+\}", "", sample).split())
-            if numbers_bad or (unresolved and literal == 0):
-                continue
-            candidates.append(((unresolved, -literal, -len(slots)), intent, slots))
+            for split in _splits(_parts(sample), text):
+                slots = {name: self._slot(slot_types.get(name, ""), raw) for name, raw in split.items()}
+                open_values = [s.value for s in slots.values() if s.custom and s.resolved_id is None]
+                numbers_bad = any(slot_types.get(n) == "AMAZON.NUMBER" and not s.value.isdigit()
+                                  for n, s in slots.items())
+                if numbers_bad or not _plausible(open_values, literal):
+                    continue
+                candidates.append(((len(open_values), -len(slots), -literal), intent, slots))
         if not candidates:
             return None
         _score, intent, slots = min(candidates, key=lambda c: c[0])
@@ -137,9 +150,43 @@ class UtteranceResolver:
             return SlotMatch(raw, None, False)
         return SlotMatch(raw, table.get(raw) or table.get(_strip_articles(raw)), True)
 
-    def _close(self, text: str) -> list[str]:
+    def _close(self, text: str | None) -> list[str]:
+        """The three samples most like `text`, for a runner or developer to try instead."""
+        if not text:
+            return []
         samples = sorted({s for _i, s, _p, _t in self.patterns})
-        return difflib.get_close_matches(text, samples, n=3, cutoff=0.5)
+        return difflib.get_close_matches(text, samples, n=3, cutoff=0.0)
+
+
+def _plausible(open_values: list[str], literal: int) -> bool:
+    """Whether Alexa would fill a slot with words that are none of its values: one such slot at most, a
+    short one, in a sample with a carrier phrase ("start {routine}")."""
+    return not open_values or (len(open_values) == 1 and literal >= 1 and len(open_values[0].split()) <= 3)
+
+
+def _parts(sample: str) -> list[str]:
+    """A sample as its literal runs and {slot} markers, in order."""
+    return [p for p in re.split(r"(\{\w+\})", normalise_sample(sample)) if p]
+
+
+def _splits(parts: list[str], text: str) -> list[dict[str, str]]:
+    """Every way `text` fills the sample's slots (each at least one word), not only the regex's first."""
+    if not parts:
+        return [{}] if not text else []
+    head, rest = parts[0], parts[1:]
+    if not head.startswith("{"):
+        return _splits(rest, text[len(head):]) if text.startswith(head) else []
+    name = head[1:-1]
+    found = []
+    for end in range(1, len(text) + 1):
+        if end < len(text) and text[end] != " " and (not rest or not rest[0].startswith(" ")):
+            continue
+        value, remainder = text[:end].strip(), text[end:]
+        if not value or value != text[:end] or (remainder and not remainder.startswith(" ") and rest
+                                                and rest[0].startswith(" ")):
+            continue
+        found += [{name: value, **more} for more in _splits(rest, remainder)]
+    return found
 
 
 def _compile(sample: str) -> re.Pattern[str]:

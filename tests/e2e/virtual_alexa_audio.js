@@ -26,7 +26,7 @@ JSON.parse(fs.readFileSync(modelFile, "utf8")); // a broken model fails here, no
 
 const PLAY = "AudioPlayer.Play";
 const STOP = "AudioPlayer.Stop";
-const START = "ask band coach to play a 6 minute desk"; // PlayRoutineIntent: desk, short variant, desk's own band
+const START = "ask band coach to play a short desk routine"; // PlayRoutineIntent: desk, short variant, its own band
 const SEGMENTS = 5; // blocks of desk's short variant: one segment per exercise
 const SEGMENT_URL = new RegExp(`^${publicURL.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}/audio/[0-9a-f]{64}\\.mp3$`);
 const TRANSCRIPT_LINES = 30;
@@ -349,7 +349,7 @@ const GROUPS = {
   async not_warmed(device) {
     const step = await device.utter("ask band coach to play my glutes workout");
     const answer = step.answer("PlayRoutineIntent");
-    step.check(step.speech("PlayRoutineIntent").includes("isn't ready yet"), "it should say the audio is not ready")
+    step.check(step.speech("PlayRoutineIntent").includes("I can't play this one as audio right now"), "it should say it cannot play it as audio")
       .check(!(answer.directives || []).some((d) => d.type === PLAY), "no Play directive without cached audio")
       .check(answer.shouldEndSession === false, "step-by-step coaching keeps the session open")
       .check(step.only("PlayRoutineIntent").response.sessionAttributes.position.routine === "glutes",

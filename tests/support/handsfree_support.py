@@ -15,7 +15,7 @@ from support.builtin_catalog import builtin_catalog
 ROUTINE = "desk"  # the shortest built-in routine: its short variant is about six minutes
 VARIANT = Variant.SHORT
 BAND = BandLevel.LIGHT  # desk's own band, so a PlayRoutineIntent without a band slot picks it
-MINUTES = "6"  # the length that chooses the short variant
+LENGTH = ("short", "quick")  # the length slot (spoken, id) that chooses the short variant
 LOCALE = "en-US"
 
 

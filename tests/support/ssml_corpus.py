@@ -18,7 +18,7 @@ from skill import prompts, ssml, testing
 from skill.catalog import Catalog
 from skill.config import LOCALES
 from skill.handlers.base import place_attributes
-from skill.routines import BandLevel, Exercise, Place, Routine, Variant
+from skill.routines import BandLevel, Dose, Exercise, Place, Routine, Variant
 
 ENVELOPES = Path(__file__).parents[1] / "envelopes"
 MAX_COMBINATIONS = 400  # beyond this many argument combinations a prompt is sampled, not multiplied out
@@ -27,6 +27,8 @@ MAX_COMBINATIONS = 400  # beyond this many argument combinations a prompt is sam
 # request would make this slow); the sentences that memory adds are prompts, enumerated below.
 NO_USER = ""
 HEARD = ("post run yoga", 'rock & roll <loud> "stretch"', "a " * 120 + "very long routine name")
+IN_WORKOUT = ("TimeLeftIntent", "WhatsNextIntent", "TakeABreakIntent", "FinishWorkoutIntent", "BandPlacementIntent",
+              "DoseIntent")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +78,8 @@ def handler_samples(app: Flask, catalog: Catalog) -> Iterator[Sample]:
             data = yield from post(f"{where} start", _start(catalog, routine, band, variant, locale), locale)
             started = (data.get("sessionAttributes") or {}).get("position", {})
             if started.get("variant") != variant.value or started.get("band") != band.value:
-                raise AssertionError(f"{where}: StartRoutineIntent gave {started}: the minutes slot no longer "
-                                     "selects this variant; fix _start's minutes")
+                raise AssertionError(f"{where}: StartRoutineIntent gave {started}: the length slot no longer "
+                                     "selects this variant; fix _start's length words")
             blocks = len(catalog.timeline(routine.id, band=band, variant=variant).blocks)
             for block, extra in itertools.product(range(blocks), (0, 2)):
                 pos = Place(routine.id, variant, band, extra, block)
@@ -88,6 +90,15 @@ def handler_samples(app: Flask, catalog: Catalog) -> Iterator[Sample]:
                 block = 0 if intent == "AMAZON.PreviousIntent" else min(1, blocks - 1)  # "that's the first"
                 pos = Place(routine.id, variant, band, 0, block)
                 yield from post(f"{where} {intent}", _in_routine(intent, pos, locale), locale)
+        for routine in catalog.routines.values():  # the in-workout requests, at the first and the last block
+            blocks = len(catalog.timeline(routine.id).blocks)
+            for intent, block in itertools.product(IN_WORKOUT, sorted({0, blocks - 1})):
+                pos = Place(routine.id, Variant.STANDARD, routine.band, 0, block)
+                yield from post(f"{locale} {routine.id} {intent} block {block + 1}", _in_routine(intent, pos, locale),
+                                locale)
+        for intent in IN_WORKOUT:  # outside any workout
+            envelope = testing.intent_request(intent, locale=locale, new=True, user_id=NO_USER)
+            yield from post(f"{locale} {intent} outside a workout", envelope, locale)
         unknown_band = testing.intent_request("StartRoutineIntent", {"routine": "desk", "band": "purple"},
                                               locale=locale, new=True, user_id=NO_USER)
         yield from post(f"{locale} unknown band", unknown_band, locale)
@@ -104,12 +115,14 @@ def handler_samples(app: Flask, catalog: Catalog) -> Iterator[Sample]:
         yield from post(f"envelope {path.name}", envelope, envelope.get("request", {}).get("locale", "en-US"))
 
 
+_LENGTH_WORDS = {Variant.SHORT: ("short", "quick"), Variant.LONG: ("long", "long")}  # the length slot per variant
+
+
 def _start(catalog: Catalog, routine: Routine, band: BandLevel, variant: Variant, locale: str) -> dict[str, Any]:
-    minutes = max(1, round(catalog.timeline(routine.id, variant=variant).seconds / 60))
     slots: dict[str, testing.SlotSpec] = {"routine": (routine.name.lower(), routine.id),
                                           "band": (band.value, band.value)}
     if variant is not Variant.STANDARD:
-        slots["minutes"] = str(minutes)
+        slots["length"] = _LENGTH_WORDS[variant]
     return testing.intent_request("StartRoutineIntent", slots, locale=locale, new=True, user_id=NO_USER)
 
 
@@ -174,6 +187,7 @@ def candidates(function: str, name: str, hint: Any, catalog: Catalog) -> list[An
         bool: [True, False],
         list[str]: [[], [r.name for r in catalog.routines.values()]],
         dict[str, str]: [{}, {r.name: r.band.value for r in catalog.routines.values()}],
+        Dose: _doses(catalog),
     }
     if hint is str:
         return list(_TEXT.get(name, lambda c: HEARD)(catalog))
@@ -189,6 +203,12 @@ _TEXT: dict[str, Callable[[Catalog], list[str]]] = {
     "feature": lambda c: ["shuffle", "loop"],
     "word": lambda c: ["and", "or"],
 }
+
+
+def _doses(catalog: Catalog) -> list[Dose]:
+    """Every distinct dose the routines ask for (reps and holds, sets, per side), at every length."""
+    found = {b.dose: None for r in catalog.routines for v in Variant for b in catalog.timeline(r, variant=v).blocks}
+    return list(found)
 
 
 def _label(value: Any) -> str:
