@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from support.alexa_checks import answered, check_response, speech_of
 from support.handsfree_support import LENGTH, ROUTINE
+from support.workouts import start_routine, store_of
 
 from skill import prompts, testing
 from skill.catalog import Catalog
@@ -26,13 +27,8 @@ RUNNER = "amzn1.ask.account.IN-WORKOUT"
 Post = Any
 
 
-def store_of(app: Any) -> Any:
-    return make_store(app.extensions["bandcoach"].settings)
-
-
 def start(post: Post, routine: str = "recovery") -> dict[str, Any]:
-    return answered(post, testing.intent_request("StartRoutineIntent", {"routine": (routine, routine)},
-                                                 user_id=RUNNER, new=True))
+    return start_routine(post, RUNNER, routine)
 
 
 def ask(post: Post, name: str, before: dict[str, Any]) -> dict[str, Any]:

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 from support.alexa_checks import answered, speech_of
+from support.workouts import start_routine, store_of
 
 from skill import testing
 from skill.routines import BandLevel, Place, Variant
-from skill.state import InProgress, make_store
+from skill.state import InProgress
 from skill.state.codec import decode_in_progress, encode_in_progress
 
 RUNNER = "amzn1.ask.account.RESUMER"
@@ -18,13 +19,8 @@ HOUR = 3600
 Post = Any
 
 
-def store_of(app: Any) -> Any:
-    return make_store(app.extensions["bandcoach"].settings)
-
-
 def start(post: Post, routine: str = "recovery") -> dict[str, Any]:
-    return answered(post, testing.intent_request("StartRoutineIntent", {"routine": (routine, routine)},
-                                                 user_id=RUNNER, new=True))
+    return start_routine(post, RUNNER, routine)
 
 
 def ask(post: Post, name: str, before: dict[str, Any], **slots: Any) -> dict[str, Any]:
