@@ -6,7 +6,8 @@ import enum
 from dataclasses import dataclass, replace
 
 DEFAULT_TEMPO = 3.0  # seconds a repetition takes when an exercise does not say
-SIDE_SWITCH_SECONDS = 5  # time given to change sides
+SIDE_SWITCH_SECONDS = 5  # time to change sides when the body stays where it is (swap legs, arms)
+SIDE_MOVE_SECONDS = 9  # time to change sides when the body moves (roll over, turn round, re-kneel)
 EXTRA_SETS_LIMIT = 5  # the most extra sets any progression may add; more is clamped where it enters
 MAX_MINUTES = 60  # the longest length a runner may ask a routine to fit
 
@@ -31,6 +32,32 @@ class BandLevel(enum.StrEnum):
         """The level `by` notches up (positive) or down (negative), clamped to the ends."""
         order = list(BandLevel)
         return order[max(0, min(len(order) - 1, order.index(self) + by))]
+
+
+class BandKind(enum.StrEnum):
+    """The two band shapes the article names: a closed loop, or a long band with ends (a tube with handles counts)."""
+
+    LOOP = "loop"  # a "big rubber band": round the ankles, knees or thighs for activation and strength work
+    LONG = "long"  # ends in your hands: round a foot for stretches
+
+    @property
+    def spoken(self) -> str:
+        """How the coach names it after the level: "light loop band", "light long band"."""
+        return "loop band" if self is BandKind.LOOP else "long band"
+
+
+class Position(enum.StrEnum):
+    """Where the body is for an exercise, which sets how long a runner needs to get set for it."""
+
+    STANDING = "standing"
+    SEATED = "seated"
+    KNEELING = "kneeling"
+    FLOOR = "floor"  # lying down or on all fours: the longest transition
+
+    @property
+    def get_set_seconds(self) -> int:
+        """Seconds between the end of the instructions and the start of the work (10-15 s, longest to the floor)."""
+        return {"standing": 10, "seated": 10, "kneeling": 12, "floor": 15}[self.value]
 
 
 class Variant(enum.StrEnum):
@@ -86,9 +113,21 @@ class Exercise:
     tempo_seconds: float = DEFAULT_TEMPO
     side_names: tuple[str, str] = ("left", "right")
     targets: tuple[str, ...] = ()  # the body parts it works or stretches, ids of BODY_PARTS
+    band_kind: BandKind = BandKind.LOOP
+    position: Position = Position.STANDING
+    cue: str = ""  # one short reminder for a runner who has done it before ("" = the setup's first sentence)
+    caution: str = ""  # a safety line said with the full setup (a chair without wheels, a towel under the knee)
+    switch: str = ""  # words for changing sides when the body moves ("Roll onto your other side."); "" = it does not
+    easier: str = ""  # the id of an easier or lower-impact exercise to offer instead (pain, a hotel floor)
+    get_set_seconds: int = 0  # time to get into position after the instructions; 0 = the position's default
+    action: str = ""  # for timed work that is not a stretch: what to do for the time ("Walk slowly.")
 
     def __post_init__(self) -> None:
         _check_id(self.id, "exercise")
+        if self.get_set_seconds and not 5 <= self.get_set_seconds <= 30:
+            raise ValueError(f"exercise {self.id!r}: get_set_seconds must be 5-30, not {self.get_set_seconds}")
+        if self.easier == self.id:
+            raise ValueError(f"exercise {self.id!r} cannot be its own easier option")
         if (self.reps is None) == (self.hold_seconds is None):
             raise ValueError(f"exercise {self.id!r} needs exactly one of reps or hold_seconds")
         if self.reps is not None and not 1 <= self.reps <= 100:
@@ -111,6 +150,29 @@ class Exercise:
         """Every name a runner may use for it: the name first, then aliases."""
         return (self.name.lower(), *self.aliases)
 
+    @property
+    def get_set(self) -> int:
+        """Seconds to get into position after hearing the instructions."""
+        return self.get_set_seconds or self.position.get_set_seconds
+
+    @property
+    def short_cue(self) -> str:
+        """The reminder for a runner who has done it before: its own cue, else the setup's first sentence."""
+        if self.cue:
+            return self.cue
+        first = self.setup.split(". ")[0].strip()
+        return first if first.endswith((".", "!", "?")) else first + "."
+
+    @property
+    def side_moves(self) -> bool:
+        """Whether changing sides moves the body (rolling over, turning round), which takes longer."""
+        return bool(self.switch)
+
+    def band_for(self, level: BandLevel) -> BandLevel:
+        """The band this exercise is coached on at the runner's `level`: that level, but never above its own band."""
+        order = list(BandLevel)
+        return order[min(order.index(level), order.index(self.band))]
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -123,8 +185,11 @@ class Step:
     rest_seconds: int = 15
     rep_scale: float = 1.0
     hold_scale: float = 1.0
+    variants: tuple[Variant, ...] = (Variant.SHORT, Variant.STANDARD, Variant.LONG)  # the lengths it is part of
 
     def __post_init__(self) -> None:
+        if not self.variants:
+            raise ValueError(f"step {self.exercise!r}: variants must name at least one of short, standard, long")
         if not 1 <= self.sets <= 10:
             raise ValueError(f"step {self.exercise!r}: sets must be 1-10, not {self.sets}")
         if not 0 <= self.rest_seconds <= 180:
