@@ -20,7 +20,7 @@ FALLBACK_LANGUAGE = "en"
 REQUIRED = (
     "intro", "exercise", "setup", "dose_reps", "dose_reps_sets", "dose_hold", "dose_hold_sets", "each_side", "set",
     "side_first", "side_next", "go", "more", "last_one", "hold", "halfway", "count", "release",
-    "switch_sides", "rest", "rest_next", "rest_set", "ten_left", "next_up", "done", "outro", "numbers",
+    "switch_sides", "rest", "rest_next", "rest_set", "ten_left", "next_up", "band_next", "done", "outro", "numbers",
 )
 
 
@@ -66,9 +66,15 @@ def _wording(cue: Cue, table: Mapping[str, Any]) -> str:
         text = _dose(cue.params, table)
     elif cue.kind == "side":
         text = table["side_first" if cue.params.get("first") else "side_next"].format_map(p)
+    elif cue.kind == "switch_sides" and cue.params.get("switch"):  # the exercise's own words for a move
+        text = str(cue.params["switch"]).format_map(p)
     elif cue.kind == "rest":
         follow = "rest_set" if cue.params.get("between_sets") or not cue.params.get("next") else "rest_next"
         text = f"{table['rest'].format_map(p)} {table[follow].format_map(p)}"
+        if follow == "rest_next" and cue.params.get("placement"):
+            text += " " + table["band_next"].format_map(p)
+    elif cue.kind == "next_up" and cue.params.get("placement"):
+        text = f"{table['next_up'].format_map(p)} {table['band_next'].format_map(p)}"
     elif isinstance(table.get(cue.kind), str) and cue.kind not in _PARTS:
         text = table[cue.kind].format_map(p)
     else:
@@ -78,7 +84,7 @@ def _wording(cue: Cue, table: Mapping[str, Any]) -> str:
 
 # Phrase-table entries that are pieces of other lines, not the words of a cue kind.
 _PARTS = {"dose_reps", "dose_reps_sets", "dose_hold", "dose_hold_sets", "each_side", "side_first", "side_next",
-          "rest_next", "rest_set", "numbers"}
+          "rest_next", "rest_set", "band_next", "numbers"}
 
 
 def _dose(params: Mapping[str, Any], table: Mapping[str, Any]) -> str:
@@ -93,7 +99,7 @@ def _dose(params: Mapping[str, Any], table: Mapping[str, Any]) -> str:
 def _values(params: Mapping[str, Any], table: Mapping[str, Any]) -> dict[str, Any]:
     """Params plus what templates need: names as they read mid-sentence, small numbers as words, and
     a capitalised twin of every text value ({band} -> {Band}) for the start of a sentence."""
-    values: dict[str, Any] = dict(params)
+    values: dict[str, Any] = {"kind": "band", **params}  # a plugin's cue may not say the band's shape
     for key in ("exercise", "next", "routine"):
         if isinstance(values.get(key), str):
             values[key] = _mid_sentence(values[key])

@@ -62,12 +62,6 @@ def starting(variant: Variant, seconds: float) -> str:
     return f"Okay, {length}{minutes(seconds)}."
 
 
-def next_prompt(next_exercise: Exercise | None) -> str:
-    if next_exercise is None:
-        return ""
-    return f"Say next when you're ready for {next_exercise.name.lower()}, or say repeat to hear that again."
-
-
 def next_reprompt() -> str:
     return "Say next to go on, repeat to hear it again, or stop to finish."
 
@@ -237,7 +231,7 @@ def time_left(seconds: float) -> str:
 
 def whats_next(exercise: Exercise, band: BandLevel) -> str:
     """The next exercise and where the band goes for it."""
-    return f"Next is {exercise.name.lower()}: {band.value} band {exercise.placement}."
+    return f"Next is {exercise.name.lower()}: {_band_words(exercise, band)} {exercise.placement}."
 
 
 def last_one() -> str:
@@ -247,7 +241,12 @@ def last_one() -> str:
 
 def band_placement(exercise: Exercise, band: BandLevel) -> str:
     """Where the band goes for `exercise`, with its level."""
-    return f"For {exercise.name.lower()}, {band.value} band {exercise.placement}."
+    return f"For {exercise.name.lower()}, {_band_words(exercise, band)} {exercise.placement}."
+
+
+def _band_words(exercise: Exercise, level: BandLevel) -> str:
+    """"light loop band": the band `exercise` is coached on at the runner's `level`, and its shape."""
+    return f"{exercise.band_for(level).value} {exercise.band_kind.spoken}"
 
 
 def dose(exercise: Exercise, amount: Dose) -> str:

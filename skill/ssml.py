@@ -56,7 +56,7 @@ def _cue_piece(text: str, seconds: float) -> str:
     """One cue's words and the silence left in its slot (cues repeat a lot: memoised)."""
     piece = escape(text)
     gap = seconds - speech_seconds(text)
-    return piece + pause(gap) if gap > 0.2 else piece
+    return piece + pause(gap) if gap > 0.05 else piece  # a countdown's short breaks keep it to 1 Hz
 
 
 def cue_body(cues: Sequence[Cue], *, budget: int = MAX_CHARS - 200) -> tuple[str, int]:

@@ -6,10 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from skill.routines import SIDE_SWITCH_SECONDS, BandLevel, Dose, Exercise, Routine, dose
+from skill.routines import SIDE_MOVE_SECONDS, SIDE_SWITCH_SECONDS, BandLevel, Dose, Exercise, Routine, dose
 
 WORDS_PER_SECOND = 2.6  # a coach's steady pace; used to budget time for speech
-SETUP_SECONDS = 4.0  # time to get into position after hearing the setup
+SENTENCE_PAUSE = 0.4  # the breath after a sentence of three words or more
+WORD_PAUSE = 0.1  # after a one- or two-word cue ("Three."), so a countdown keeps to one count a second
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,8 @@ def worked(timeline: Timeline, counts: Callable[[Exercise], bool] = lambda _: Tr
 
 def speech_seconds(text: str) -> float:
     """A budget for saying `text` aloud at a coach's pace."""
-    return round(len(text.split()) / WORDS_PER_SECOND + 0.4, 1)
+    words = len(text.split())
+    return round(words / WORDS_PER_SECOND + (SENTENCE_PAUSE if words > 2 else WORD_PAUSE), 1)
 
 
 def build_timeline(
@@ -95,7 +97,8 @@ def build_timeline(
             d = replace(d, sets=min(10, d.sets + extra_sets))
         nxt = exercises[steps[i + 1].exercise] if i + 1 < len(steps) else None
         raw = _block_cues(routine, exercise, d, i, len(steps), band)
-        rest = _rest_cues(d.rest_seconds, nxt) if nxt is not None else (Cue("outro", 0.0, {"routine": routine.name}),)
+        rest = _rest_cues(d.rest_seconds, nxt, band=band) if nxt is not None \
+            else (Cue("outro", 0.0, {"routine": routine.name}),)
         blocks.append(Block(i, exercise, d, _worded(raw, wording, locale), _worded(rest, wording, locale)))
     return Timeline(routine, band, locale, tuple(blocks))
 
@@ -105,13 +108,19 @@ def _worded(cues: tuple[Cue, ...] | list[Cue], wording: Wording, locale: str) ->
     out = []
     for cue in cues:
         text = wording(cue, locale)
-        seconds = max(cue.seconds, speech_seconds(text)) if cue.kind in _FLEXIBLE else cue.seconds
+        if cue.kind in _GATED:  # the words, then the whole gate in silence: time to get set or to change sides
+            seconds = speech_seconds(text) + cue.seconds
+        else:
+            seconds = max(cue.seconds, speech_seconds(text)) if cue.kind in _FLEXIBLE else cue.seconds
         out.append(replace(cue, text=text, seconds=seconds))
     return tuple(out)
 
 
 # Cues whose slot is "as long as the words take" rather than a beat of the exercise.
-_FLEXIBLE = {"intro", "exercise", "setup", "dose", "set", "side", "outro", "next_up", "rest", "release", "done"}
+_FLEXIBLE = {"intro", "exercise", "setup", "set", "side", "outro", "next_up", "rest", "release", "done"}
+# Cues whose `seconds` is silence owed after the words, however long they take to say: the dose ends
+# the instructions and owes the get-set time; a side switch owes the time the change takes.
+_GATED = {"dose", "switch_sides"}
 
 
 def _block_cues(
@@ -124,10 +133,11 @@ def _block_cues(
     # Three lines, so the long instructions are the same recording whatever the band, variant or
     # extra sets: a short "where we are" line, the setup and tips, then the dose (and time to get set).
     cues.append(Cue("exercise", 0.0, {"exercise": ex.name, "number": index + 1, "of": total,
-                                      "placement": ex.placement, "band": band.value}))
+                                      "placement": ex.placement, "band": ex.band_for(band).value,
+                                      "kind": ex.band_kind.spoken}))
     cues.append(Cue("setup", 0.0, {"exercise": ex.name, "setup": ex.setup, "tips": ex.tips}))
-    cues.append(Cue("dose", SETUP_SECONDS, {"sets": d.sets, "reps": d.reps, "hold": d.hold_seconds,
-                                            "per_side": d.per_side}))
+    cues.append(Cue("dose", float(ex.get_set), {"sets": d.sets, "reps": d.reps, "hold": d.hold_seconds,
+                                                "per_side": d.per_side}))
     sides: tuple[str | None, ...] = ex.side_names if d.per_side else (None,)
     for set_no in range(1, d.sets + 1):
         if d.sets > 1:
@@ -137,7 +147,8 @@ def _block_cues(
                 cues.append(Cue("side", 1.0, {"side": side, "first": side_no == 0}))
             cues.extend(_work_cues(d))
             if side is not None and side_no == 0:
-                cues.append(Cue("switch_sides", float(SIDE_SWITCH_SECONDS), {"side": sides[1]}))
+                seconds = SIDE_MOVE_SECONDS if ex.side_moves else SIDE_SWITCH_SECONDS
+                cues.append(Cue("switch_sides", float(seconds), {"side": sides[1], "switch": ex.switch}))
         if set_no < d.sets:
             cues.extend(_rest_cues(d.rest_seconds, None, between_sets=True))
     cues.append(Cue("done", 0.0, {"exercise": ex.name}))
@@ -164,11 +175,14 @@ def _work_cues(d: Dose) -> list[Cue]:
     ]
 
 
-def _rest_cues(seconds: int, nxt: Exercise | None, *, between_sets: bool = False) -> tuple[Cue, ...]:
-    """A rest: how long, what comes next, "ten seconds left", then three, two, one."""
+def _rest_cues(seconds: int, nxt: Exercise | None, *, between_sets: bool = False,
+               band: BandLevel = BandLevel.LIGHT) -> tuple[Cue, ...]:
+    """A rest: how long, what comes next and where its band goes (so the change is made while resting),
+    "ten seconds left", then three, two, one."""
+    where = {"band": nxt.band_for(band).value, "kind": nxt.band_kind.spoken, "placement": nxt.placement} if nxt else {}
     if seconds <= 0:
-        return (Cue("next_up", 1.0, {"exercise": nxt.name}),) if nxt else ()
-    params = {"seconds": seconds, "between_sets": between_sets, "next": nxt.name if nxt else None}
+        return (Cue("next_up", 1.0, {"exercise": nxt.name, **where}),) if nxt else ()
+    params = {"seconds": seconds, "between_sets": between_sets, "next": nxt.name if nxt else None, **where}
     if seconds < 8:  # too short to count down from three
         return (Cue("rest", float(seconds), params),)
     if seconds < 15:

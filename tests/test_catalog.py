@@ -190,7 +190,7 @@ def test_timelines_are_memoised_per_catalog(catalog: Catalog) -> None:
 
 
 def test_timeline_uses_the_routine_band_unless_one_is_given(catalog: Catalog) -> None:
-    assert catalog.timeline("glutes").band is BandLevel.MEDIUM
+    assert catalog.timeline("glutes").band is BandLevel.LIGHT  # every routine starts light
     assert catalog.timeline("glutes", band=BandLevel.HEAVY).band is BandLevel.HEAVY
 
 

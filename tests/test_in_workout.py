@@ -114,7 +114,7 @@ def test_time_left_rounds_to_whole_minutes(seconds: float, said: str) -> None:
 def test_whats_next_step_by_step_names_the_next_exercise_and_its_band(post: Post) -> None:
     started = start(post)
     data = ask(post, "WhatsNextIntent", started)
-    assert "Next is seated hamstring stretch: light band around the ball of one foot" in speech_of(data)
+    assert "Next is seated hamstring stretch: light long band around the ball of one foot" in speech_of(data)
     assert keeps_the_session_and_place(data, started)
 
 
@@ -127,7 +127,7 @@ def test_whats_next_on_the_last_exercise_says_so(post: Post, catalog: Catalog) -
 
 def test_whats_next_hands_free_keeps_playing(post: Post) -> None:
     data = while_playing(post, "WhatsNextIntent", playing("glutes", 0, BandLevel.MEDIUM))
-    assert speech_of(data) == "Next is lateral walk at the knees: medium band just above your knees."
+    assert speech_of(data) == "Next is lateral walk at the knees: medium loop band just above your knees."
     assert answers_hands_free_without_touching_playback(data)
 
 
@@ -203,13 +203,13 @@ def test_the_device_stopping_after_i_am_done_does_not_keep_the_workout_again(app
 def test_band_placement_step_by_step_repeats_just_that_with_the_band_level(post: Post) -> None:
     started = start(post, "glutes")
     data = ask(post, "BandPlacementIntent", started)
-    assert speech_of(data).startswith("For band squat, medium band just above your knees.")
+    assert speech_of(data).startswith("For band squat, light loop band just above your knees.")
     assert keeps_the_session_and_place(data, started)
 
 
 def test_band_placement_hands_free_keeps_playing(post: Post) -> None:
     data = while_playing(post, "BandPlacementIntent", playing(block=0))
-    assert speech_of(data) == "For calf stretch, light band around the ball of one foot, ends in your hands."
+    assert speech_of(data) == "For calf stretch, light long band around the ball of one foot, ends in your hands."
     assert answers_hands_free_without_touching_playback(data)
 
 

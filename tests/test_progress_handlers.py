@@ -88,7 +88,7 @@ def test_progress_reports_week_streak_and_bands(app, post):
     finished_on(app, "glutes", BandLevel.MEDIUM, (2, 1, 0), 600)
     text = speech_of(answered(post, testing.intent_request("ProgressIntent", user_id=RUNNER)))
     assert "3 day streak" in text
-    assert "the medium band for Glute strength workout" in text
+    assert "the light band for Glute strength workout" in text
 
 
 def test_progress_without_history_encourages_a_first_workout(post):

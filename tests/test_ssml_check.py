@@ -48,7 +48,9 @@ def test_corpus_covers_every_block_of_every_variant(samples: list[Sample], built
     wheres = " | ".join(s.where for s in samples)
     for routine in built[1].routines.values():
         last = len(built[1].timeline(routine.id, band=BandLevel.HEAVY, variant=Variant.LONG).blocks)
-        assert f"en-IN {routine.id} heavy long block {last} +2 sets" in wheres
+        # Any band: an exercise is never coached above its own band, so several levels can say the same words
+        # (the corpus keeps one sample of each).
+        assert any(f"en-IN {routine.id} {band.value} long block {last} +2 sets" in wheres for band in BandLevel)
 
 
 def test_every_prompt_function_gets_arguments(catalog: Catalog) -> None:

@@ -41,7 +41,9 @@ def coach_block(handler_input: HandlerInput, deps: Deps, pos: Place, *, before: 
         return reply(handler_input, speech, end=True)
     nxt = timeline.blocks[pos.block + 1].exercise
     (memory.begin if new_workout else memory.remember)(handler_input, deps, pos)
-    speech = _speech(handler_input, deps, pos, cues, before or [], [prompts.next_prompt(nxt)])
+    # The next exercise and its band now, so the change is made before "next"; how to go on, once only.
+    after = [prompts.whats_next(nxt, timeline.band)] + ([prompts.say_next()] if pos.block == 0 else [])
+    speech = _speech(handler_input, deps, pos, cues, before or [], after)
     return reply(handler_input, speech, reprompt=ssml.speak(prompts.next_reprompt()),
                  attributes={**place_attributes(pos), BLOCK_DONE: True})  # the whole block is in this answer
 
