@@ -13,6 +13,7 @@ from skill.routines import SIDE_MOVE_SECONDS, BandLevel
 from skill.segments import session_cues
 from skill.timeline import speech_seconds
 
+
 def silence_after(body: str, text: str) -> float:
     """Seconds of <break> that follow the first `text` in an SSML body."""
     rest = body[body.index(ssml.escape(text)) + len(ssml.escape(text)):]
