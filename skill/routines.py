@@ -120,7 +120,6 @@ class Exercise:
     switch: str = ""  # words for changing sides when the body moves ("Roll onto your other side."); "" = it does not
     easier: str = ""  # the id of an easier or lower-impact exercise to offer instead (pain, a hotel floor)
     get_set_seconds: int = 0  # time to get into position after the instructions; 0 = the position's default
-    action: str = ""  # for timed work that is not a stretch: what to do for the time ("Walk slowly.")
 
     def __post_init__(self) -> None:
         _check_id(self.id, "exercise")
@@ -154,14 +153,6 @@ class Exercise:
     def get_set(self) -> int:
         """Seconds to get into position after hearing the instructions."""
         return self.get_set_seconds or self.position.get_set_seconds
-
-    @property
-    def short_cue(self) -> str:
-        """The reminder for a runner who has done it before: its own cue, else the setup's first sentence."""
-        if self.cue:
-            return self.cue
-        first = self.setup.split(". ")[0].strip()
-        return first if first.endswith((".", "!", "?")) else first + "."
 
     @property
     def side_moves(self) -> bool:
