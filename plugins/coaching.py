@@ -11,6 +11,7 @@ from typing import Any
 
 from plugins.loader import DATA_DIR, DataFileError, read_toml
 from skill import Cue, hookimpl
+from skill.prompts import duration
 
 logger = logging.getLogger(__name__)
 
@@ -18,9 +19,10 @@ FALLBACK_LANGUAGE = "en"
 # Every phrase the wording below needs; checked when the plugin loads, so a bad cues.toml skips
 # the plugin at start-up instead of failing on every cue.
 REQUIRED = (
-    "intro", "exercise", "setup", "dose_reps", "dose_reps_sets", "dose_hold", "dose_hold_sets", "each_side", "set",
-    "side_first", "side_next", "go", "more", "last_one", "hold", "halfway", "count", "release",
-    "switch_sides", "rest", "rest_next", "rest_set", "ten_left", "next_up", "band_next", "done", "outro", "numbers",
+    "intro", "exercise", "setup", "dose_reps", "dose_reps_sets", "dose_hold", "dose_hold_sets", "dose_work",
+    "dose_work_sets", "each_side", "set", "side_first", "exercise_band_stays", "go", "last_one", "form", "hold",
+    "go_timed", "halfway", "count", "rep", "release", "time_up", "switch_sides", "rest", "rest_next", "rest_set",
+    "ten_left", "next_up", "band_next", "done", "outro", "outro_activation", "outro_mobility", "numbers",
 )
 
 
@@ -58,38 +60,48 @@ def bandcoach_cue_text(cue: Cue, locale: str) -> str:
 
 
 def _wording(cue: Cue, table: Mapping[str, Any]) -> str:
-    params = dict(cue.params)
-    if cue.kind == "setup":
-        params["tips"] = " ".join(cue.params.get("tips") or ())
+    params = {"caution": "", **cue.params}
     p = _values(params, table)
     if cue.kind == "dose":
-        text = _dose(cue.params, table)
+        text = _dose(p, table)
+    elif cue.kind == "exercise" and cue.params.get("band_stays"):
+        text = table["exercise_band_stays"].format_map(p)
     elif cue.kind == "side":
-        text = table["side_first" if cue.params.get("first") else "side_next"].format_map(p)
+        text = table["side_first"].format_map(p)
+    elif cue.kind == "outro":
+        text = _line(table.get(f"outro_{cue.params.get('kind')}") or table["outro"], p)
     elif cue.kind == "switch_sides" and cue.params.get("switch"):  # the exercise's own words for a move
         text = str(cue.params["switch"]).format_map(p)
     elif cue.kind == "rest":
         follow = "rest_set" if cue.params.get("between_sets") or not cue.params.get("next") else "rest_next"
-        text = f"{table['rest'].format_map(p)} {table[follow].format_map(p)}"
+        text = f"{_line(table['rest'], p)} {_line(table[follow], p)}"
         if follow == "rest_next" and cue.params.get("placement"):
             text += " " + table["band_next"].format_map(p)
     elif cue.kind == "next_up" and cue.params.get("placement"):
         text = f"{table['next_up'].format_map(p)} {table['band_next'].format_map(p)}"
-    elif isinstance(table.get(cue.kind), str) and cue.kind not in _PARTS:
-        text = table[cue.kind].format_map(p)
+    elif cue.kind in table and cue.kind not in _PARTS:
+        text = _line(table[cue.kind], p)
     else:
         text = _sentence(cue.kind.replace("_", " "))
     return " ".join(text.split())
 
 
 # Phrase-table entries that are pieces of other lines, not the words of a cue kind.
-_PARTS = {"dose_reps", "dose_reps_sets", "dose_hold", "dose_hold_sets", "each_side", "side_first", "side_next",
-          "rest_next", "rest_set", "band_next", "numbers"}
+_PARTS = {"dose_reps", "dose_reps_sets", "dose_hold", "dose_hold_sets", "dose_work", "dose_work_sets", "each_side",
+          "side_first", "exercise_band_stays", "rest_next", "rest_set", "band_next", "outro_activation",
+          "outro_mobility", "numbers"}
+
+
+def _line(phrase: str | list[str], values: Mapping[str, Any]) -> str:
+    """A phrase filled in; a pool (a list) gives the line whose turn it is (the cue's `turn` param)."""
+    if isinstance(phrase, list):
+        phrase = phrase[int(values.get("turn") or 0) % len(phrase)]
+    return phrase.format_map(values)
 
 
 def _dose(params: Mapping[str, Any], table: Mapping[str, Any]) -> str:
-    """What the step asks for: "3 sets of 12 reps on each side." or "Hold for 30 seconds."."""
-    unit = "reps" if params.get("reps") else "hold"
+    """What the step asks for: "3 sets of 12 reps on each side.", "Hold for 30 seconds.", "2 minutes."."""
+    unit = "reps" if params.get("reps") else "work" if params.get("work") else "hold"
     key = f"dose_{unit}_sets" if (params.get("sets") or 1) > 1 else f"dose_{unit}"
     each = table["each_side"] if params.get("per_side") else ""
     template: str = table[key]
@@ -109,6 +121,9 @@ def _values(params: Mapping[str, Any], table: Mapping[str, Any]) -> dict[str, An
             values[f"{key}_word"] = numbers[values[key]]
         elif key in values:
             values[f"{key}_word"] = str(values[key])
+    for key, name in (("seconds", "duration"), ("work", "work_duration")):
+        if isinstance(values.get(key), int):
+            values[name] = duration(values[key])
     for key, value in list(values.items()):
         if isinstance(value, str):
             values[key[:1].upper() + key[1:]] = value[:1].upper() + value[1:]

@@ -16,10 +16,10 @@ DATA_DIR = Path(__file__).parent / "data"
 
 # The fields a data file may set; the rest (variant scaling, provenance) belong to the host.
 _DATA_FIELDS: dict[type, tuple[str, ...]] = {
-    Exercise: ("id", "name", "placement", "setup", "tips", "reps", "hold_seconds", "per_side", "band",
+    Exercise: ("id", "name", "placement", "setup", "tips", "reps", "hold_seconds", "work_seconds", "per_side", "band",
                "aliases", "tempo_seconds", "side_names", "targets", "band_kind", "position", "cue", "caution",
                "switch", "easier", "get_set_seconds"),
-    Step: ("exercise", "sets", "reps", "hold_seconds", "rest_seconds", "variants"),
+    Step: ("exercise", "sets", "reps", "hold_seconds", "work_seconds", "rest_seconds", "variants"),
     Routine: ("id", "name", "goal", "steps", "aliases", "band", "kind"),
 }
 

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from skill.fit import Fit, borrowable, fit_routine
 from skill.plugins import BandCoachPluginManager, PluginFailure, call_each, call_first
 from skill.progression import Progression, SessionRecord
-from skill.routines import BANDS_BY_VALUE, EXTRA_SETS_LIMIT, MAX_MINUTES, BandLevel, Exercise, Place, Routine, Variant
+from skill.routines import (
+    BANDS_BY_VALUE,
+    EXTRA_SETS_LIMIT,
+    MAX_MINUTES,
+    BandLevel,
+    Exercise,
+    Place,
+    Routine,
+    Step,
+    Variant,
+)
 from skill.timeline import Cue, Timeline, build_timeline
 
 logger = logging.getLogger(__name__)
@@ -66,13 +77,22 @@ class Catalog:
                     continue
                 self.exercises[ex.id] = ex
                 self.exercise_owner[ex.id] = plugin
+        for ex in list(self.exercises.values()):  # an easier option must exist, or the pain path offers nothing
+            if ex.easier and ex.easier not in self.exercises:
+                self._reject(self.exercise_owner[ex.id],
+                             f"exercise {ex.id!r} names an unknown easier exercise {ex.easier!r}, so that link is")
+                self.exercises[ex.id] = replace(ex, easier="")
 
     def _gather_routines(self) -> None:
         for plugin, items in self._collect("bandcoach_routines"):
             for routine in self._typed(plugin, items, Routine, "bandcoach_routines"):
                 missing = [s.exercise for s in routine.steps if s.exercise not in self.exercises]
+                empty = [v.value for v in Variant if not routine.steps_of(v)]
                 if missing:
                     self._reject(plugin, f"routine {routine.id!r} names unknown exercises {missing}")
+                elif empty:
+                    self._reject(plugin, f"routine {routine.id!r} has no step in its {empty[0]} length; "
+                                         "give at least one step that length in its variants")
                 elif routine.id in self.routines:
                     first = self.routines[routine.id].plugin
                     self._reject(plugin, f"routine {routine.id!r} is already offered by {first}")
@@ -125,27 +145,40 @@ class Catalog:
 
     def timeline(
         self, routine_id: str, *, band: BandLevel | None = None, variant: Variant = Variant.STANDARD,
-        locale: str = "en-US", extra_sets: int = 0, minutes: int = 0,
+        locale: str = "en-US", extra_sets: int = 0, minutes: int = 0, familiar: frozenset[str] = frozenset(),
+        swap: tuple[int, str] | None = None,
     ) -> Timeline:
         """The worded timeline of a routine, first fitted to `minutes` when given (the variant is then
-        ignored: a fit starts from the standard form); memoised per catalog because it is pure."""
+        ignored: a fit starts from the standard form); memoised per catalog because it is pure.
+
+        `familiar`: exercise ids the runner knows, coached with a short reminder instead of the whole
+        setup (only those in this routine count, so the memo stays small). `swap` (block, exercise id):
+        that block's exercise replaced by another at the same sets and rest (the easier option).
+        """
         routine = self.routines[routine_id]
         level = band or routine.band
         if minutes > 0:
             variant = Variant.STANDARD
-        key = (routine_id, level, variant, locale, extra_sets, minutes)
+        known = frozenset(familiar) & {s.exercise for s in routine.steps}
+        key = (routine_id, level, variant, locale, extra_sets, minutes, known, swap)
         if key not in self._timelines:
             shaped = self.fit(routine_id, minutes, extra_sets=extra_sets).routine if minutes > 0 \
                 else routine.derive(variant)
+            if swap is not None:
+                shaped = swapped(shaped, *swap)
             self._timelines[key] = build_timeline(
                 shaped, self.exercises, band=level, wording=self.cue_text, locale=locale, extra_sets=extra_sets,
+                familiar=known,
             )
         return self._timelines[key]
 
-    def timeline_at(self, place: Place, locale: str = "en-US") -> Timeline:
-        """The timeline a workout at `place` walks through, fitted to `place.minutes` when set (memoised)."""
+    def timeline_at(self, place: Place, locale: str = "en-US", *, familiar: frozenset[str] = frozenset(),
+                    swap: str | None = None) -> Timeline:
+        """The timeline a workout at `place` walks through, fitted to `place.minutes` when set (memoised);
+        `swap` names an exercise to coach in place of the one at `place.block`."""
         return self.timeline(place.routine, band=place.band, variant=place.variant, locale=locale,
-                             extra_sets=place.extra_sets, minutes=place.minutes)
+                             extra_sets=place.extra_sets, minutes=place.minutes, familiar=familiar,
+                             swap=(place.block, swap) if swap else None)
 
     def fit(self, routine_id: str, minutes: int, *, extra_sets: int = 0) -> Fit:
         """The routine fitted to `minutes` (1-MAX_MINUTES) by whole exercises, and whether that is within a minute.
@@ -157,7 +190,8 @@ class Catalog:
             raise ValueError(f"minutes must be 1-{MAX_MINUTES}, not {minutes}")
         key = (routine_id, minutes, extra_sets)
         if key not in self._fits:
-            routine = self.routines[routine_id]
+            routine = self.routines[routine_id].derive(Variant.STANDARD)
+            long = self.routines[routine_id].derive(Variant.LONG)
             # The plans a fit times share most of their cues, so their words are looked up once per fit;
             # the timeline a runner walks is built afresh from the plugins' words.
             said: dict[str, str] = {}
@@ -173,7 +207,7 @@ class Catalog:
                                       locale=FIT_LOCALE, extra_sets=extra_sets)
 
             self._fits[key] = fit_routine(routine, minutes, lend=borrowable(routine, self.routines.values()),
-                                          exercises=self.exercises, time=time)
+                                          exercises=self.exercises, time=time, long=long)
         return self._fits[key]
 
     def clamped(self, place: Place) -> Place | None:
@@ -201,11 +235,12 @@ class Catalog:
         return text if isinstance(text, str) and text.strip() else cue.kind.replace("_", " ")
 
     def progression(
-        self, routine_id: str, history: Sequence[SessionRecord], *, band: BandLevel | None = None
+        self, routine_id: str, history: Sequence[SessionRecord], *, band: BandLevel | None = None,
+        pain: Mapping[str, datetime] | None = None,
     ) -> Progression | None:
-        """What the plugins suggest for this routine next time, given the runner's history."""
+        """What the plugins suggest for this routine next time, given the runner's history and recent pain."""
         result = call_first(self.pm, "bandcoach_progression", routine=self.routines[routine_id], history=history,
-                            band=band)
+                            band=band, pain=dict(pain or {}))
         if not isinstance(result, Progression):
             return None
         return replace(result, extra_sets=max(0, min(result.extra_sets, EXTRA_SETS_LIMIT)))
@@ -218,3 +253,14 @@ def _name_index(table: dict[str, Any]) -> dict[str, Any]:
         for name in item.spoken_names:
             index.setdefault(normalise(name), item)
     return index
+
+
+def swapped(routine: Routine, block: int, exercise: str) -> Routine:
+    """`routine` with step `block` doing `exercise` instead, at the same sets and rest; the step's own
+    reps, hold or interval are dropped, since they were chosen for the exercise it replaces."""
+    steps = list(routine.steps)
+    if not 0 <= block < len(steps):
+        raise ValueError(f"routine {routine.id!r} has no block {block}")
+    old = steps[block]
+    steps[block] = Step(exercise, sets=old.sets, rest_seconds=old.rest_seconds, variants=old.variants)
+    return replace(routine, steps=tuple(steps))

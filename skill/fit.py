@@ -26,6 +26,7 @@ class Fit:
     dropped: tuple[str, ...] = ()  # exercise ids of the routine left out
     borrowed: tuple[str, ...] = ()  # exercise ids added from other routines of the same kind
     second_sets: tuple[str, ...] = ()  # exercise ids of the routine given one more set
+    added: tuple[str, ...] = ()  # exercise ids of the routine's long form put in
 
     @property
     def met(self) -> bool:
@@ -69,24 +70,32 @@ def _usual_rest(routine: Routine) -> int:
 
 def fit_routine(
     routine: Routine, minutes: int, *, lend: Sequence[Step], exercises: Mapping[str, Exercise],
-    time: Callable[[Routine], Timeline],
+    time: Callable[[Routine], Timeline], long: Routine | None = None,
 ) -> Fit:
     """`routine` fitted to `minutes` by whole exercises, every dose kept; `time` builds the timelines measured.
 
     Too long: drop exercises, keeping routine order, the first exercise and most of its focus; only
     if no set of them lands within a minute, a kept exercise may also take one more set. Too short:
-    add `lend` steps, then one more set of the routine's own steps, never going over by more than a
+    first the exercises of the routine's `long` form (fitted down from it when it overshoots), then
+    `lend` steps, then one more set of the routine's own steps, never going over by more than a
     minute. Out of reach: the closest, with `met` False.
     """
     target = minutes * 60.0
     standard = time(routine)
     if abs(standard.seconds - target) <= WINDOW_SECONDS:
         return Fit(routine, minutes, standard.seconds)
+    if standard.seconds < target and long is not None and long.steps != routine.steps:
+        fitted = fit_routine(long, minutes, lend=lend, exercises=exercises, time=time)
+        kept = {s.exercise for s in fitted.routine.steps}
+        mine = {s.exercise for s in routine.steps}
+        return replace(fitted, dropped=tuple(s.exercise for s in routine.steps if s.exercise not in kept),
+                       added=tuple(s.exercise for s in long.steps if s.exercise in kept - mine))
     own = routine.steps
     n, grow = len(own), standard.seconds < target
     lent = tuple(lend) if grow else ()
-    # One more set for any step that rests after it: the last step (no rest) would go again without a breath.
-    twice = [i for i, s in enumerate(own) if s.rest_seconds and s.sets < 10]
+    # One more set for any step that rests after it (the last step, with no rest, would go again
+    # without a breath) or that is a timed interval of steady movement, which needs no breath between rounds.
+    twice = [i for i, s in enumerate(own) if (s.rest_seconds or exercises[s.exercise].work_seconds) and s.sets < 10]
     pool = (*own, *lent, *(replace(own[i], sets=own[i].sets + 1) for i in twice))
     doubled = {i: n + len(lent) + j for j, i in enumerate(twice)}  # routine index -> its one-more-set pool index
     search = _Search(routine, pool, time, target, grow, worked(standard),

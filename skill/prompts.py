@@ -115,11 +115,21 @@ def apology() -> str:
 
 
 def describe(exercise: Exercise) -> str:
-    amount = (f"{exercise.reps} reps" if exercise.reps else f"a {exercise.hold_seconds} second hold")
+    """The whole of an exercise ("how do I do it"): placement, setup, caution, tips and the usual dose."""
+    amount = (f"{exercise.reps} reps" if exercise.reps else f"a {exercise.hold_seconds} second hold"
+              if exercise.hold_seconds else f"{duration(exercise.work_seconds or 0)} of steady walking")
     side = " on each side" if exercise.per_side else ""
     tips = " ".join(t if t.endswith(".") else t + "." for t in exercise.tips)
-    return (f"{exercise.name}: {exercise.placement}. {exercise.setup} {tips} "
-            f"Aim for {amount}{side}, with a {exercise.band.value} band to start.")
+    caution = f" {exercise.caution}" if exercise.caution else ""
+    return (f"{exercise.name}: {_band_words(exercise, exercise.band)} {exercise.placement}. {exercise.setup}{caution} "
+            f"{tips} Aim for {amount}{side}, with a {exercise.band.value} band to start.")
+
+
+def duration(seconds: int) -> str:
+    """A length of time as a coach says it: "45 seconds", "one minute", "3 minutes"."""
+    if seconds >= 60 and seconds % 60 == 0:
+        return "one minute" if seconds == 60 else f"{seconds // 60} minutes"
+    return f"{seconds} seconds"
 
 
 def unknown_exercise(heard: str) -> str:
@@ -256,6 +266,9 @@ def dose(exercise: Exercise, amount: Dose) -> str:
         hold = (f"{amount.sets} holds of {amount.hold_seconds} seconds" if amount.sets > 1
                 else f"hold for {amount.hold_seconds} seconds")
         return f"For {exercise.name.lower()}, {hold}{each}."
+    if amount.work_seconds is not None:
+        rounds = f"{amount.sets} rounds of " if amount.sets > 1 else ""
+        return f"For {exercise.name.lower()}, {rounds}{duration(amount.work_seconds)}{each}."
     reps = f"{amount.sets} sets of {amount.reps} reps" if amount.sets > 1 else f"{amount.reps} reps"
     return f"For {exercise.name.lower()}, {reps}{each}."
 
@@ -271,3 +284,66 @@ def workout_summary(done: int, total: int, routine: Routine, seconds: float) -> 
         return f"Okay, stopping your {routine.name} there. Come back any time."
     amount = f"all {total} exercises" if done >= total else f"{done} of {total} exercises"
     return f"Nice work: {amount} of your {routine.name}, {minutes(seconds)}."
+
+
+# --- safety: the pain path, the easier option, the first-time line, what the bands weigh ----------
+
+STOP_SIGNS = "If the pain is sharp, or you feel dizzy or numb, stop for today."
+
+
+def pain_in_workout(easier: Exercise | None) -> str:
+    """Something hurts mid-exercise: stop, the stop signs, then one question (the easier option, else a skip)."""
+    offer = (f"Want to try an easier one instead, the {easier.name.lower()}? Or say skip."
+             if easier is not None else "Shall we skip this one and go on?")
+    return f"Stop there, and ease out of it. {STOP_SIGNS} {offer}"
+
+
+def pain_reprompt(easier: Exercise | None) -> str:
+    return "Say yes for the easier one, skip to go on, or stop to finish." if easier is not None \
+        else "Say yes to skip this one, or stop to finish."
+
+
+def pain_hands_free() -> str:
+    """Something hurts while the workout plays as audio: it has stopped; how to go on."""
+    return (f"I've stopped the workout. {STOP_SIGNS} When you're ready, say 'Alexa, ask Band Coach to resume', "
+            "and we'll go on from the next exercise.")
+
+
+def pain_outside_workout() -> str:
+    """Something hurts, no workout going: rest, and when to see someone; no diagnosis."""
+    return ("Sorry to hear that. Give it a rest today. If the pain is sharp, keeps coming back, or comes with "
+            "swelling, dizziness or numbness, check with a doctor or physio before you train on it.")
+
+
+def easier_instead(exercise: Exercise) -> str:
+    return f"Okay, the {exercise.name.lower()} instead."
+
+
+def no_easier_option(exercise: Exercise) -> str:
+    return f"There's no easier version of the {exercise.name.lower()}, so let's skip it."
+
+
+def skipping() -> str:
+    return "Okay, we'll skip that one."
+
+
+def not_skipping() -> str:
+    return "Okay. Take a moment, then say next when you're ready, or stop to finish."
+
+
+def easier_hands_free() -> str:
+    """Hands-free plays a fixed recording, so no swap: say how to leave the exercise out."""
+    return "I can't swap exercises while the workout plays. Say 'Alexa, next' to skip this one."
+
+
+def safety_first_time() -> str:
+    """Said once, before a runner's very first exercise."""
+    return ("Before we start: check your band for nicks or tears, and stop if you feel sharp pain, "
+            "dizziness or numbness.")
+
+
+def band_levels(current: BandLevel | None) -> str:
+    """What the band levels weigh (the article's ranges), and the runner's band when a workout is going."""
+    today = f" Today you're on the {current.value} band." if current is not None else ""
+    return ("Light bands are about 10 to 35 pounds, medium 40 to 80, and heavy 60 to 150. The feel varies "
+            f"from band to band, so start light and move up when the last reps feel easy.{today}")

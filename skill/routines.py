@@ -88,14 +88,6 @@ BANDS_BY_VALUE: dict[str, BandLevel] = {b.value: b for b in BandLevel}
 VARIANTS_BY_VALUE: dict[str, Variant] = {v.value: v for v in Variant}
 
 
-# How a variant scales a standard routine: (sets, reps, holds, rests).
-_SCALE: dict[Variant, tuple[float, float, float, float]] = {
-    Variant.SHORT: (0.5, 0.75, 0.67, 0.5),
-    Variant.STANDARD: (1.0, 1.0, 1.0, 1.0),
-    Variant.LONG: (1.5, 1.0, 1.34, 1.0),
-}
-
-
 @dataclass(frozen=True, slots=True)
 class Exercise:
     """A named movement: where the band goes, how to set up, and reps or a hold (per side or not)."""
@@ -107,6 +99,7 @@ class Exercise:
     tips: tuple[str, ...] = ()
     reps: int | None = None
     hold_seconds: int | None = None
+    work_seconds: int | None = None  # a timed interval of movement (a treadmill walk), not counted reps or a hold
     per_side: bool = False
     band: BandLevel = BandLevel.LIGHT
     aliases: tuple[str, ...] = ()
@@ -127,8 +120,10 @@ class Exercise:
             raise ValueError(f"exercise {self.id!r}: get_set_seconds must be 5-30, not {self.get_set_seconds}")
         if self.easier == self.id:
             raise ValueError(f"exercise {self.id!r} cannot be its own easier option")
-        if (self.reps is None) == (self.hold_seconds is None):
-            raise ValueError(f"exercise {self.id!r} needs exactly one of reps or hold_seconds")
+        if sum(v is not None for v in (self.reps, self.hold_seconds, self.work_seconds)) != 1:
+            raise ValueError(f"exercise {self.id!r} needs exactly one of reps, hold_seconds or work_seconds")
+        if self.work_seconds is not None and not 10 <= self.work_seconds <= 600:
+            raise ValueError(f"exercise {self.id!r}: work_seconds must be 10-600, not {self.work_seconds}")
         if self.reps is not None and not 1 <= self.reps <= 100:
             raise ValueError(f"exercise {self.id!r}: reps must be 1-100, not {self.reps}")
         if self.hold_seconds is not None and not 5 <= self.hold_seconds <= 300:
@@ -155,6 +150,11 @@ class Exercise:
         return self.get_set_seconds or self.position.get_set_seconds
 
     @property
+    def reminder(self) -> str:
+        """The short cue for a runner who knows the exercise: its own, else the setup's first sentence."""
+        return self.cue or self.setup.split(". ")[0].rstrip(".") + "."
+
+    @property
     def side_moves(self) -> bool:
         """Whether changing sides moves the body (rolling over, turning round), which takes longer."""
         return bool(self.switch)
@@ -173,9 +173,8 @@ class Step:
     sets: int = 1
     reps: int | None = None
     hold_seconds: int | None = None
+    work_seconds: int | None = None
     rest_seconds: int = 15
-    rep_scale: float = 1.0
-    hold_scale: float = 1.0
     variants: tuple[Variant, ...] = (Variant.SHORT, Variant.STANDARD, Variant.LONG)  # the lengths it is part of
 
     def __post_init__(self) -> None:
@@ -211,23 +210,23 @@ class Routine:
         return (self.name.lower(), *self.aliases)
 
     def derive(self, variant: Variant) -> Routine:
-        """This routine at another length: scale the sets, reps, holds and rests of the standard form."""
-        if variant is self.variant:
-            return self
+        """This routine at another length: the standard form's steps that belong to `variant`, doses unchanged.
+
+        A shorter session drops whole exercises rather than shrinking each one, because a hold cut to
+        20 s or a set of 9 reps no longer does what the exercise is for (docs/coaching.md).
+        """
         if self.variant is not Variant.STANDARD:
+            if variant is self.variant:
+                return self
             raise ValueError(f"routine {self.id!r}: derive variants from the standard form")
-        sets_f, reps_f, hold_f, rest_f = _SCALE[variant]
-        steps = tuple(
-            replace(
-                s,
-                sets=max(1, round(s.sets * sets_f)),
-                rest_seconds=round(s.rest_seconds * rest_f),
-                rep_scale=reps_f,
-                hold_scale=hold_f,
-            )
-            for s in self.steps
-        )
-        return replace(self, steps=steps, variant=variant)
+        steps = self.steps_of(variant)
+        if not steps:
+            raise ValueError(f"routine {self.id!r} has no step in its {variant} length")
+        return self if steps == self.steps and variant is self.variant else replace(self, steps=steps, variant=variant)
+
+    def steps_of(self, variant: Variant) -> tuple[Step, ...]:
+        """The steps of this routine that are part of `variant` (a routine as plugins give it holds every length's)."""
+        return tuple(s for s in self.steps if variant in s.variants)
 
 
 def _check_id(value: str, what: str) -> None:
@@ -237,7 +236,10 @@ def _check_id(value: str, what: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Dose:
-    """What one step asks for, after overrides and the variant: the numbers the timeline counts."""
+    """What one step asks for, after the step's overrides: the numbers the timeline counts.
+
+    Exactly one of `reps`, `hold_seconds` (a static stretch) or `work_seconds` (timed movement) is set.
+    """
 
     sets: int
     reps: int | None
@@ -245,16 +247,18 @@ class Dose:
     per_side: bool
     rest_seconds: int
     tempo_seconds: float
+    work_seconds: int | None = None
 
 
 def dose(step: Step, exercise: Exercise) -> Dose:
-    """Combine a step with its exercise's defaults and its variant's scaling."""
+    """Combine a step with its exercise's defaults: the step's own reps, hold or interval win."""
     if exercise.hold_seconds is not None:
-        hold = step.hold_seconds or exercise.hold_seconds
-        return Dose(step.sets, None, max(10, round(hold * step.hold_scale)), exercise.per_side,
+        return Dose(step.sets, None, step.hold_seconds or exercise.hold_seconds, exercise.per_side,
                     step.rest_seconds, exercise.tempo_seconds)
-    reps = step.reps or exercise.reps or 1
-    return Dose(step.sets, max(3, round(reps * step.rep_scale)), None, exercise.per_side,
+    if exercise.work_seconds is not None:
+        return Dose(step.sets, None, None, exercise.per_side, step.rest_seconds, exercise.tempo_seconds,
+                    step.work_seconds or exercise.work_seconds)
+    return Dose(step.sets, step.reps or exercise.reps or 1, None, exercise.per_side,
                 step.rest_seconds, exercise.tempo_seconds)
 
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import math
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from skill.routines import SIDE_MOVE_SECONDS, SIDE_SWITCH_SECONDS, BandLevel, Dose, Exercise, Routine, dose
+from skill.routines import (
+    SIDE_MOVE_SECONDS,
+    SIDE_SWITCH_SECONDS,
+    BandLevel,
+    Dose,
+    Exercise,
+    Position,
+    Routine,
+    dose,
+)
 
 WORDS_PER_SECOND = 2.6  # a coach's steady pace; used to budget time for speech
 SENTENCE_PAUSE = 0.4  # the breath after a sentence of three words or more
@@ -86,9 +97,15 @@ def build_timeline(
     wording: Wording,
     locale: str = "en-US",
     extra_sets: int = 0,
+    familiar: frozenset[str] = frozenset(),
 ) -> Timeline:
-    """Expand `routine` into blocks of worded cues; `wording(cue, locale)` supplies every line."""
+    """Expand `routine` into blocks of worded cues; `wording(cue, locale)` supplies every line.
+
+    `familiar` holds the ids of exercises this runner has done before: they get a short reminder in
+    place of the full setup (progressive disclosure; "how do I do it" still gives the whole of it).
+    """
     steps = routine.steps
+    turns = _Turns(zlib.crc32(routine.id.encode()))
     blocks = []
     for i, step in enumerate(steps):
         exercise = exercises[step.exercise]
@@ -96,11 +113,26 @@ def build_timeline(
         if extra_sets:
             d = replace(d, sets=min(10, d.sets + extra_sets))
         nxt = exercises[steps[i + 1].exercise] if i + 1 < len(steps) else None
-        raw = _block_cues(routine, exercise, d, i, len(steps), band)
-        rest = _rest_cues(d.rest_seconds, nxt, band=band) if nxt is not None \
-            else (Cue("outro", 0.0, {"routine": routine.name}),)
+        prev = exercises[steps[i - 1].exercise] if i else None
+        raw = _block_cues(routine, exercise, d, i, len(steps), band, turns, exercise.id in familiar, prev)
+        rest = _rest_cues(d.rest_seconds, nxt, band=band, turns=turns, after=exercise) if nxt is not None \
+            else (Cue("outro", 0.0, {"routine": routine.name, "kind": routine.kind.value}),)
         blocks.append(Block(i, exercise, d, _worded(raw, wording, locale), _worded(rest, wording, locale)))
     return Timeline(routine, band, locale, tuple(blocks))
+
+
+class _Turns:
+    """Which line of a pool each cue says ("Go!", "And go."...): consecutive uses differ, and the start
+    is seeded by the routine, so every runner hears the same recording of a routine and tests stay exact."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.used: dict[str, int] = {}
+
+    def __call__(self, kind: str) -> int:
+        n = self.used.get(kind, 0)
+        self.used[kind] = n + 1
+        return self.seed % 97 + n
 
 
 def _worded(cues: tuple[Cue, ...] | list[Cue], wording: Wording, locale: str) -> tuple[Cue, ...]:
@@ -117,72 +149,131 @@ def _worded(cues: tuple[Cue, ...] | list[Cue], wording: Wording, locale: str) ->
 
 
 # Cues whose slot is "as long as the words take" rather than a beat of the exercise.
-_FLEXIBLE = {"intro", "exercise", "setup", "set", "side", "outro", "next_up", "rest", "release", "done"}
+_FLEXIBLE = {"intro", "exercise", "setup", "set", "side", "outro", "next_up", "rest", "release", "time_up", "done"}
 # Cues whose `seconds` is silence owed after the words, however long they take to say: the dose ends
 # the instructions and owes the get-set time; a side switch owes the time the change takes.
 _GATED = {"dose", "switch_sides"}
 
 
 def _block_cues(
-    routine: Routine, ex: Exercise, d: Dose, index: int, total: int, band: BandLevel
+    routine: Routine, ex: Exercise, d: Dose, index: int, total: int, band: BandLevel, turns: _Turns,
+    familiar: bool = False, prev: Exercise | None = None,
 ) -> list[Cue]:
     cues: list[Cue] = []
     if index == 0:
         cues.append(Cue("intro", 0.0, {"routine": routine.name, "goal": routine.goal, "steps": total,
-                                      "band": band.value}))
-    # Three lines, so the long instructions are the same recording whatever the band, variant or
-    # extra sets: a short "where we are" line, the setup and tips, then the dose (and time to get set).
+                                      "band": band.value, "kind": routine.kind.value}))
+    # Three lines before the work: where we are and the band, how to get into position (the whole
+    # setup the first time, a one-line reminder once the runner knows it), then the dose and the
+    # silence to get set. The form tips come during the work, one around the middle of each set.
     cues.append(Cue("exercise", 0.0, {"exercise": ex.name, "number": index + 1, "of": total,
                                       "placement": ex.placement, "band": ex.band_for(band).value,
-                                      "kind": ex.band_kind.spoken}))
-    cues.append(Cue("setup", 0.0, {"exercise": ex.name, "setup": ex.setup, "tips": ex.tips}))
-    cues.append(Cue("dose", float(ex.get_set), {"sets": d.sets, "reps": d.reps, "hold": d.hold_seconds,
-                                                "per_side": d.per_side}))
+                                      "kind": ex.band_kind.spoken,
+                                      "band_stays": prev is not None and same_band(prev, ex, band)}))
+    if familiar:
+        cues.append(Cue("setup", 0.0, {"exercise": ex.name, "setup": ex.reminder, "brief": True}))
+    else:
+        cues.append(Cue("setup", 0.0, {"exercise": ex.name, "setup": ex.setup, "caution": ex.caution}))
+    cues.append(Cue("dose", float(get_set_after(prev, ex)), {"sets": d.sets, "reps": d.reps, "hold": d.hold_seconds,
+                                                "work": d.work_seconds, "per_side": d.per_side}))
     sides: tuple[str | None, ...] = ex.side_names if d.per_side else (None,)
+    turn = 0  # which form tip: they take turns over the sets and sides
     for set_no in range(1, d.sets + 1):
         if d.sets > 1:
             cues.append(Cue("set", 0.0, {"set": set_no, "of": d.sets}))
         for side_no, side in enumerate(sides):
-            if side is not None:
-                cues.append(Cue("side", 1.0, {"side": side, "first": side_no == 0}))
-            cues.extend(_work_cues(d))
+            if side is not None and side_no == 0:
+                cues.append(Cue("side", 1.0, {"side": side, "first": True}))
+            cues.extend(_work_cues(d, ex.tips[turn % len(ex.tips)], turns))
+            turn += 1
             if side is not None and side_no == 0:
                 seconds = SIDE_MOVE_SECONDS if ex.side_moves else SIDE_SWITCH_SECONDS
                 cues.append(Cue("switch_sides", float(seconds), {"side": sides[1], "switch": ex.switch}))
         if set_no < d.sets:
-            cues.extend(_rest_cues(d.rest_seconds, None, between_sets=True))
-    cues.append(Cue("done", 0.0, {"exercise": ex.name}))
+            cues.extend(_rest_cues(d.rest_seconds, None, between_sets=True, turns=turns))
+    if d.rest_seconds or index == total - 1:  # straight into the next exercise, "Next up" is the close
+        cues.append(Cue("done", 0.0, {"exercise": ex.name, "turn": turns("done")}))
     return cues
 
 
-def _work_cues(d: Dose) -> list[Cue]:
-    """The counted part of one set on one side: reps paced by tempo, or a hold with a countdown."""
+def same_band(before: Exercise, after: Exercise, band: BandLevel) -> bool:
+    """Whether `after` uses the band exactly as `before` left it, so nobody is told to move it."""
+    return (before.placement, before.band_kind, before.band_for(band)) == \
+        (after.placement, after.band_kind, after.band_for(band))
+
+
+def get_set_after(before: Exercise | None, ex: Exercise) -> int:
+    """The get-set gate for `ex`: its own time, less a little when the runner is already in that
+    position (seated to seated, floor to floor), never under the shortest gate."""
+    if before is None or before.position is not ex.position or ex.get_set_seconds:
+        return ex.get_set
+    return max(Position.STANDING.get_set_seconds, ex.get_set - SAME_POSITION_SAVING)
+
+
+SAME_POSITION_SAVING = 3  # seconds: no getting up or down, only the band and the limbs to arrange
+
+
+def _work_cues(d: Dose, tip: str, turns: _Turns) -> list[Cue]:
+    """The timed part of one set on one side: counted reps, a hold, or an interval of movement."""
     if d.hold_seconds is not None:
-        hold = d.hold_seconds
-        cues = [Cue("hold", float(hold - 3 if hold < 20 else hold // 2), {"seconds": hold})]
-        if hold >= 20:
-            cues.append(Cue("halfway", float(hold - hold // 2 - 3), {"seconds": hold - hold // 2}))
-        cues += [Cue("count", 1.0, {"n": n}) for n in (3, 2, 1)]
-        cues.append(Cue("release", 1.0, {}))
+        return _timed(d.hold_seconds, tip, "hold", "release", turns)
+    if d.work_seconds is not None:
+        return _timed(d.work_seconds, tip, "go_timed", "time_up", turns)
+    return _counted(d.reps or 1, d.tempo_seconds, tip, turns)
+
+
+def _counted(reps: int, tempo: float, tip: str, turns: _Turns) -> list[Cue]:
+    """Reps counted on the exercise's cadence: "Go!", then each rep's number as it ends, "Last one."
+
+    The coach's count is the runner's metronome, so voice and body stay together and every rep gets
+    its full tempo (docs/coaching.md). One form tip takes the place of a few counts in the middle.
+    """
+    cues = [Cue("go", tempo, {"turn": turns("go")})]
+    if reps == 1:
         return cues
-    reps, tempo = d.reps or 1, d.tempo_seconds
-    if reps <= 5:
-        return [Cue("go", tempo * (reps - 1), {"reps": reps}), Cue("last_one", tempo, {})]
-    return [
-        Cue("go", tempo * (reps - 5), {"reps": reps}),
-        Cue("more", tempo * 4, {"left": 5}),
-        Cue("last_one", tempo, {}),
-    ]
+    span = math.ceil(speech_seconds(tip) / tempo)  # the counts the tip replaces
+    form_at = 1 + (reps - 2 - span) // 2 if reps >= FORM_CUE_MIN_REPS and span <= reps - 2 else 0
+    n = 1
+    while n <= reps - 2:
+        if n == form_at:
+            cues.append(Cue("form", tempo * span, {"tip": tip}))
+            n += span
+        else:
+            cues.append(Cue("rep", tempo, {"n": n}))
+            n += 1
+    cues.append(Cue("last_one", tempo, {"turn": turns("last_one")}))
+    return cues
+
+
+def _timed(seconds: int, tip: str, start: str, end: str, turns: _Turns) -> list[Cue]:
+    """A hold or an interval: the start, one form tip at halfway, a countdown at 1 Hz, then the end."""
+    if seconds < 20:
+        cues = [Cue(start, float(seconds - 3), {"seconds": seconds, "turn": turns(start)})]
+    else:
+        first = seconds // 2
+        cues = [Cue(start, float(first), {"seconds": seconds, "turn": turns(start)}),
+                Cue("form", float(seconds - first - 3), {"tip": tip, "seconds": seconds - first})]
+    cues += [Cue("count", 1.0, {"n": n}) for n in (3, 2, 1)]
+    cues.append(Cue(end, 1.0, {"turn": turns(end)}))
+    return cues
+
+
+FORM_CUE_MIN_REPS = 6  # fewer reps leave no middle to put a tip in
 
 
 def _rest_cues(seconds: int, nxt: Exercise | None, *, between_sets: bool = False,
-               band: BandLevel = BandLevel.LIGHT) -> tuple[Cue, ...]:
-    """A rest: how long, what comes next and where its band goes (so the change is made while resting),
-    "ten seconds left", then three, two, one."""
-    where = {"band": nxt.band_for(band).value, "kind": nxt.band_kind.spoken, "placement": nxt.placement} if nxt else {}
+               band: BandLevel = BandLevel.LIGHT, turns: _Turns | None = None,
+               after: Exercise | None = None) -> tuple[Cue, ...]:
+    """A rest: how long, what comes next and where its band goes (so the change is made while resting;
+    nothing to say when it stays put), "ten seconds left", then three, two, one."""
+    moves = nxt is not None and not (after is not None and same_band(after, nxt, band))
+    where = {"band": nxt.band_for(band).value, "kind": nxt.band_kind.spoken, "placement": nxt.placement} \
+        if nxt is not None and moves else {}
     if seconds <= 0:
         return (Cue("next_up", 1.0, {"exercise": nxt.name, **where}),) if nxt else ()
-    params = {"seconds": seconds, "between_sets": between_sets, "next": nxt.name if nxt else None, **where}
+    turn = turns("rest_set") if turns is not None and between_sets else 0
+    params = {"seconds": seconds, "between_sets": between_sets, "next": nxt.name if nxt else None, "turn": turn,
+              **where}
     if seconds < 8:  # too short to count down from three
         return (Cue("rest", float(seconds), params),)
     if seconds < 15:

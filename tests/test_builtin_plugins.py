@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from support.builtin_catalog import BUILTIN_CONTENT, ROUTINE_IDS, builtin_catalog, builtin_manager, failures_of
 
-from plugins import coaching, desk, exercises, glutes, loader, recovery, warmup
+from plugins import coaching, desk, exercises, glutes, loader, recovery, treadmill, warmup
 from skill import BandLevel, Cue, Exercise, Routine, Variant, hookimpl
 from skill.catalog import Catalog, normalise
 
-ROUTINE_PLUGINS = {"warmup": warmup, "desk": desk, "glutes": glutes, "recovery": recovery}
+ROUTINE_PLUGINS = {"warmup": warmup, "desk": desk, "glutes": glutes, "recovery": recovery, "treadmill": treadmill}
 LIBRARY = {e.id: e for e in exercises.bandcoach_exercises()}
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
 
@@ -55,10 +55,12 @@ def test_every_exercise_has_aliases_a_runner_might_say(exercise: Exercise) -> No
     assert exercise.aliases and all(a == a.lower() for a in exercise.aliases)
 
 
-def test_stretches_hold_and_movements_count_reps() -> None:
-    stretches = {i for i, e in LIBRARY.items() if i.endswith("_stretch")}
+def test_stretches_hold_treadmill_walks_are_timed_and_movements_count_reps() -> None:
+    stretches = {i for i in LIBRARY if i.endswith("_stretch")}
+    walks = {i for i in LIBRARY if i.startswith("treadmill_")}
     assert stretches and all(LIBRARY[i].hold_seconds for i in stretches)
-    assert all(e.reps for i, e in LIBRARY.items() if i not in stretches)
+    assert walks and all(LIBRARY[i].work_seconds for i in walks)
+    assert all(e.reps for i, e in LIBRARY.items() if i not in stretches | walks)
 
 
 @pytest.mark.parametrize("exercise", LIBRARY.values(), ids=list(LIBRARY))
@@ -157,7 +159,8 @@ def test_per_side_exercises_tell_the_runner_to_switch_sides(catalog: Catalog, ro
     for block in catalog.timeline(routine_id).blocks:
         switches = [c.text for c in block.cues if c.kind == "switch_sides"]
         assert (len(switches) == block.dose.sets) if block.dose.per_side else not switches
-        said = block.exercise.switch or "Switch sides."  # an exercise whose switch moves the body says how
+        # an exercise whose switch moves the body says how; any other names the side to go to
+        said = block.exercise.switch or f"Switch sides: {block.exercise.side_names[1]} now."
         assert all(t == said for t in switches)
 
 
@@ -187,20 +190,33 @@ def test_coaching_is_the_overridable_default() -> None:
 
 # --- the coaching words -----------------------------------------------------------------------------
 
-def words(kind: str, locale: str = "en-US", **params: object) -> str:
-    return coaching.bandcoach_cue_text(Cue(kind, 1.0, params), locale)
+def words(cue_kind: str, locale: str = "en-US", **params: object) -> str:
+    return coaching.bandcoach_cue_text(Cue(cue_kind, 1.0, params), locale)
 
 
 def test_hook_bandcoach_cue_text_exercise_says_where_we_are_and_the_band() -> None:
     walk = LIBRARY["lateral_walk_ankles"]
-    text = words("exercise", exercise=walk.name, number=2, of=6, placement=walk.placement, band="light")
-    assert text == "Exercise 2 of 6: lateral band walk. Light band around your ankles."
+    text = words("exercise", exercise=walk.name, number=2, of=6, placement=walk.placement, band="light",
+                 kind=walk.band_kind.spoken)
+    assert text == "Exercise 2 of 6: lateral walk at the ankles. Light loop band around your ankles."
 
 
-def test_setup_says_how_to_get_into_position_and_the_tips() -> None:
+def test_an_exercise_that_keeps_the_band_where_it_was_says_so_instead_of_the_placement() -> None:
+    calf = LIBRARY["bent_knee_calf_stretch"]
+    text = words("exercise", exercise=calf.name, number=3, of=6, placement=calf.placement, band="light",
+                 band_stays=True)
+    assert text == "Exercise 3 of 6: bent-knee calf stretch. Keep the band where it is."
+
+
+def test_setup_says_how_to_get_into_position_and_any_caution() -> None:
+    jacks = LIBRARY["ankle_jumping_jacks"]
+    text = words("setup", exercise=jacks.name, setup=jacks.setup, caution=jacks.caution)
+    assert text == f"{jacks.setup} {jacks.caution}"
+
+
+def test_a_familiar_exercise_gets_its_one_line_reminder() -> None:
     walk = LIBRARY["lateral_walk_ankles"]
-    text = words("setup", exercise=walk.name, setup=walk.setup, tips=walk.tips)
-    assert text.startswith(walk.setup) and all(tip in text for tip in walk.tips)
+    assert words("setup", exercise=walk.name, setup=walk.reminder, brief=True) == walk.reminder
 
 
 @pytest.mark.parametrize(("params", "dose"), [
@@ -227,14 +243,17 @@ def test_count_is_spoken_as_a_word(n: int, text: str) -> None:
 
 
 @pytest.mark.parametrize(("kind", "params", "text"), [
-    ("switch_sides", {"side": "right"}, "Switch sides."),
-    ("side", {"side": "left", "first": True}, "Left first."),
-    ("side", {"side": "backward", "first": False}, "Now backward."),
-    ("more", {"left": 5}, "Five more."),
+    ("switch_sides", {"side": "right leg"}, "Switch sides: right leg now."),
+    ("side", {"side": "left leg", "first": True}, "Left leg first."),
     ("last_one", {}, "Last one."),
+    ("last_one", {"turn": 1}, "And the last one."),
     ("ten_left", {"seconds": 10}, "Ten seconds left."),
     ("set", {"set": 2, "of": 3}, "Set 2 of 3."),
-    ("go", {"reps": 12}, "Go! 12 reps."),
+    ("go", {}, "Go!"),
+    ("go", {"turn": 1}, "And go."),
+    ("go_timed", {"seconds": 120}, "Go! 2 minutes, starting now."),
+    ("time_up", {}, "And stop."),
+    ("form", {"tip": "Keep your knees out."}, "Keep your knees out."),
     ("halfway", {"seconds": 15}, "Halfway. 15 seconds to go."),
     ("release", {}, "And release."),
     ("next_up", {"exercise": "Glute bridge"}, "Next up: glute bridge."),
@@ -243,9 +262,17 @@ def test_short_cues_have_plain_coaching_words(kind: str, params: dict[str, objec
     assert words(kind, **params) == text
 
 
-def test_intro_names_the_routine_goal_and_band() -> None:
+def test_intro_is_one_sentence_naming_the_routine_and_its_length() -> None:
     text = words("intro", routine="Post-run stretch", goal="Ease out your calves.", steps=5, band="light")
-    assert text == "Post-run stretch. Ease out your calves. Five exercises today, with a light band. Let's get started."
+    assert text == "Here's your post-run stretch: five exercises."
+
+
+@pytest.mark.parametrize(("kind", "says"), [
+    ("activation", "first five minutes of your run easy"), ("mobility", "well done on today's run"),
+    ("strength", "Great work today"),
+])
+def test_the_end_line_fits_what_the_routine_was_for(kind: str, says: str) -> None:
+    assert says in words("outro", routine="Routine", kind=kind)
 
 
 def test_outro_congratulates_and_names_the_routine() -> None:
@@ -302,7 +329,7 @@ def test_loader_reads_an_exercises_targets(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("extra", "field", "why"), [
-    ("reps = 10\nhold_seconds = 30\n", "exercise 'clam'", "exactly one of reps or hold_seconds"),
+    ("reps = 10\nhold_seconds = 30\n", "exercise 'clam'", "exactly one of reps, hold_seconds or work_seconds"),
     ('reps = "ten"\n', "field 'reps'", "expected int, got 'ten'"),
     ('reps = 10\nband = "purple"\n', "field 'band'", "expected one of ['light', 'medium', 'heavy']"),
     ("reps = 10\nrepz = 3\n", "field 'repz'", "unknown field"),

@@ -11,7 +11,7 @@ from skill import ssml
 from skill.catalog import Catalog
 from skill.routines import SIDE_MOVE_SECONDS, BandLevel
 from skill.segments import session_cues
-from skill.timeline import speech_seconds
+from skill.timeline import get_set_after, same_band, speech_seconds
 
 
 def silence_after(body: str, text: str) -> float:
@@ -26,14 +26,20 @@ def test_the_silence_after_the_instructions_is_at_least_the_exercises_get_set_ti
     catalog: Catalog, routine_id: str,
 ) -> None:
     timeline = catalog.timeline(routine_id)
+    before = [None, *(b.exercise for b in timeline.blocks)]
     for index, block in enumerate(timeline.blocks):
         dose = next(c for c in block.cues if c.kind == "dose")
         body = ssml.cues_to_ssml(session_cues(timeline, index))
-        assert silence_after(body, dose.text) >= block.exercise.get_set >= 10, block.exercise.id
+        assert silence_after(body, dose.text) >= get_set_after(before[index], block.exercise) >= 10, block.exercise.id
 
 
 def test_a_floor_exercise_gets_longer_to_get_set_than_a_standing_one(catalog: Catalog) -> None:
     assert catalog.exercises["clamshell"].get_set > catalog.exercises["band_squat"].get_set
+
+
+def test_getting_down_to_the_floor_takes_longer_than_moving_on_the_floor(catalog: Catalog) -> None:
+    squat, bridge, clam = (catalog.exercises[i] for i in ("band_squat", "glute_bridge", "clamshell"))
+    assert get_set_after(squat, bridge) > get_set_after(bridge, clam) >= 10
 
 
 @pytest.mark.parametrize("routine_id", ROUTINE_IDS)
@@ -45,6 +51,15 @@ def test_countdown_counts_are_one_second_apart_in_the_timeline_and_in_ssml(catal
         silence = sum(int(ms) for ms in re.findall(r"(\d+)ms", said)) / 1000
         assert silence >= 0.5, f"{count.text!r} is run into the next count"  # one word takes under half a second
         assert speech_seconds(count.text) + silence == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("routine_id", ROUTINE_IDS)
+def test_counted_reps_keep_the_exercises_cadence_in_ssml(catalog: Catalog, routine_id: str) -> None:
+    for block in catalog.timeline(routine_id).blocks:
+        for rep in (c for c in block.cues if c.kind == "rep"):
+            said = ssml.cues_to_ssml([rep])
+            silence = sum(int(ms) for ms in re.findall(r"(\d+)ms", said)) / 1000
+            assert speech_seconds(rep.text) + silence == pytest.approx(block.dose.tempo_seconds), block.exercise.id
 
 
 def test_a_side_change_that_moves_the_body_gets_eight_to_ten_seconds_after_its_words(catalog: Catalog) -> None:
@@ -64,7 +79,18 @@ def test_the_rest_before_an_exercise_says_where_its_band_goes(catalog: Catalog, 
     timeline = catalog.timeline(routine_id)
     for block, following in zip(timeline.blocks, timeline.blocks[1:], strict=False):
         said = " ".join(c.text for c in block.rest)
-        assert following.exercise.placement in said, f"the rest before {following.exercise.id} says {said!r}"
+        if not same_band(block.exercise, following.exercise, timeline.band):
+            assert following.exercise.placement in said, f"the rest before {following.exercise.id} says {said!r}"
+
+
+@pytest.mark.parametrize("routine_id", ROUTINE_IDS)
+def test_a_band_that_stays_put_is_not_moved_in_words(catalog: Catalog, routine_id: str) -> None:
+    timeline = catalog.timeline(routine_id)
+    for block, following in zip(timeline.blocks, timeline.blocks[1:], strict=False):
+        if same_band(block.exercise, following.exercise, timeline.band):
+            line = next(c.text for c in following.cues if c.kind == "exercise")
+            assert following.exercise.placement not in " ".join(c.text for c in block.rest)
+            assert line.endswith("Keep the band where it is.")
 
 
 @pytest.mark.parametrize("routine_id", ROUTINE_IDS)
@@ -82,6 +108,8 @@ def test_an_exercise_is_never_coached_above_its_own_band(catalog: Catalog) -> No
 @pytest.mark.parametrize("routine_id", ROUTINE_IDS)
 def test_every_exercise_says_the_shape_of_band_it_needs(catalog: Catalog, routine_id: str) -> None:
     timeline = catalog.timeline(routine_id)
-    for block in timeline.blocks:
+    before = [None, *(b.exercise for b in timeline.blocks)]
+    for block, prev in zip(timeline.blocks, before, strict=False):
         line = next(c.text for c in block.cues if c.kind == "exercise")
-        assert block.exercise.band_kind.spoken in line
+        stays = prev is not None and same_band(prev, block.exercise, timeline.band)
+        assert stays or block.exercise.band_kind.spoken in line

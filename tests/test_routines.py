@@ -28,8 +28,8 @@ def test_exercise_id_must_be_lowercase_word_characters(bad_id: str) -> None:
 
 
 @pytest.mark.parametrize("dose_fields", [{"reps": 10, "hold_seconds": 30}, {"reps": None}], ids=["both", "neither"])
-def test_exercise_needs_exactly_one_of_reps_or_hold(dose_fields: dict[str, object]) -> None:
-    with pytest.raises(ValueError, match="exactly one of reps or hold_seconds"):
+def test_exercise_needs_exactly_one_of_reps_hold_or_work(dose_fields: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="exactly one of reps, hold_seconds or work_seconds"):
         exercise(**dose_fields)
 
 
@@ -113,17 +113,32 @@ def test_derive_standard_returns_the_same_routine() -> None:
     assert r.derive(Variant.STANDARD) is r
 
 
-def test_derive_short_halves_sets_and_rests_but_keeps_at_least_one_set() -> None:
-    short = routine(Step("clam", sets=1, rest_seconds=20), Step("clam", sets=4, rest_seconds=30)).derive(Variant.SHORT)
-    assert [s.sets for s in short.steps] == [1, 2]
-    assert [s.rest_seconds for s in short.steps] == [10, 15]
-    assert short.variant is Variant.SHORT
+def lengths() -> Routine:
+    """A routine whose steps belong to different lengths: every length, standard and long, long only."""
+    return routine(Step("clam", sets=2), Step("bridge", sets=3, variants=(Variant.STANDARD, Variant.LONG)),
+                   Step("kick", sets=1, variants=(Variant.LONG,)))
 
 
-def test_derive_long_adds_sets_and_keeps_rests() -> None:
-    long = routine().derive(Variant.LONG)
-    assert [s.sets for s in long.steps] == [3, 4]
-    assert [s.rest_seconds for s in long.steps] == [20, 30]
+@pytest.mark.parametrize(("variant", "exercises"), [
+    (Variant.SHORT, ["clam"]), (Variant.STANDARD, ["clam", "bridge"]), (Variant.LONG, ["clam", "bridge", "kick"]),
+])
+def test_derive_keeps_the_whole_exercises_of_that_length(variant: Variant, exercises: list[str]) -> None:
+    assert [s.exercise for s in lengths().derive(variant).steps] == exercises
+
+
+@pytest.mark.parametrize("variant", list(Variant))
+def test_derive_keeps_every_dose_as_written(variant: Variant) -> None:
+    kept = {s.exercise: s for s in lengths().steps}
+    assert all(s == kept[s.exercise] for s in lengths().derive(variant).steps)
+
+
+def test_derive_names_the_variant_it_made() -> None:
+    assert lengths().derive(Variant.SHORT).variant is Variant.SHORT
+
+
+def test_a_length_without_any_step_is_refused() -> None:
+    with pytest.raises(ValueError, match="no step in its short length"):
+        routine(Step("clam", variants=(Variant.LONG,))).derive(Variant.SHORT)
 
 
 def test_derive_from_a_derived_variant_is_refused() -> None:
@@ -137,16 +152,9 @@ def test_dose_takes_the_exercise_reps_unless_the_step_overrides_them() -> None:
     assert dose(Step("clam", reps=8), ex).reps == 8
 
 
-def test_dose_of_a_short_variant_scales_reps_with_a_floor_of_three() -> None:
-    short = routine(Step("clam", reps=12), Step("clam", reps=3)).derive(Variant.SHORT)
-    assert [dose(s, exercise()).reps for s in short.steps] == [9, 3]
-
-
-def test_dose_of_a_hold_scales_with_the_variant_and_never_drops_below_ten_seconds() -> None:
-    ex = exercise(reps=None, hold_seconds=30)
-    r = routine(Step("clam"), Step("clam", hold_seconds=12))
-    assert [dose(s, ex).hold_seconds for s in r.derive(Variant.LONG).steps] == [40, 16]
-    assert [dose(s, ex).hold_seconds for s in r.derive(Variant.SHORT).steps] == [20, 10]
+def test_dose_of_a_timed_interval_carries_its_seconds() -> None:
+    d = dose(Step("clam"), exercise(reps=None, work_seconds=120))
+    assert (d.reps, d.hold_seconds, d.work_seconds) == (None, None, 120)
 
 
 def test_dose_carries_per_side_and_tempo_from_the_exercise() -> None:

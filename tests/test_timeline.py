@@ -41,43 +41,54 @@ def test_timeline_starts_with_intro_and_setup_and_ends_with_outro() -> None:
     assert k.count("intro") == 1 and k.count("outro") == 1
 
 
-def test_intro_names_the_routine_goal_step_count_and_band() -> None:
+def test_intro_names_the_routine_goal_step_count_band_and_kind() -> None:
     intro = timeline(Step("squat"), Step("jacks")).cues()[0]
-    assert dict(intro.params) == {"routine": "Test", "goal": "Test the timeline.", "steps": 2, "band": "light"}
+    assert dict(intro.params) == {"routine": "Test", "goal": "Test the timeline.", "steps": 2, "band": "light",
+                                  "kind": "strength"}
 
 
-def test_rep_exercise_over_five_reps_counts_five_more_then_last_one() -> None:
-    t = timeline(Step("squat"))
-    assert kinds(t)[4:7] == ["go", "more", "last_one"]
-    go, more, last = t.cues()[4:7]
-    assert go.seconds + more.seconds + last.seconds == 12 * EXERCISES["squat"].tempo_seconds
+def test_counted_reps_are_go_then_a_count_per_rep_then_last_one() -> None:
+    t = timeline(Step("jacks"))
+    work = [c for c in t.cues() if c.kind in {"go", "rep", "form", "last_one"}]
+    assert [c.kind for c in work] == ["go", "rep", "rep", "last_one"]
+    assert [c.params["n"] for c in work if c.kind == "rep"] == [1, 2]
 
 
-def test_rep_exercise_of_five_or_fewer_reps_has_no_five_more() -> None:
-    assert "more" not in kinds(timeline(Step("jacks")))
+def test_every_counted_rep_gets_the_exercises_tempo() -> None:
+    work = [c for c in timeline(Step("squat")).cues() if c.kind in {"go", "rep", "form", "last_one"}]
+    assert sum(c.seconds for c in work) == 12 * EXERCISES["squat"].tempo_seconds
 
 
-def test_per_side_exercise_switches_sides_between_the_two_sides() -> None:
+def test_a_set_of_six_reps_or_more_has_one_form_cue_in_the_middle() -> None:
+    k = [c for c in kinds(timeline(Step("squat"))) if c in {"go", "rep", "form", "last_one"}]
+    assert k.count("form") == 1
+    assert 0.25 < k.index("form") / len(k) < 0.75
+
+
+def test_a_set_of_fewer_than_six_reps_has_no_form_cue() -> None:
+    assert "form" not in kinds(timeline(Step("jacks")))
+
+
+def test_per_side_exercise_names_the_first_side_then_switches_once() -> None:
     k = kinds(timeline(Step("clam")))
-    first, second = (i for i, kind in enumerate(k) if kind == "side")
-    assert k[first:second + 1].count("switch_sides") == 1
-    assert k[second - 1] == "switch_sides"
+    assert k.count("side") == 1 and k.count("switch_sides") == 1
+    assert k.index("side") < k.index("switch_sides")
 
 
 def test_each_set_of_a_per_side_exercise_works_both_sides() -> None:
     assert kinds(timeline(Step("clam", sets=3))).count("switch_sides") == 3
 
 
-def test_long_hold_has_a_halfway_cue_then_three_two_one_and_release() -> None:
+def test_long_hold_has_a_form_cue_at_halfway_then_three_two_one_and_release() -> None:
     t = timeline(Step("calf"))
-    work = [c for c in t.cues() if c.kind in {"hold", "halfway", "count", "release"}][:6]
-    assert [c.kind for c in work] == ["hold", "halfway", "count", "count", "count", "release"]
+    work = [c for c in t.cues() if c.kind in {"hold", "form", "count", "release"}][:6]
+    assert [c.kind for c in work] == ["hold", "form", "count", "count", "count", "release"]
     assert [c.params["n"] for c in work if c.kind == "count"] == [3, 2, 1]
-    assert sum(c.seconds for c in work[:5]) == 30
+    assert work[0].seconds == 15 and sum(c.seconds for c in work[:5]) == 30
 
 
-def test_short_hold_has_no_halfway_cue() -> None:
-    assert "halfway" not in kinds(timeline(Step("short_hold")))
+def test_short_hold_has_no_form_cue() -> None:
+    assert "form" not in kinds(timeline(Step("short_hold")))
 
 
 def test_rest_of_fifteen_seconds_or_more_has_ten_seconds_left_and_a_countdown() -> None:
@@ -115,7 +126,7 @@ def test_the_start_of_an_exercise_carries_what_the_wording_needs() -> None:
     assert cues["exercise"].params["number"] == 1 and cues["exercise"].params["of"] == 2
     assert cues["dose"].params["per_side"] is True and cues["dose"].params["sets"] == 2
     assert cues["dose"].params["reps"] == 10
-    assert cues["setup"].params["tips"] == ("Heels together.",)
+    assert cues["setup"].params["setup"] == "Lie on your side."
 
 
 def test_the_setup_line_does_not_depend_on_band_or_sets() -> None:

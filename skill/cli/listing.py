@@ -10,7 +10,8 @@ from skill.routines import Dose, Variant
 
 def dose_text(d: Dose) -> str:
     """"2 sets of 12 reps each side, 20 s rest"."""
-    amount = f"{d.reps} reps" if d.reps else f"{d.hold_seconds} s hold"
+    amount = (f"{d.reps} reps" if d.reps else f"{d.work_seconds} s timed" if d.work_seconds
+              else f"{d.hold_seconds} s hold")
     sets = f"{d.sets} sets of {amount}" if d.sets > 1 else amount
     side = " each side" if d.per_side else ""
     return f"{sets}{side}, {d.rest_seconds} s rest"
@@ -38,6 +39,7 @@ def describe_routines(catalog: Catalog, locale: str = "en-US") -> list[dict[str,
                     "sets": block.dose.sets,
                     "reps": block.dose.reps,
                     "hold_seconds": block.dose.hold_seconds,
+                    "work_seconds": block.dose.work_seconds,
                     "per_side": block.dose.per_side,
                     "rest_seconds": block.dose.rest_seconds,
                     "dose": dose_text(block.dose),

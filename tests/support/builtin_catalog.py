@@ -6,8 +6,8 @@ from skill.catalog import Catalog
 from skill.config import Settings
 from skill.plugins import BandCoachPluginManager, make_plugin_manager
 
-BUILTIN_CONTENT = ("exercises", "warmup", "desk", "glutes", "recovery", "coaching")
-ROUTINE_IDS = ("warmup", "desk", "glutes", "recovery")
+BUILTIN_CONTENT = ("exercises", "warmup", "desk", "glutes", "recovery", "treadmill", "coaching")
+ROUTINE_IDS = ("warmup", "desk", "glutes", "recovery", "treadmill")
 
 
 def builtin_manager() -> BandCoachPluginManager:
