@@ -5,22 +5,24 @@ Trylast, so any plugin can suggest differently; docs/coaching.md has the rule as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from skill import BandLevel, Change, Progression, Routine, SessionRecord, Variant, hookimpl
 
 
 @hookimpl(trylast=True)
-def bandcoach_progression(routine: Routine, history: Sequence[SessionRecord], band: BandLevel | None) -> Progression:
-    """More sets, then a heavier band, a step back after a long break: see docs/coaching.md."""
-    return next_progression(routine, history, now=datetime.now(UTC), band=band)
+def bandcoach_progression(routine: Routine, history: Sequence[SessionRecord], band: BandLevel | None,
+                          pain: Mapping[str, datetime]) -> Progression:
+    """More sets, then a heavier band, a step back after a long break, never past pain: see docs/coaching.md."""
+    return next_progression(routine, history, now=datetime.now(UTC), band=band, pain=pain)
 
 
 # The coaching rules; docs/coaching.md has them as a table. Change them here and there together.
 SESSIONS_TO_PROGRESS = 3  # completed sessions in a row at one level before moving up
 MAX_EXTRA_SETS = 2  # extra sets added before the next band instead
 LONG_BREAK = timedelta(days=14)  # a gap this long steps the runner back one notch
+PAIN_HOLD = timedelta(days=14)  # an exercise that hurt this recently holds the routine where it is
 _COUNT_WORDS = {1: "once", 2: "twice", 3: "three times", 4: "four times", 5: "five times"}
 
 
@@ -30,12 +32,14 @@ def next_progression(
     *,
     now: datetime,
     band: BandLevel | None = None,
+    pain: Mapping[str, datetime] | None = None,
 ) -> Progression:
     """What to suggest for `routine` next time, from this runner's `history` (oldest first).
 
     `band` is the runner's current band for the routine when they chose one since (SetBandIntent);
     otherwise the band of the last session, or the routine's own band for a first workout.
-    Sessions of other routines in `history` are ignored. Pure: `now` is passed in.
+    `pain` maps exercise ids to when they last hurt: while one of this routine's did within
+    PAIN_HOLD, nothing goes up. Sessions of other routines in `history` are ignored. Pure: `now` is passed in.
     """
     own = [s for s in history if s.routine == routine.id]
     name = routine.name
@@ -48,6 +52,10 @@ def next_progression(
     if now - last.started_at >= LONG_BREAK:
         return _step_back(name, current, extra, (now - last.started_at).days)
     streak = _streak_at(own, current, extra)
+    hurt = {exercise for exercise, when in (pain or {}).items() if now - when < PAIN_HOLD}
+    if streak >= SESSIONS_TO_PROGRESS and hurt & {step.exercise for step in routine.steps}:
+        return Progression(current, extra, Change.SAME,
+                           f"Something hurt in {name} recently, so we'll keep it where it is for now.")
     if streak < SESSIONS_TO_PROGRESS:
         to_go = SESSIONS_TO_PROGRESS - streak
         more = "one more full session" if to_go == 1 else f"{to_go} more full sessions"

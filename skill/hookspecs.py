@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import pluggy
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import click
 
     from skill.config import Settings
@@ -112,7 +114,7 @@ def bandcoach_cue_text(cue: Cue, locale: str) -> str | None:
 
 @hookspec(firstresult=True)
 def bandcoach_progression(
-    routine: Routine, history: Sequence[SessionRecord], band: BandLevel | None
+    routine: Routine, history: Sequence[SessionRecord], band: BandLevel | None, pain: Mapping[str, datetime]
 ) -> Progression | None:
     """What to suggest the runner does next time with this routine.
 
@@ -123,6 +125,8 @@ def bandcoach_progression(
     :param history: this runner's completed and stopped sessions of it, oldest first.
     :param band: the band the runner said they use now for this routine (or in general), if any;
         it wins over the band of the last session.
+    :param pain: exercise id -> when the runner last said it hurt (the pain path), for the
+        exercises that hurt recently; a rule must not push those (no extra set, no heavier band).
     :returns: a :class:`skill.progression.Progression`, or None.
     """
 

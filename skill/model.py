@@ -40,6 +40,9 @@ FRAGMENTS: dict[str, str] = {
     "timed": "[(a|the|my)] {minutes} minute",
     "something": "(something|anything|a workout|a routine|exercises|one)",
     "i_have": "(i've got|i have|i only have|i have about|i've got about|i only have about)",
+    # where something hurts (the pain path needs no slot: every answer is the same, whatever the place)
+    "body": "(knee|knees|back|lower back|hip|hips|ankle|ankles|foot|feet|hamstring|calf|calves|groin|glute|shin|"
+            "shins|achilles|leg|legs|thigh|quad|neck)",
 }
 # Each routine name and alias is published in the ROUTINE values with the words runners put around
 # it: a length in front ("a quick stretch") and a noun behind ("desk workout", "desk one"). Alexa
@@ -183,6 +186,34 @@ CUSTOM_INTENTS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
         "how many (do i do|per side|each side|on each leg)",
         "how long (do i hold|is this hold|is the hold|do i hold each side) [(it|this|the stretch)]",
         "how many seconds do i hold [(it|the stretch|each side)]",
+    )),
+    "PainIntent": ({}, (
+        "[(ow|ouch)] (that|this|it|this one) (hurts|really hurts|is painful|is hurting|doesn't feel right)",
+        "[(ow|ouch)] my <body> (hurts|hurt|is hurting|are hurting|is painful|is killing me|doesn't feel right)",
+        "i (feel|have|got|felt) [a] (pain|sharp pain|twinge) in my <body>",
+        "(i|i've) (hurt|pulled|tweaked) my <body>", "i think i (pulled|tweaked|hurt) (something|a muscle)",
+        "(i'm|i am) in pain", "(ow|ouch)", "(something|it) (hurts|doesn't feel right)",
+        "(i'm|i am) (feeling|getting) (dizzy|lightheaded|faint)", "i feel (dizzy|lightheaded|faint|sick|numb)",
+        "my <body> (is|are|feels|feel|went|has gone) (numb|tingly)", "(this|that) is too painful",
+    )),
+    "EasierIntent": ({}, (
+        "[(can you|please|can we|could you)] make (it|this|this one|the exercise) easier [please]",
+        "(is there|do you have|have you got|got) (an easier|a lower impact|a low impact|a gentler) "
+        "(one|option|version|exercise|way) [(please|for this|for this one)]",
+        "[(give me|i'll take|i'd like|let's do|can i do|can i have|i want)] the (easier|gentler|low impact) "
+        "(one|option|version) [please]",
+        "[(um|so|honestly)] (this|this one|it) is too (hard|difficult|much) [for me] [(right now|today)]",
+        "i can't do (this|this one|that) [(one|exercise)]", "(something|anything) easier [please]",
+        "[(i need|give me)] an easier (exercise|option|one) [please]", "easier (one|option|version) please",
+    )),
+    "BandLevelsIntent": ({"band": "BAND_LEVEL"}, (
+        "[(so|um|wait)] which band is which", "what (do|does) (the|my) bands weigh",
+        "how (heavy|strong|hard|tough|stiff) (is the|is a|is my|are the|are my) {band} (band|bands)",
+        "how (heavy|strong) are (the|my) bands", "how many pounds is (the|a) {band} band",
+        "what's the difference between the bands", "what (do|does) the band (colours|colors|levels) mean",
+        "(which|what) band should i (use|start with|get|buy)",
+        "how much resistance (is|does) (the|a) {band} band [have]",
+        "what (are|is) the band (levels|weights|resistances)",
     )),
     "SomethingElseIntent": ({}, (
         "[(nah|no|actually|um)] [(start|do|pick|let's do|i want|i'd rather do|let's try)] (something|anything) "

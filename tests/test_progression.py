@@ -112,12 +112,12 @@ def recent_three() -> list[SessionRecord]:
 
 
 def test_builtin_hook_applies_the_rule() -> None:
-    result = progression_plugin.bandcoach_progression(RECOVERY, recent_three(), None)
+    result = progression_plugin.bandcoach_progression(RECOVERY, recent_three(), None, {})
     assert (result.band, result.extra_sets, result.change) == (L, 1, Change.ADD_SET)
 
 
 def test_builtin_hook_honours_the_band_the_runner_chose() -> None:
-    result = progression_plugin.bandcoach_progression(RECOVERY, recent_three(), M)
+    result = progression_plugin.bandcoach_progression(RECOVERY, recent_three(), M, {})
     assert (result.band, result.extra_sets, result.change) == (M, 0, Change.SAME)
 
 
@@ -132,10 +132,10 @@ def test_hook_bandcoach_progression_a_plugin_overrides_the_builtin_rule() -> Non
     pm = make_plugin_manager(load=False)
     pm.register_plugin(progression_plugin, "progression")
     assert call_first(pm, "bandcoach_progression", routine=RECOVERY, history=recent_three(),
-                      band=None).change is Change.ADD_SET
+                      band=None, pain={}).change is Change.ADD_SET
     pm.register_plugin(Gentle(), "gentle")
     assert call_first(pm, "bandcoach_progression", routine=RECOVERY, history=recent_three(),
-                      band=None).reason == "Keep it gentle."
+                      band=None, pain={}).reason == "Keep it gentle."
 
 
 def test_hook_bandcoach_progression_defers_to_the_builtin_rule_with_none(pm: BandCoachPluginManager) -> None:

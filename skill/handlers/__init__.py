@@ -28,6 +28,12 @@ from skill.handlers.navigation import (
 )
 from skill.handlers.progress import ProgressIntentHandler, ResumeAnswerHandler, SetBandIntentHandler, YesNoHandler
 from skill.handlers.routine import DescribeExerciseIntentHandler, ListRoutinesIntentHandler, StartRoutineIntentHandler
+from skill.handlers.safety import (
+    BandLevelsIntentHandler,
+    EasierIntentHandler,
+    PainIntentHandler,
+    SafetyAnswerHandler,
+)
 from skill.handlers.workout import (
     BandPlacementIntentHandler,
     DoseIntentHandler,
@@ -45,6 +51,7 @@ HANDLERS = (
     ListRoutinesIntentHandler,
     DescribeExerciseIntentHandler,
     ResumeAnswerHandler,  # before YesNoHandler: yes, no or "something else" that answer "resume?"
+    SafetyAnswerHandler,  # before YesNoHandler too: yes or no to "an easier one, or skip?"
     ProgressIntentHandler,
     SetBandIntentHandler,
     HandsFreeIntentHandler,  # before the session navigation: intents while our audio plays
@@ -55,6 +62,9 @@ HANDLERS = (
     FinishWorkoutIntentHandler,
     BandPlacementIntentHandler,
     DoseIntentHandler,
+    PainIntentHandler,  # the safety layer: each answers step by step, hands-free or outside a workout
+    EasierIntentHandler,
+    BandLevelsIntentHandler,
     NextIntentHandler,
     PreviousIntentHandler,
     RepeatIntentHandler,

@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from ask_sdk_core.handler_input import HandlerInput
@@ -138,7 +138,32 @@ def suggestion(handler_input: HandlerInput, deps: Deps, routine_id: str) -> Prog
     sessions = state.sessions_of(routine_id) if state else ()
     if state is None or not sessions:
         return None
-    return deps.catalog.progression(routine_id, sessions, band=state.band_for(routine_id))
+    return deps.catalog.progression(routine_id, sessions, band=state.band_for(routine_id),
+                                    pain=state.pain_since(datetime.now(UTC) - PAIN_MEMORY))
+
+
+def familiar(handler_input: HandlerInput, deps: Deps) -> frozenset[str]:
+    """The exercises this runner has done before: those of every routine they have completed once."""
+    state = load(handler_input, deps)
+    done = {s.routine for s in state.history if s.completed} if state else set()
+    routines = deps.catalog.routines
+    return frozenset(step.exercise for r in done if r in routines for step in routines[r].steps)
+
+
+def first_time(handler_input: HandlerInput, deps: Deps) -> bool:
+    """Whether this runner has no workout on record (or we cannot tell): the safety line is said then."""
+    state = load(handler_input, deps)
+    return state is None or not state.history
+
+
+PAIN_MEMORY = timedelta(days=42)  # how far back a runner's pain reports reach the progression rule
+
+
+def report_pain(handler_input: HandlerInput, deps: Deps, exercise: str) -> bool:
+    """Remember that `exercise` hurt now, so progression does not push it; False when it cannot be kept."""
+    now = datetime.now(UTC)
+    return _change(handler_input, deps, lambda store, uid: store.update(uid, lambda s: s.with_pain(exercise, now))) \
+        is not None
 
 
 def band_for(handler_input: HandlerInput, deps: Deps, routine: Routine) -> BandLevel:

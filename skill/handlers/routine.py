@@ -30,9 +30,14 @@ from skill.segments import session_cues
 logger = logging.getLogger(__name__)
 
 def coach_block(handler_input: HandlerInput, deps: Deps, pos: Place, *, before: list[str] | None = None,
-                with_intro: bool = False, new_workout: bool = False) -> Response:
-    """Speak block `pos.block` of the routine, then ask for "next" (or finish after the last block)."""
-    timeline = deps.catalog.timeline_at(pos, locale_of(handler_input))
+                with_intro: bool = False, new_workout: bool = False, swap: str | None = None) -> Response:
+    """Speak block `pos.block` of the routine, then ask for "next" (or finish after the last block).
+
+    Exercises the runner has done before get their short reminder, not the whole setup; `swap` coaches
+    that exercise in this block's place (the easier option after something hurt).
+    """
+    timeline = deps.catalog.timeline_at(pos, locale_of(handler_input), familiar=memory.familiar(handler_input, deps),
+                                        swap=swap)
     cues = session_cues(timeline, pos.block, with_intro=with_intro)  # what `audio publish` pre-renders
     last = pos.block == len(timeline.blocks) - 1
     if last:
@@ -44,8 +49,13 @@ def coach_block(handler_input: HandlerInput, deps: Deps, pos: Place, *, before: 
     # The next exercise and its band now, so the change is made before "next"; how to go on, once only.
     after = [prompts.whats_next(nxt, timeline.band)] + ([prompts.say_next()] if pos.block == 0 else [])
     speech = _speech(handler_input, deps, pos, cues, before or [], after)
-    return reply(handler_input, speech, reprompt=ssml.speak(prompts.next_reprompt()),
-                 attributes={**place_attributes(pos), BLOCK_DONE: True})  # the whole block is in this answer
+    attributes = {**place_attributes(pos), BLOCK_DONE: True}  # the whole block is in this answer
+    if swap:
+        attributes[SWAP_KEY] = swap
+    return reply(handler_input, speech, reprompt=ssml.speak(prompts.next_reprompt()), attributes=attributes)
+
+
+SWAP_KEY = "swap"  # session attribute: the exercise coached in place of the current block's (the easier one)
 
 
 def _speech(handler_input: HandlerInput, deps: Deps, pos: Place, cues: list, before: list[str],
@@ -103,6 +113,8 @@ class StartRoutineIntentHandler(Handler):
             before.append(prompts.unknown_band(band_heard, band.value))
         if need.equipment == "no_band":
             before.append(prompts.without_a_band())
+        if memory.first_time(handler_input, self.deps):  # once, before a runner's very first exercise
+            before.append(prompts.safety_first_time())
         return self.begin(handler_input, pos, before)
 
     def need(self, handler_input: HandlerInput, unmatched_routine: str | None) -> needs.Need:

@@ -50,6 +50,10 @@ class InWorkoutHandler(Handler):
         stream = self.player.ours(audio_player_token(handler_input))
         if stream is not None and self.player.live(handler_input, stream):
             return self.hands_free(handler_input, stream, self.player.timeline(stream))
+        return self.outside(handler_input)
+
+    def outside(self, handler_input: HandlerInput) -> Response:
+        """The answer with no workout going: by default, that it needs one."""
         return say(handler_input, prompts.not_in_workout(self.catalog), reprompt=prompts.welcome_reprompt(self.catalog))
 
     @abstractmethod

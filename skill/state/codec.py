@@ -73,7 +73,17 @@ def encode_state(state: UserState) -> dict[str, Any]:
             "preferences": {"default_band": prefs.default_band and prefs.default_band.value, "locale": prefs.locale},
             "in_progress": encode_in_progress(state.in_progress),
             "history": [encode_session(s) for s in state.history],
-            "bands": {routine: band.value for routine, band in state.bands}}
+            "bands": {routine: band.value for routine, band in state.bands},
+            "pain": encode_pain(state.pain)}
+
+
+def encode_pain(pain: tuple[tuple[str, datetime], ...]) -> dict[str, str]:
+    """Exercise id -> when it last hurt, as ISO 8601 text."""
+    return {exercise: when.isoformat() for exercise, when in pain}
+
+
+def decode_pain(d: Mapping[str, Any] | None) -> tuple[tuple[str, datetime], ...]:
+    return tuple(sorted((str(exercise), _time(when)) for exercise, when in (d or {}).items()))
 
 
 def decode_state(d: Mapping[str, Any]) -> UserState:
@@ -85,4 +95,5 @@ def decode_state(d: Mapping[str, Any]) -> UserState:
     return UserState(Preferences(_band(prefs.get("default_band")), prefs.get("locale")),
                      decode_in_progress(d.get("in_progress")),
                      tuple(decode_session(s) for s in d.get("history", ())),
-                     tuple(sorted((r, BandLevel(b)) for r, b in (d.get("bands") or {}).items())))
+                     tuple(sorted((r, BandLevel(b)) for r, b in (d.get("bands") or {}).items())),
+                     decode_pain(d.get("pain")))

@@ -8,6 +8,7 @@ import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from skill.errors import BandCoachError
 from skill.progression import SessionRecord
@@ -55,6 +56,15 @@ class UserState:
     in_progress: InProgress | None = None
     history: tuple[SessionRecord, ...] = ()
     bands: tuple[tuple[str, BandLevel], ...] = ()  # per routine id, sorted by id
+    pain: tuple[tuple[str, datetime], ...] = ()  # per exercise id, sorted by id: when it last hurt
+
+    def pain_since(self, cutoff: datetime) -> dict[str, datetime]:
+        """The exercises that hurt at `cutoff` or later, with when: what progression must not push."""
+        return {exercise: when for exercise, when in self.pain if when >= cutoff}
+
+    def with_pain(self, exercise: str, when: datetime) -> UserState:
+        """A copy that remembers `exercise` hurt at `when` (the newest report per exercise is kept)."""
+        return replace(self, pain=tuple(sorted({**dict(self.pain), exercise: when}.items())))
 
     @property
     def band(self) -> BandLevel | None:

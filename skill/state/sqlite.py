@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from skill.progression import SessionRecord
-from skill.state.codec import decode_state, encode_in_progress, encode_session, session_from_values
+from skill.state.codec import decode_state, encode_in_progress, encode_pain, encode_session, session_from_values
 from skill.state.decoded import DEFAULT_BUDGET, DecodedStates, Stamp
 from skill.state.model import InProgress, StateError, Store, UserState
 
@@ -50,6 +50,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # v2: preferences; the band becomes the default band, the locale is new
         "ALTER TABLE users RENAME COLUMN band TO default_band",
         "ALTER TABLE users ADD COLUMN locale TEXT",
+    ),
+    (  # v3: the exercises that hurt, and when (the pain path), so progression does not push them
+        "ALTER TABLE users ADD COLUMN pain TEXT NOT NULL DEFAULT '{}'",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -138,14 +141,14 @@ class SQLiteStore(Store):
         row = conn.execute(_READ_USER, (key,)).fetchone()
         if row is None:
             return UserState(), (), 0
-        version, updated_at, default_band, locale, bands, position, sessions = row
+        version, updated_at, default_band, locale, bands, pain, position, sessions = row
         kept = self.decoded.get(key, (version, updated_at))
         if kept is not None:
             return kept[0], kept[1], version
         rows = sorted(json.loads(sessions))  # seq first and unique: sorts by seq alone
         doc = {"preferences": {"default_band": default_band, "locale": locale},
                "in_progress": json.loads(position) if position else None,
-               "bands": json.loads(bands)}
+               "bands": json.loads(bands), "pain": json.loads(pain)}
         history = tuple(session_from_values(*r[1:]) for r in rows)  # columns in SessionRecord's field order
         state, seqs = replace(decode_state(doc), history=history), tuple(r[0] for r in rows)
         self.decoded.put(key, (version, updated_at), state, seqs)
@@ -249,7 +252,7 @@ def _migrate(conn: sqlite3.Connection, target: int) -> int:
 # The user row and its whole history in one statement, so one step: a row-by-row fetch steps (and
 # releases the GIL) once per session. SQLite 3.40 cannot order inside json_group_array, so each
 # session carries its seq and _read sorts them.
-_READ_USER = f"""SELECT version, updated_at, default_band, locale, bands, position,
+_READ_USER = f"""SELECT version, updated_at, default_band, locale, bands, pain, position,
     (SELECT json_group_array(json_array(seq, {_SESSION_COLUMNS})) FROM sessions WHERE sessions.user = users.user)
     FROM users WHERE user = ?"""
 
@@ -264,14 +267,14 @@ def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState, s
     prefs, now = new.preferences, datetime.now(UTC).isoformat()
     position = encode_in_progress(new.in_progress)
     conn.execute(
-        """INSERT INTO users (user, default_band, locale, bands, position, version, updated_at)
-           VALUES (?, ?, ?, ?, ?, 1, ?)
+        """INSERT INTO users (user, default_band, locale, bands, pain, position, version, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, 1, ?)
            ON CONFLICT (user) DO UPDATE SET default_band = excluded.default_band, locale = excluded.locale,
-               bands = excluded.bands, position = excluded.position, version = users.version + 1,
-               updated_at = excluded.updated_at""",
+               bands = excluded.bands, pain = excluded.pain, position = excluded.position,
+               version = users.version + 1, updated_at = excluded.updated_at""",
         (key, prefs.default_band and prefs.default_band.value, prefs.locale,
-         json.dumps({r: b.value for r, b in new.bands}), json.dumps(position) if position else None,
-         now))
+         json.dumps({r: b.value for r, b in new.bands}), json.dumps(encode_pain(new.pain)),
+         json.dumps(position) if position else None, now))
     stamp = (version + 1, now)
     if new.history is old.history:  # a change of position or preferences: no session row to touch
         return stamp, tuple(seqs)
