@@ -20,7 +20,7 @@ _DATA_FIELDS: dict[type, tuple[str, ...]] = {
                "aliases", "tempo_seconds", "side_names", "targets", "band_kind", "position", "cue", "caution",
                "switch", "easier", "get_set_seconds"),
     Step: ("exercise", "sets", "reps", "hold_seconds", "work_seconds", "rest_seconds", "variants"),
-    Routine: ("id", "name", "goal", "steps", "aliases", "band", "kind"),
+    Routine: ("id", "name", "goal", "steps", "aliases", "band", "kind", "equipment"),
 }
 
 

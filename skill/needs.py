@@ -43,6 +43,8 @@ EQUIPMENT: dict[str, tuple[str, ...]] = {
                   "my loop band", "my booty band", "a booty band", "resistance loop", "band loop"),
     "long_band": ("long band", "a long band", "my long band", "tube band", "a tube band", "tube", "therapy band",
                   "flat band", "band with handles"),
+    "treadmill": ("treadmill", "a treadmill", "the treadmill", "my treadmill", "running machine", "the running machine",
+                  "a running machine"),
     "no_band": ("no band", "without a band", "with no band", "without my band", "forgot my band", "i forgot my band",
                 "no bands", "without bands", "don't have a band", "i don't have a band", "left my band at home"),
 }
@@ -192,8 +194,10 @@ def _ranked(catalog: Catalog, need: Need, kind: RoutineKind) -> list[tuple[tuple
     for order, routine in enumerate(catalog.routines.values()):
         if routine.kind is not kind:
             continue
+        if routine.equipment and need.equipment not in routine.equipment:
+            continue  # it needs a machine the runner did not say they have
         timeline = catalog.timeline(routine.id)
-        suits = _band_share(timeline, need.equipment)
+        suits = 1.0 if need.equipment in routine.equipment else _band_share(timeline, need.equipment)
         if suits < SUITS_BAND:
             continue
         share = 1.0

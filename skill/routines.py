@@ -199,6 +199,7 @@ class Routine:
     plugin: str = ""
     variant: Variant = Variant.STANDARD
     kind: RoutineKind = RoutineKind.STRENGTH
+    equipment: tuple[str, ...] = ()  # what it needs besides a band ("treadmill"): chosen by need only when named
 
     def __post_init__(self) -> None:
         _check_id(self.id, "routine")

@@ -28,7 +28,7 @@ def test_every_custom_intent_has_ten_or_more_samples(catalog, intent):
 
 def test_routine_type_carries_ids_and_the_plugins_aliases(catalog):
     values = {v["id"]: v for v in types_of(build_model(catalog))["ROUTINE"]["values"]}
-    assert set(values) == {"warmup", "desk", "glutes", "recovery"}
+    assert set(values) == {"warmup", "desk", "glutes", "recovery", "treadmill"}
     assert "post-run stretch" in [values["recovery"]["name"]["value"], *values["recovery"]["name"]["synonyms"]]
     assert "booty" in values["glutes"]["name"]["synonyms"]
 
