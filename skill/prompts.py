@@ -121,8 +121,10 @@ def describe(exercise: Exercise) -> str:
     side = " on each side" if exercise.per_side else ""
     tips = " ".join(t if t.endswith(".") else t + "." for t in exercise.tips)
     caution = f" {exercise.caution}" if exercise.caution else ""
-    return (f"{exercise.name}: {_band_words(exercise, exercise.band)} {exercise.placement}. {exercise.setup}{caution} "
-            f"{tips} Aim for {amount}{side}, with a {exercise.band.value} band to start.")
+    band = ("a light band" if exercise.band is BandLevel.LIGHT
+            else f"a light band, moving up to {exercise.band.value} as it gets easy")  # start light (the article)
+    return (f"{exercise.name}: {exercise.band_kind.spoken} {exercise.placement}. {exercise.setup}{caution} "
+            f"{tips} Aim for {amount}{side}, on {band}.")
 
 
 def duration(seconds: int) -> str:

@@ -3,16 +3,20 @@ the first-time safety line, what the bands weigh, and progression that does not 
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from support.alexa_checks import answered, speech_of
 from support.workouts import start_routine, store_of
 
 from plugins.progression import SESSIONS_TO_PROGRESS, next_progression
 from skill import prompts, testing
 from skill.catalog import Catalog
+from skill.config import LOCALES
 from skill.handlers.base import place_attributes
 from skill.playback import Stream, encode
 from skill.progression import Change, SessionRecord
@@ -186,3 +190,21 @@ def test_pain_in_another_routines_exercise_does_not_hold_this_one(catalog: Catal
                              True) for i in reversed(range(SESSIONS_TO_PROGRESS))]
     pain = {"calf_stretch": now - timedelta(days=1)}
     assert next_progression(catalog.routines["glutes"], history, now=now, pain=pain).change is Change.ADD_SET
+
+
+# --- the store listing ----------------------------------------------------------------------------------
+
+def manifest_locales() -> dict[str, Any]:
+    manifest = json.loads((Path(__file__).parents[1] / "skill-package" / "skill.json").read_text())
+    return dict(manifest["manifest"]["publishingInformation"]["locales"])
+
+
+def test_the_manifest_lists_every_locale_the_skill_speaks() -> None:
+    assert set(manifest_locales()) == set(LOCALES)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_store_description_carries_the_disclaimer_and_the_stop_signs(locale: str) -> None:
+    description = manifest_locales()[locale]["description"]
+    assert "not medical advice" in description and "doctor or physiotherapist" in description
+    assert "sharp pain, dizziness or numbness" in description and "nicks or tears" in description

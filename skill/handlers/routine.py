@@ -22,6 +22,7 @@ from skill.handlers.base import (
     reply,
     say,
     session_attributes,
+    session_position,
     slot,
 )
 from skill.routines import MAX_MINUTES, Place, Routine
@@ -188,7 +189,10 @@ class ListRoutinesIntentHandler(Handler):
 
 
 class DescribeExerciseIntentHandler(Handler):
-    """Explain one exercise from the library: placement, setup, tips, dose."""
+    """Explain one exercise from the library, or the one being coached: placement, setup, caution, tips, dose.
+
+    The whole of it, however familiar the exercise: this is where a runner who got the short
+    reminder asks for the full setup again (progressive disclosure)."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_intent_name("DescribeExerciseIntent")(handler_input)
@@ -197,6 +201,11 @@ class DescribeExerciseIntentHandler(Handler):
         heard, resolved = slot(handler_input, "exercise")
         exercise = self.catalog.exercises.get(resolved or "") or self.catalog.find_exercise(heard)
         attrs = kept_attributes(handler_input, self.catalog)
+        pos = session_position(handler_input, self.catalog)
+        if exercise is None and not heard and pos is not None:  # "how do I do this one": the one being coached
+            swapped = session_attributes(handler_input).get(SWAP_KEY)
+            exercise = self.catalog.exercises.get(swapped) if isinstance(swapped, str) else None
+            exercise = exercise or self.catalog.timeline_at(pos, locale_of(handler_input)).blocks[pos.block].exercise
         if exercise is None:
             text = prompts.unknown_exercise(heard) if heard else prompts.which_exercise()
             return say(handler_input, text, reprompt=prompts.which_exercise(), attributes=attrs)
