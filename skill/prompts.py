@@ -241,8 +241,10 @@ def time_left(seconds: float) -> str:
     return f"{minutes(seconds).capitalize()} left."
 
 
-def whats_next(exercise: Exercise, band: BandLevel) -> str:
-    """The next exercise and where the band goes for it."""
+def whats_next(exercise: Exercise, band: BandLevel, *, band_stays: bool = False) -> str:
+    """The next exercise and where the band goes for it (nothing to move when it stays where it is)."""
+    if band_stays:
+        return f"Next is {exercise.name.lower()}, with the band where it is."
     return f"Next is {exercise.name.lower()}: {_band_words(exercise, band)} {exercise.placement}."
 
 
@@ -340,8 +342,7 @@ def easier_hands_free() -> str:
 
 def safety_first_time() -> str:
     """Said once, before a runner's very first exercise."""
-    return ("Before we start: check your band for nicks or tears, and stop if you feel sharp pain, "
-            "dizziness or numbness.")
+    return "First, check your band for nicks or tears. Stop if you feel sharp pain, dizziness or numbness."
 
 
 def band_levels(current: BandLevel | None) -> str:

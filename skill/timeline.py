@@ -259,6 +259,7 @@ def _timed(seconds: int, tip: str, start: str, end: str, turns: _Turns) -> list[
 
 
 FORM_CUE_MIN_REPS = 6  # fewer reps leave no middle to put a tip in
+TEN_LEFT_MIN_REST = 30  # rests this long get "Ten seconds left." before the countdown
 
 
 def _rest_cues(seconds: int, nxt: Exercise | None, *, between_sets: bool = False,
@@ -276,7 +277,7 @@ def _rest_cues(seconds: int, nxt: Exercise | None, *, between_sets: bool = False
               **where}
     if seconds < 8:  # too short to count down from three
         return (Cue("rest", float(seconds), params),)
-    if seconds < 15:
+    if seconds < TEN_LEFT_MIN_REST:  # a short rest needs no warning before its countdown
         return (Cue("rest", float(seconds - 3), params), *(Cue("count", 1.0, {"n": n}) for n in (3, 2, 1)))
     return (
         Cue("rest", float(seconds - 10), params),

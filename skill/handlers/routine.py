@@ -27,6 +27,7 @@ from skill.handlers.base import (
 )
 from skill.routines import MAX_MINUTES, Place, Routine
 from skill.segments import session_cues
+from skill.timeline import same_band
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,10 @@ def coach_block(handler_input: HandlerInput, deps: Deps, pos: Place, *, before: 
     nxt = timeline.blocks[pos.block + 1].exercise
     (memory.begin if new_workout else memory.remember)(handler_input, deps, pos)
     # The next exercise and its band now, so the change is made before "next"; how to go on, once only.
-    after = [prompts.whats_next(nxt, timeline.band)] + ([prompts.say_next()] if pos.block == 0 else [])
+    stays = same_band(timeline.blocks[pos.block].exercise, nxt, timeline.band)
+    after = [prompts.whats_next(nxt, timeline.band, band_stays=stays)]
+    if pos.block == 0:
+        after.append(prompts.say_next())
     speech = _speech(handler_input, deps, pos, cues, before or [], after)
     attributes = {**place_attributes(pos), BLOCK_DONE: True}  # the whole block is in this answer
     if swap:
