@@ -38,10 +38,19 @@ class TTSEngine(Protocol):
     the speaking-rate setting as the engine understands it (it is part of the cache key).
     """
 
-    name: str
-    version: str
-    rate: str
-    max_workers: int
+    # Read-only for callers: an engine may hold them as plain attributes or compute them (espeak-ng's
+    # version comes from the installed binary).
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def rate(self) -> str: ...
+
+    @property
+    def max_workers(self) -> int: ...
 
     def available(self) -> bool:
         """Whether the engine can speak now; a network engine probes once and remembers."""
