@@ -47,7 +47,7 @@ from skill.cli import cli
 from skill.plugins import BandCoachPluginManager, make_plugin_manager
 from skill.routines import EXTRA_SETS_LIMIT
 from skill.runtime import Runtime, build_runtime
-from skill.segments import SegmentIndex, block_cues, fingerprint, index_key, session_cues
+from skill.segments import SegmentIndex, block_cues, fingerprint, index_key, publishable_runs, session_cues
 from skill.state import make_store
 from skill.timeline import Timeline
 
@@ -204,7 +204,8 @@ def test_a_segment_that_failed_to_upload_is_left_out_of_the_index(
 
 
 def test_cli_publish_renders_uploads_and_names_the_index(
-        endpoint: str, warm_dir: Path, aws: pytest.MonkeyPatch, tmp_path: Path, runner: Any) -> None:
+        endpoint: str, warm_dir: Path, aws: pytest.MonkeyPatch, tmp_path: Path, runner: Any,
+        timeline: Timeline) -> None:
     bucket = _new_bucket(endpoint)
     _copy(warm_dir, tmp_path / "audio")
     for name, value in {"BANDCOACH_AUDIO_DIR": str(tmp_path / "audio"), "BANDCOACH_S3_BUCKET": bucket,
@@ -212,8 +213,10 @@ def test_cli_publish_renders_uploads_and_names_the_index(
         aws.setenv(name, value)
     result = runner.invoke(cli, ["audio", "publish"])
     assert result.exit_code == 0, result.output
-    assert "10 segment(s) rendered" in result.output
-    assert f"index s3://{bucket}/audio/index/{LOCALE}.json: 10 segment(s)" in result.output
+    # each hands-free block and each session answer of the warmed routine, once per distinct run of cues
+    runs = len({fingerprint(cues, LOCALE) for _, cues in publishable_runs(timeline)})
+    assert f"{runs} segment(s) rendered" in result.output
+    assert f"index s3://{bucket}/audio/index/{LOCALE}.json: {runs} segment(s)" in result.output
     assert "skipped: desk/short/light/+1 en-US" in result.output  # extra sets were not warmed
 
 

@@ -223,7 +223,7 @@ def test_migrate_from_v1_keeps_the_band_as_the_default_band(sqlite_store: SQLite
     with sqlite3.connect(sqlite_store.path) as conn:
         conn.execute("INSERT INTO users (user, band, updated_at) VALUES (?, 'heavy', '2026-01-01')",
                      (sqlite_store.key(ALEXA_ID),))
-    assert sqlite_store.migrate() == 2
+    assert sqlite_store.migrate() == SCHEMA_VERSION
     assert sqlite_store.load(ALEXA_ID).preferences.default_band is BandLevel.HEAVY
 
 

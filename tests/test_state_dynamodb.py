@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from support.dynamo_standin import dynamo_endpoint, dynamo_store, use_dummy_credentials  # noqa: F401  (a fixture)
 
 from skill.routines import BandLevel, Place, Variant
@@ -114,3 +117,41 @@ def test_an_update_that_keeps_conflicting_gives_up_after_a_bounded_number_of_att
     with pytest.raises(StateError, match="kept conflicting"):
         store.update(ALEXA_ID, always_overtaken)
     assert len(calls) <= CONFLICT_RETRIES
+
+
+def test_of_puts_conditioned_on_one_version_exactly_one_succeeds(store: DynamoDBStore) -> None:
+    """The atomicity every version-conditioned update relies on, which the stand-in must give as DynamoDB does.
+
+    A tiny switch interval makes threads interleave between moto's condition check and its write,
+    where two puts could both succeed if requests were not atomic.
+    """
+    key = {"user": {"S": store.key(ALEXA_ID)}}
+    store.client.put_item(TableName=store.table, Item={**key, "version": {"N": "0"}})
+
+    def put(version: int, start: threading.Barrier, won: list[int], writer: int) -> None:
+        start.wait()
+        try:
+            store.client.put_item(TableName=store.table, Item={**key, "version": {"N": str(version + 1)}},
+                                  ConditionExpression="#version = :seen",
+                                  ExpressionAttributeNames={"#version": "version"},
+                                  ExpressionAttributeValues={":seen": {"N": str(version)}})
+            won.append(writer)
+        # Not client.exceptions.ConditionalCheckFailedException: threads racing on its lazy, unlocked
+        # first build can raise and catch different classes of that name.
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        for version in range(100):
+            start, won = threading.Barrier(4), []
+            threads = [threading.Thread(target=put, args=(version, start, won, n)) for n in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=30)
+            assert len(won) == 1, f"version {version}: writers {won} all passed the condition"
+    finally:
+        sys.setswitchinterval(interval)

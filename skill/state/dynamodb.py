@@ -21,9 +21,10 @@ from skill.state.model import InProgress, StateError, Store, UserState
 
 logger = logging.getLogger(__name__)
 
-# A writer that keeps writing can win every race against one that backs off: ten attempts lost one
-# update in ~15 when two threads hammered one user. Thirty makes that vanishingly rare; the
-# deadline stays the bound that matters to a waiting runner.
+# A writer that keeps writing can win every race against one that backs off: with ten attempts one
+# update in ~15 gave up (StateError) when two threads hammered one user. Thirty makes that vanishingly
+# rare; the deadline stays the bound that matters to a waiting runner. An update is never dropped
+# silently: it is written under its version condition or it raises.
 CONFLICT_RETRIES = 30  # optimistic writes tried at most this often for one update...
 CONFLICT_DEADLINE_S = 2.0  # ...and never past this long, well inside the Lambda timeout (7 s) and Alexa's 8 s
 

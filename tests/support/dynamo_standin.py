@@ -1,14 +1,24 @@
-"""A local DynamoDB stand-in for tests: moto's server mode on 127.0.0.1 and a free port."""
+"""A local DynamoDB stand-in for tests: moto's server mode on 127.0.0.1 and a free port.
+
+DynamoDB applies each request to an item atomically: of two PutItems conditioned on the same
+`version`, one succeeds and the other fails its condition. moto checks the ConditionExpression and
+then stores the item with no lock between the two, so under a threaded server two such puts can both
+succeed and one update is silently lost (seen in CI as 80 of 81 increments). The stand-in therefore
+serves one request at a time: that makes every moto request atomic, as DynamoDB's are.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
 
 from skill.state.dynamodb import DynamoDBStore
 from support.live_server import free_port
@@ -23,18 +33,39 @@ DUMMY_CREDENTIALS = {
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """Run moto's server in this process until the block ends; yields its endpoint URL."""
-    port = free_port()
+    """Run moto's server in this process on a free port, one request at a time; yields its endpoint URL."""
     access_log = logging.getLogger("werkzeug")
     level = access_log.level
     access_log.setLevel(logging.WARNING)  # one line per request drowns a failing test's output
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", free_port(), app, threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name="moto-standin", daemon=True)
+    thread.start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
-        server.stop()
+        server.shutdown()
+        thread.join()
+        server.server_close()
         access_log.setLevel(level)
+
+
+class _OneRequestAtATime:
+    """WSGI wrapper: each request is handled, body and all, while holding one lock (see the module doc)."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self.lock:
+            body = self.app(environ, start_response)
+            try:
+                return [b"".join(body)]
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
 
 
 def use_dummy_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
