@@ -51,9 +51,11 @@ def every_timeline(
     routines: Sequence[str] = (),
     bands: Sequence[BandLevel] = (),
     variants: Sequence[Variant] = (),
+    familiar: bool = False,
 ) -> Iterator[tuple[str, Timeline]]:
     """Every timeline the coach can play for the chosen routines (all by default): each variant, band
     and number of extra sets any progression plugin may suggest (up to the contract's EXTRA_SETS_LIMIT).
+    `familiar` adds each one as a returning runner hears it step by step (short reminders, no full setup).
 
     Yields ("routine/variant/band/+extra", timeline); UnknownRoutine before anything for a bad id.
     """
@@ -67,6 +69,10 @@ def every_timeline(
                     label = f"{routine_id}/{variant.value}/{band.value}/+{extra}"
                     yield label, catalog.timeline(routine_id, band=band, variant=variant, locale=locale,
                                                   extra_sets=extra)
+                    if familiar:
+                        known = frozenset(s.exercise for s in catalog.routines[routine_id].steps)
+                        yield f"{label}/familiar", catalog.timeline(routine_id, band=band, variant=variant,
+                                                                    locale=locale, extra_sets=extra, familiar=known)
 
 
 def cue_texts(
@@ -78,13 +84,15 @@ def cue_texts(
     variants: Sequence[Variant] = (),
     extra_texts: Iterable[str] = (),
 ) -> list[str]:
-    """Every distinct cue text of every_timeline() for these choices.
+    """Every distinct cue text of every_timeline() for these choices, the returning runner's reminders too
+    (the local segment source joins a session answer from these prompts, whichever form it takes).
 
     `extra_texts` adds prompts that are not cues (the skill's fixed phrases); order is kept so
     a warm proceeds routine by routine.
     """
     seen: dict[str, None] = {}
-    for _, timeline in every_timeline(catalog, locale, routines=routines, bands=bands, variants=variants):
+    for _, timeline in every_timeline(catalog, locale, routines=routines, bands=bands, variants=variants,
+                                      familiar=True):
         for cue in timeline.cues():
             seen.setdefault(canonical_text(cue.text), None)
     for text in extra_texts:

@@ -56,8 +56,14 @@ def test_cue_texts_add_extra_texts_once(catalog: Catalog) -> None:
     assert extra == [*texts, "Welcome to Band Coach."]
 
 
+def test_cue_texts_include_the_reminders_a_returning_runner_hears(catalog: Catalog) -> None:
+    texts = cue_texts(catalog, locale="en-US", routines=["glutes"])
+    squat = catalog.exercises["band_squat"]
+    assert squat.reminder in texts and squat.setup.split(". ")[0] in " ".join(texts)
+
+
 def test_unknown_routine_names_the_routines_there_are(catalog: Catalog) -> None:
-    with pytest.raises(UnknownRoutine, match="choose one of desk, glutes, recovery, warmup"):
+    with pytest.raises(UnknownRoutine, match=f"choose one of {', '.join(sorted(catalog.routines))}"):
         cue_texts(catalog, locale="en-US", routines=["yoga"])
 
 
