@@ -82,6 +82,8 @@ START_TEMPLATES = (
     "[(my|the)] {focus} (are|is|feel|feels) [(really|so|a bit)] (tight|sore|stiff|weak|achy) "
     "[(can you help|help|after my run|today)]",
     "[(um|so)] [(i have a race on sunday and|i have a race coming up and)] i want to (get|make) my {focus} stronger",
+    "[<ask_few>] (something|a workout|anything|a routine|exercises) (on|for|to do on) {equipment}",
+    "(i'm|i am) (on|at|using) {equipment} [(now|today)] [so] [(give me|what can i do|start) [something]]",
 )
 
 PLAY_TEMPLATES = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from skill.catalog import Catalog
-from skill.routines import BandLevel, Dose, Exercise, Routine, Variant
+from skill.routines import BandLevel, Dose, Exercise, Routine, RoutineKind, Variant
 
 MAX_ECHO = 60  # longest piece of what the runner said that we ever repeat back
 
@@ -51,6 +51,15 @@ def unknown_routine(heard: str, catalog: Catalog) -> str:
 
 def nothing_for_that(catalog: Catalog) -> str:
     return f"I don't have a routine for that. I can do {routine_names(catalog)}. Which one?"
+
+
+def band_named(band: BandLevel, top: BandLevel, kind: RoutineKind) -> str:
+    """The band the runner named, confirmed; and, when the routine coaches nothing that heavy, why."""
+    if top is band:
+        return f"On your {band.value} band."
+    if kind is RoutineKind.MOBILITY:
+        return f"Stretches stay on a {top.value} band: a heavier one doesn't stretch you any further."
+    return f"On your {band.value} band, though these exercises go no heavier than {top.value}."
 
 
 def without_a_band() -> str:
@@ -345,8 +354,18 @@ def safety_first_time() -> str:
     return "First, check your band for nicks or tears. Stop if you feel sharp pain, dizziness or numbness."
 
 
-def band_levels(current: BandLevel | None) -> str:
-    """What the band levels weigh (the article's ranges), and the runner's band when a workout is going."""
+# The article's ranges for each level; they overlap, and the feel varies band to band.
+POUNDS: dict[BandLevel, str] = {BandLevel.LIGHT: "10 to 35", BandLevel.MEDIUM: "40 to 80",
+                                BandLevel.HEAVY: "60 to 150"}
+
+
+def band_levels(current: BandLevel | None, asked: BandLevel | None = None) -> str:
+    """What the band levels weigh (the article's ranges), the one asked about first, and the runner's
+    band when a workout is going."""
     today = f" Today you're on the {current.value} band." if current is not None else ""
-    return ("Light bands are about 10 to 35 pounds, medium 40 to 80, and heavy 60 to 150. The feel varies "
-            f"from band to band, so start light and move up when the last reps feel easy.{today}")
+    if asked is not None:
+        return (f"A {asked.value} band is about {POUNDS[asked]} pounds of resistance, though the feel varies from "
+                f"band to band.{today}")
+    return (f"Light bands are about {POUNDS[BandLevel.LIGHT]} pounds, medium {POUNDS[BandLevel.MEDIUM]}, and heavy "
+            f"{POUNDS[BandLevel.HEAVY]}. The feel varies from band to band, so start light and move up when the "
+            f"last reps feel easy.{today}")

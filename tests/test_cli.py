@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from support.builtin_catalog import ROUTINE_IDS, builtin_catalog
+
 from skill.cli import cli
 
 
@@ -33,11 +35,17 @@ def test_routines_json_has_the_documented_fields(runner):
     result = runner.invoke(cli, ["routines", "--json"])
     assert result.exit_code == 0, result.output
     routines = json.loads(result.output)
-    assert {r["id"] for r in routines} == {"warmup", "desk", "glutes", "recovery"}
+    assert {r["id"] for r in routines} == set(ROUTINE_IDS)
+    step_fields = {"exercise", "exercise_name", "sets", "reps", "hold_seconds", "work_seconds", "per_side",
+                   "rest_seconds", "dose", "duration_seconds"}
     for r in routines:
         assert {"id", "name", "aliases", "plugin", "duration_seconds", "steps"} <= set(r)
         assert 5 * 60 <= r["duration_seconds"] <= 15 * 60
-        assert r["steps"] and all("exercise" in s for s in r["steps"])
+        assert r["steps"] and all(step_fields <= set(s) for s in r["steps"])
+        # every step is counted reps, a hold or a timed interval (the treadmill walks): exactly one
+        assert all(sum(s[k] is not None for k in ("reps", "hold_seconds", "work_seconds")) == 1 for s in r["steps"])
+    treadmill = next(r for r in routines if r["id"] == "treadmill")
+    assert all(s["work_seconds"] for s in treadmill["steps"])
 
 
 def test_routines_text_shows_durations(runner):
@@ -91,8 +99,9 @@ def test_interactive_say_keeps_the_session(runner):
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if "Alexa:" in line]
     assert len(lines) == 8
-    assert "Exercise 4 of 5" in lines[4] and "Exercise 4 of 5" in lines[5]
-    assert "Exercise 3 of 5" in lines[6]
+    total = len(builtin_catalog().timeline("recovery").blocks)
+    assert f"Exercise 4 of {total}" in lines[4] and f"Exercise 4 of {total}" in lines[5]
+    assert f"Exercise 3 of {total}" in lines[6]
     assert "pick up where you left off" in lines[7]
 
 

@@ -26,7 +26,7 @@ from skill.state import make_store
 from skill.web.app import create_app
 
 USERS = 50
-ROUTINE = "recovery"
+ROUTINE = "glutes"  # five exercises: the script below is twenty turns
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ pytest_plugins = ["pytester"]
 PASSING = """\
 - say: ask band coach for a post-run stretch
   expect:
-    speech: [Post-run stretch, Exercise 1 of 5]
+    speech: [Post-run stretch, Exercise 1 of 6]
     end_session: false
     attributes: {position.routine: recovery, position.block: 0}
 - say: next
   expect:
-    speech: Exercise 2 of 5
+    speech: Exercise 2 of 6
     attributes: {position.block: 1}
 """
 
@@ -48,7 +48,7 @@ def test_failing_turn_fails_with_the_transcript_so_far(pytester: pytest.Pytester
         "*transcript so far:*",
         "*1. you: ask band coach for a post-run stretch*",
         "*2. you: next*",
-        "*alexa: Exercise 2 of 5*",
+        "*alexa: Exercise 2 of 6*",
         "*3. you: pause*",
         "*alexa: Paused at*",
     ])

@@ -208,3 +208,22 @@ def test_every_store_description_carries_the_disclaimer_and_the_stop_signs(local
     description = manifest_locales()[locale]["description"]
     assert "not medical advice" in description and "doctor or physiotherapist" in description
     assert "sharp pain, dizziness or numbness" in description and "nicks or tears" in description
+
+
+def test_how_heavy_is_a_band_answers_for_that_band(post: Post) -> None:
+    data = answered(post, testing.intent_request("BandLevelsIntent", {"band": ("medium", "medium")}, new=True,
+                                                 user_id=RUNNER))
+    assert speech_of(data).startswith("A medium band is about 40 to 80 pounds of resistance")
+
+
+@pytest.mark.parametrize(("routine", "band", "said"), [
+    ("warmup", "medium", "On your medium band."),
+    ("glutes", "heavy", "On your heavy band, though these exercises go no heavier than medium."),
+    ("recovery", "heavy", "Stretches stay on a light band: a heavier one doesn't stretch you any further."),
+])
+def test_a_band_the_runner_names_is_confirmed_with_what_the_routine_allows(
+    post: Post, routine: str, band: str, said: str
+) -> None:
+    envelope = testing.intent_request("StartRoutineIntent", {"routine": (routine, routine), "band": (band, band)},
+                                      new=True, user_id=RUNNER)
+    assert said in speech_of(answered(post, envelope))

@@ -25,7 +25,7 @@ from skill.handlers.base import (
     session_position,
     slot,
 )
-from skill.routines import MAX_MINUTES, Place, Routine
+from skill.routines import MAX_MINUTES, BandLevel, Place, Routine
 from skill.segments import session_cues
 from skill.timeline import same_band
 
@@ -112,10 +112,13 @@ class StartRoutineIntentHandler(Handler):
             band = progression.band if progression else memory.band_for(handler_input, self.deps, routine)
             extra_sets = progression.extra_sets if progression else 0
         pos = Place(routine.id, need.variant, band, extra_sets, 0, int(time.time()), need.minutes or 0)
-        seconds = self.catalog.timeline_at(pos, locale_of(handler_input)).seconds
-        before = [prompts.starting(pos.variant, seconds)]
+        timeline = self.catalog.timeline_at(pos, locale_of(handler_input))
+        before = [prompts.starting(pos.variant, timeline.seconds)]
         if band_heard and heard_band is None and band_id is None:
             before.append(prompts.unknown_band(band_heard, band.value))
+        elif band_heard or band_id:  # the band they named, confirmed (the intro no longer says it)
+            top = max((b.exercise.band_for(band) for b in timeline.blocks), key=list(BandLevel).index)
+            before.append(prompts.band_named(band, top, routine.kind))
         if need.equipment == "no_band":
             before.append(prompts.without_a_band())
         if memory.first_time(handler_input, self.deps):  # once, before a runner's very first exercise

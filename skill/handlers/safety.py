@@ -23,11 +23,12 @@ from skill.handlers.base import (
     say,
     session_attributes,
     session_position,
+    slot,
 )
 from skill.handlers.routine import SWAP_KEY, coach_block
 from skill.handlers.workout import InWorkoutHandler
 from skill.playback import Stream
-from skill.routines import Exercise, Place
+from skill.routines import BandLevel, Exercise, Place
 from skill.timeline import Timeline
 
 OFFER_KEY = "offer"  # session attribute: the question awaiting yes or no ("easier" or "skip" here)
@@ -132,11 +133,16 @@ class BandLevelsIntentHandler(InWorkoutHandler):
     intent = "BandLevelsIntent"
 
     def in_session(self, handler_input: HandlerInput, pos: Place, timeline: Timeline) -> Response:
-        return self.aside(handler_input, prompts.band_levels(pos.band))
+        return self.aside(handler_input, prompts.band_levels(pos.band, self.asked(handler_input)))
 
     def hands_free(self, handler_input: HandlerInput, stream: Stream, timeline: Timeline) -> Response:
-        return say(handler_input, prompts.band_levels(stream.place.band), end=True)
+        return say(handler_input, prompts.band_levels(stream.place.band, self.asked(handler_input)), end=True)
 
     def outside(self, handler_input: HandlerInput) -> Response:
-        return say(handler_input, f"{prompts.band_levels(None)} {prompts.anything_else()}",
-                   reprompt=prompts.anything_else())
+        text = prompts.band_levels(None, self.asked(handler_input))
+        return say(handler_input, f"{text} {prompts.anything_else()}", reprompt=prompts.anything_else())
+
+    def asked(self, handler_input: HandlerInput) -> BandLevel | None:
+        """The band level the question named ("how heavy is the medium band"), if any."""
+        heard, band_id = slot(handler_input, "band")
+        return self.catalog.find_band(band_id) or self.catalog.find_band(heard)

@@ -156,10 +156,15 @@ const GROUPS = {
   },
 
   async band_levels(talk) {
+    // The glutes start with the band squat, coached on the runner's level but never above its own
+    // medium band, so the first exercise line says which level was heard (up to medium).
+    const levels = ["light", "medium", "heavy"];
+    const coached = (level) => levels[Math.min(levels.indexOf(level), levels.indexOf("medium"))];
     for (const band of bands) {
       for (const name of allNames(band)) {
-        (await talk().utter(`ask band coach to start recovery with a ${spoken(name)} band`))
-          .at({ routine: "recovery", band: band.id }).says(`with a ${band.id} band`).continues();
+        (await talk().utter(`ask band coach to start glutes with a ${spoken(name)} band`))
+          .at({ routine: "glutes", band: band.id })
+          .says(`band squat. ${coached(band.id)} loop band just above your knees`).continues();
       }
     }
   },

@@ -27,7 +27,7 @@ JSON.parse(fs.readFileSync(modelFile, "utf8")); // a broken model fails here, no
 const PLAY = "AudioPlayer.Play";
 const STOP = "AudioPlayer.Stop";
 const START = "ask band coach to play a short desk routine"; // PlayRoutineIntent: desk, short variant, its own band
-const SEGMENTS = 5; // blocks of desk's short variant: one segment per exercise
+const SEGMENTS = 3; // blocks of desk's short variant: one segment per exercise (test_e2e_audioplayer.py checks it)
 const SEGMENT_URL = new RegExp(`^${publicURL.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}/audio/[0-9a-f]{64}\\.mp3$`);
 const TRANSCRIPT_LINES = 30;
 const SILENT_KEYS = ["outputSpeech", "reprompt", "card"];
