@@ -51,6 +51,11 @@ def test_setup_is_one_or_two_spoken_sentences(exercise: Exercise) -> None:
 
 
 @pytest.mark.parametrize("exercise", LIBRARY.values(), ids=list(LIBRARY))
+def test_every_exercise_has_a_one_line_reminder_for_a_runner_who_knows_it(exercise: Exercise) -> None:
+    assert exercise.cue and exercise.cue.count(".") == 1 and len(exercise.cue) < len(exercise.setup)
+
+
+@pytest.mark.parametrize("exercise", LIBRARY.values(), ids=list(LIBRARY))
 def test_every_exercise_has_aliases_a_runner_might_say(exercise: Exercise) -> None:
     assert exercise.aliases and all(a == a.lower() for a in exercise.aliases)
 
@@ -164,15 +169,27 @@ def test_per_side_exercises_tell_the_runner_to_switch_sides(catalog: Catalog, ro
         assert all(t == said for t in switches)
 
 
-def test_rests_of_fifteen_seconds_or_more_warn_at_ten_seconds_then_count_three_two_one(catalog: Catalog) -> None:
-    """Across all built-in routines (not every routine has a long rest, so none is checked alone)."""
+def rests_and_what_follows(catalog: Catalog, shortest: int, longest: int) -> dict[tuple[str, int], list[str]]:
+    """The four lines after each rest of `shortest` to `longest` seconds, across all built-in routines."""
     followers = {}
     for routine_id in ROUTINE_IDS:
         cues = catalog.timeline(routine_id).cues()
-        followers |= {(routine_id, i): [c.text for c in cues[i + 1:i + 5]]
-                      for i, cue in enumerate(cues) if cue.kind == "rest" and cue.params["seconds"] >= 15}
-    assert followers, "no built-in routine has a rest of 15 seconds or more"
+        followers |= {(routine_id, i): [c.text for c in cues[i + 1:i + 5]] for i, cue in enumerate(cues)
+                      if cue.kind == "rest" and shortest <= cue.params["seconds"] <= longest}
+    return followers
+
+
+def test_rests_of_thirty_seconds_or_more_warn_at_ten_seconds_then_count_three_two_one(catalog: Catalog) -> None:
+    """Across all built-in routines (not every routine has a long rest, so none is checked alone)."""
+    followers = rests_and_what_follows(catalog, 30, 600)
+    assert followers, "no built-in routine has a rest of 30 seconds or more"
     assert all(texts == ["Ten seconds left.", "Three.", "Two.", "One."] for texts in followers.values()), followers
+
+
+def test_shorter_rests_count_three_two_one_without_a_warning(catalog: Catalog) -> None:
+    followers = rests_and_what_follows(catalog, 8, 29)
+    assert followers, "no built-in routine has a rest of 8 to 29 seconds"
+    assert all(texts[:3] == ["Three.", "Two.", "One."] for texts in followers.values()), followers
 
 
 def test_builtin_plugins_load_from_a_fresh_manager_without_failures() -> None:
