@@ -172,6 +172,15 @@ class Catalog:
             )
         return self._timelines[key]
 
+    def easier_options(self, exercise_id: str) -> tuple[str, ...]:
+        """The exercises that may stand in for `exercise_id`: its easier option, that one's, and so on."""
+        chain: list[str] = []
+        current = self.exercises.get(exercise_id)
+        while current is not None and current.easier and current.easier not in chain and current.easier != exercise_id:
+            chain.append(current.easier)
+            current = self.exercises.get(current.easier)
+        return tuple(chain)
+
     def timeline_at(self, place: Place, locale: str = "en-US", *, familiar: frozenset[str] = frozenset(),
                     swap: str | None = None) -> Timeline:
         """The timeline a workout at `place` walks through, fitted to `place.minutes` when set (memoised);

@@ -227,3 +227,16 @@ def test_a_band_the_runner_names_is_confirmed_with_what_the_routine_allows(
     envelope = testing.intent_request("StartRoutineIntent", {"routine": (routine, routine), "band": (band, band)},
                                       new=True, user_id=RUNNER)
     assert said in speech_of(answered(post, envelope))
+
+
+def test_repeat_after_the_easier_option_repeats_the_easier_option(post: Post) -> None:
+    swapped = ask(post, "EasierIntent", at_block(post, "glutes", 1))
+    data = ask(post, "AMAZON.RepeatIntent", swapped)
+    assert "lateral walk at the thighs" in speech_of(data) and data["sessionAttributes"]["swap"] == "lateral_walk_thighs"
+
+
+def test_a_crafted_swap_in_the_session_is_ignored(post: Post) -> None:
+    started = at_block(post, "glutes", 1)
+    started["sessionAttributes"]["swap"] = "treadmill_incline_walk"  # not an easier option of this exercise
+    data = ask(post, "AMAZON.RepeatIntent", started)
+    assert "lateral walk at the knees" in speech_of(data) and "treadmill" not in speech_of(data)

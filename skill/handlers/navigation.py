@@ -10,8 +10,16 @@ from ask_sdk_model import Response
 
 from skill import prompts
 from skill.handlers import memory
-from skill.handlers.base import Handler, block_done, carry_on, locale_of, place_attributes, say, session_position
-from skill.handlers.routine import coach_block
+from skill.handlers.base import (
+    Handler,
+    block_done,
+    carry_on,
+    locale_of,
+    place_attributes,
+    say,
+    session_position,
+)
+from skill.handlers.routine import coach_block, swapped_in
 from skill.routines import Place
 
 
@@ -64,12 +72,12 @@ class PreviousIntentHandler(SessionNavigationHandler):
 
 
 class RepeatIntentHandler(SessionNavigationHandler):
-    """AMAZON.RepeatIntent: the current exercise again."""
+    """AMAZON.RepeatIntent: the current exercise again (the easier one, when it was swapped in)."""
 
     intent = "AMAZON.RepeatIntent"
 
     def move(self, handler_input: HandlerInput, pos: Place) -> Response:
-        return coach_block(handler_input, self.deps, pos)
+        return coach_block(handler_input, self.deps, pos, swap=swapped_in(handler_input, self.catalog, pos))
 
 
 class StartOverIntentHandler(SessionNavigationHandler):

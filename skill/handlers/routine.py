@@ -10,6 +10,7 @@ from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill import needs, prompts, ssml
+from skill.catalog import Catalog
 from skill.handlers import memory
 from skill.handlers.base import (
     BLOCK_DONE,
@@ -61,6 +62,17 @@ def coach_block(handler_input: HandlerInput, deps: Deps, pos: Place, *, before: 
 
 
 SWAP_KEY = "swap"  # session attribute: the exercise coached in place of the current block's (the easier one)
+
+
+def swapped_in(handler_input: HandlerInput, catalog: Catalog, pos: Place) -> str | None:
+    """The easier exercise the session coaches in place of block `pos.block`, if any.
+
+    Only one of that exercise's own easier options is taken, whatever the attribute says, so a
+    crafted session cannot make the catalog build a timeline for every exercise in every block.
+    """
+    swapped = session_attributes(handler_input).get(SWAP_KEY)
+    original = catalog.timeline_at(pos, locale_of(handler_input)).blocks[pos.block].exercise.id
+    return swapped if isinstance(swapped, str) and swapped in catalog.easier_options(original) else None
 
 
 def _speech(handler_input: HandlerInput, deps: Deps, pos: Place, cues: list, before: list[str],
@@ -210,9 +222,9 @@ class DescribeExerciseIntentHandler(Handler):
         attrs = kept_attributes(handler_input, self.catalog)
         pos = session_position(handler_input, self.catalog)
         if exercise is None and not heard and pos is not None:  # "how do I do this one": the one being coached
-            swapped = session_attributes(handler_input).get(SWAP_KEY)
-            exercise = self.catalog.exercises.get(swapped) if isinstance(swapped, str) else None
-            exercise = exercise or self.catalog.timeline_at(pos, locale_of(handler_input)).blocks[pos.block].exercise
+            swapped = swapped_in(handler_input, self.catalog, pos)
+            exercise = self.catalog.exercises[swapped] if swapped else \
+                self.catalog.timeline_at(pos, locale_of(handler_input)).blocks[pos.block].exercise
         if exercise is None:
             text = prompts.unknown_exercise(heard) if heard else prompts.which_exercise()
             return say(handler_input, text, reprompt=prompts.which_exercise(), attributes=attrs)

@@ -19,20 +19,20 @@ from skill.handlers.base import (
     Handler,
     intent_name,
     kept_attributes,
+    locale_of,
     place_attributes,
     say,
     session_attributes,
     session_position,
     slot,
 )
-from skill.handlers.routine import SWAP_KEY, coach_block
+from skill.handlers.routine import coach_block, swapped_in
 from skill.handlers.workout import InWorkoutHandler
 from skill.playback import Stream
 from skill.routines import BandLevel, Exercise, Place
 from skill.timeline import Timeline
 
 OFFER_KEY = "offer"  # session attribute: the question awaiting yes or no ("easier" or "skip" here)
-EASIER_KEY = "easier"  # session attribute: the exercise the "easier" offer names
 
 
 class PainIntentHandler(InWorkoutHandler):
@@ -49,8 +49,6 @@ class PainIntentHandler(InWorkoutHandler):
         memory.report_pain(handler_input, self.deps, exercise.id)
         easier = self.catalog.exercises.get(exercise.easier) if exercise.easier else None
         attrs = {**place_attributes(pos), BLOCK_DONE: True, OFFER_KEY: "easier" if easier else "skip"}
-        if easier is not None:
-            attrs[EASIER_KEY] = easier.id
         return say(handler_input, prompts.pain_in_workout(easier), reprompt=prompts.pain_reprompt(easier),
                    attributes=attrs)
 
@@ -69,10 +67,9 @@ class PainIntentHandler(InWorkoutHandler):
         return say(handler_input, prompts.pain_outside_workout(), end=True)
 
     def exercise_at(self, handler_input: HandlerInput, timeline: Timeline, pos: Place) -> Exercise:
-        swapped = session_attributes(handler_input).get(SWAP_KEY)
-        if isinstance(swapped, str) and swapped in self.catalog.exercises:
-            return self.catalog.exercises[swapped]
-        return timeline.blocks[pos.block].exercise
+        """The exercise being done at `pos`: the easier one when the session swapped it in."""
+        swapped = swapped_in(handler_input, self.catalog, pos)
+        return self.catalog.exercises[swapped] if swapped else timeline.blocks[pos.block].exercise
 
 
 class EasierIntentHandler(PainIntentHandler):
@@ -118,13 +115,21 @@ class SafetyAnswerHandler(Handler):
         assert pos is not None  # can_handle checked it
         attrs = session_attributes(handler_input)
         yes = intent_name(handler_input) == "AMAZON.YesIntent"
-        easier = self.catalog.exercises.get(str(attrs.get(EASIER_KEY)))
+        easier = self.easier_at(handler_input, pos)  # from the catalog, not the attributes: never a crafted swap
         if attrs.get(OFFER_KEY) == "easier" and yes and easier is not None:
             return coach_block(handler_input, self.deps, pos, before=[prompts.easier_instead(easier)], swap=easier.id)
         if yes or attrs.get(OFFER_KEY) == "easier":
             return skip(handler_input, self, pos, prompts.skipping())
         return say(handler_input, prompts.not_skipping(), reprompt=prompts.next_reprompt(),
                    attributes=kept_attributes(handler_input, self.catalog))
+
+
+    def easier_at(self, handler_input: HandlerInput, pos: Place) -> Exercise | None:
+        """The easier option of the exercise being done at `pos` (itself perhaps swapped in)."""
+        timeline = self.catalog.timeline_at(pos, locale_of(handler_input))
+        swapped = swapped_in(handler_input, self.catalog, pos)
+        current = self.catalog.exercises[swapped] if swapped else timeline.blocks[pos.block].exercise
+        return self.catalog.exercises.get(current.easier) if current.easier else None
 
 
 class BandLevelsIntentHandler(InWorkoutHandler):
