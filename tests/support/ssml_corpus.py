@@ -18,7 +18,7 @@ from skill import prompts, ssml, testing
 from skill.catalog import Catalog
 from skill.config import LOCALES
 from skill.handlers.base import place_attributes
-from skill.routines import BandLevel, Dose, Exercise, Place, Routine, Variant
+from skill.routines import BandLevel, Dose, Exercise, Place, Routine, RoutineKind, Variant
 
 ENVELOPES = Path(__file__).parents[1] / "envelopes"
 MAX_COMBINATIONS = 400  # beyond this many argument combinations a prompt is sampled, not multiplied out
@@ -183,6 +183,7 @@ def candidates(function: str, name: str, hint: Any, catalog: Catalog) -> list[An
         Routine: list(catalog.routines.values()),
         Variant: list(Variant),
         BandLevel: list(BandLevel),
+        RoutineKind: list(RoutineKind),
         float: [45.0, 540.0, 1230.0],
         int: [0, 1, 3, 12],
         bool: [True, False],
