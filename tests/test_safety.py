@@ -232,7 +232,8 @@ def test_a_band_the_runner_names_is_confirmed_with_what_the_routine_allows(
 def test_repeat_after_the_easier_option_repeats_the_easier_option(post: Post) -> None:
     swapped = ask(post, "EasierIntent", at_block(post, "glutes", 1))
     data = ask(post, "AMAZON.RepeatIntent", swapped)
-    assert "lateral walk at the thighs" in speech_of(data) and data["sessionAttributes"]["swap"] == "lateral_walk_thighs"
+    assert "lateral walk at the thighs" in speech_of(data)
+    assert data["sessionAttributes"]["swap"] == "lateral_walk_thighs"
 
 
 def test_a_crafted_swap_in_the_session_is_ignored(post: Post) -> None:

@@ -70,7 +70,7 @@ def test_a_plugin_that_fails_to_import_is_skipped_and_listed(third_party, runner
     data = json.loads(result.output)
     assert [f["name"] for f in data["failed"]] == ["broken"]
     assert "not installed" in data["failed"][0]["error"]
-    assert {"warmup", "desk", "glutes", "recovery"} <= {r for p in data["plugins"] for r in p["routines"]}
+    assert {"warmup", "desk", "glutes", "recovery", "treadmill"} <= {r for p in data["plugins"] for r in p["routines"]}
 
 
 def test_the_skill_answers_with_a_broken_plugin_installed(third_party, settings):
@@ -103,5 +103,5 @@ def test_a_wrapper_implementation_is_not_called_as_a_plain_hook(settings):
 
     pm = make_plugin_manager(settings)
     pm.register_plugin(Wrapper(), "wrapper")
-    assert set(Catalog.build(pm).routines) == {"warmup", "desk", "glutes", "recovery"}
+    assert set(Catalog.build(pm).routines) == {"warmup", "desk", "glutes", "recovery", "treadmill"}
     assert pm.failures == []
