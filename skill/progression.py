@@ -22,9 +22,20 @@ class Change(enum.StrEnum):
     STEP_BACK = "step_back"
 
 
+class Rating(enum.StrEnum):
+    """How a workout felt, in the runner's answer to "easy, about right, or hard?"."""
+
+    EASY = "easy"
+    RIGHT = "right"
+    HARD = "hard"
+
+
+RATINGS_BY_VALUE: dict[str, Rating] = {r.value: r for r in Rating}
+
+
 @dataclass(frozen=True, slots=True)
 class SessionRecord:
-    """One workout of one routine: finished (completed) or stopped early."""
+    """One workout of one routine: completed (the timed work was done) or stopped early, and how it felt."""
 
     routine: str
     variant: Variant
@@ -33,6 +44,7 @@ class SessionRecord:
     started_at: datetime
     duration_seconds: int
     completed: bool
+    rating: Rating | None = None
 
 
 @dataclass(frozen=True, slots=True)

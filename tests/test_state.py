@@ -18,10 +18,11 @@ from support.sqlite_files import stored_bytes
 from skill.cli.state import progress_summary
 from skill.config import Settings
 from skill.errors import ConfigError
-from skill.progression import SessionRecord
+from skill.progression import Rating, SessionRecord
 from skill.routines import BandLevel, Place, Variant
 from skill.state import InProgress, StateError, Store, UserState, hash_user, load_secret, make_store
 from skill.state import model as state_module
+from skill.state.codec import decode_state, encode_state
 from skill.state.dynamodb import DynamoDBStore
 from skill.state.sqlite import _SESSION_NAMES, MIGRATIONS, SCHEMA_VERSION, SQLiteStore
 
@@ -352,3 +353,45 @@ def test_an_unknown_band_in_a_stored_session_is_refused_not_misread(sqlite_store
     another_process = SQLiteStore(sqlite_store.path, secret=b"test-secret")  # nothing decoded in memory yet
     with pytest.raises(ValueError, match="titanium"):
         another_process.load(ALEXA_ID)
+
+
+# What progression and the week plan keep: ratings, bands owned, running days, reminders.
+
+def test_the_rating_of_the_newest_workout_is_kept(store: Store) -> None:
+    store.record_workout(ALEXA_ID, session())
+    store.update(ALEXA_ID, lambda s: s.with_rating(Rating.HARD))
+    assert store.load(ALEXA_ID).history[-1].rating is Rating.HARD
+
+
+def test_rating_with_no_workout_changes_nothing(store: Store) -> None:
+    assert store.update(ALEXA_ID, lambda s: s.with_rating(Rating.EASY)).history == ()
+
+
+def test_the_bands_owned_are_kept_lightest_first(store: Store) -> None:
+    store.update(ALEXA_ID, lambda s: s.with_owned({BandLevel.HEAVY, BandLevel.LIGHT}))
+    assert store.load(ALEXA_ID).owned == (BandLevel.LIGHT, BandLevel.HEAVY)
+
+
+def test_running_days_and_reminders_are_kept(store: Store) -> None:
+    store.update(ALEXA_ID, lambda s: replace(s, running_days=(1, 3, 5), reminders=("tok-1", "tok-2")))
+    loaded = store.load(ALEXA_ID)
+    assert (loaded.running_days, loaded.reminders) == ((1, 3, 5), ("tok-1", "tok-2"))
+
+
+def test_a_v3_database_migrates_keeping_every_session_and_band(sqlite_store: SQLiteStore) -> None:
+    assert sqlite_store.migrate(target=3) == 3
+    key = sqlite_store.key(ALEXA_ID)
+    with sqlite3.connect(sqlite_store.path) as conn:
+        conn.execute("INSERT INTO users (user, default_band, updated_at) VALUES (?, 'medium', '2026-01-01')", (key,))
+        conn.execute("INSERT INTO sessions (user, seq, routine, variant, band, extra_sets, started_at, "
+                     "duration_seconds, completed) VALUES (?, 0, 'glutes', 'standard', 'light', 1, ?, 700, 1)",
+                     (key, datetime(2026, 1, 1, tzinfo=UTC).isoformat()))
+    assert sqlite_store.migrate() == SCHEMA_VERSION
+    loaded = sqlite_store.load(ALEXA_ID)
+    assert loaded.preferences.default_band is BandLevel.MEDIUM and loaded.owned == ()
+    assert [(s.routine, s.extra_sets, s.completed, s.rating) for s in loaded.history] == [("glutes", 1, True, None)]
+
+
+@pytest.mark.parametrize("days", [(), (0, 6)])
+def test_running_days_survive_a_round_trip_through_the_json_document(days: tuple[int, ...]) -> None:
+    assert decode_state(encode_state(UserState(running_days=days))).running_days == days

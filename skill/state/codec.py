@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from skill.progression import SessionRecord
+from skill.progression import RATINGS_BY_VALUE, SessionRecord
 from skill.routines import BANDS_BY_VALUE, VARIANTS_BY_VALUE, BandLevel, Place, Variant
 from skill.state.model import InProgress, Preferences, StateError, UserState
 
@@ -50,20 +50,22 @@ def decode_in_progress(d: Mapping[str, Any] | None) -> InProgress | None:
 def encode_session(s: SessionRecord) -> dict[str, Any]:
     return {"routine": s.routine, "variant": s.variant.value, "band": s.band.value, "extra_sets": s.extra_sets,
             "started_at": s.started_at.isoformat(), "duration_seconds": s.duration_seconds,
-            "completed": s.completed}
+            "completed": s.completed, "rating": s.rating.value if s.rating else None}
 
 
 def decode_session(d: Mapping[str, Any]) -> SessionRecord:
     return session_from_values(d["routine"], d["variant"], d["band"], d["extra_sets"], d["started_at"],
-                               d["duration_seconds"], d["completed"])
+                               d["duration_seconds"], d["completed"], d.get("rating"))
 
 
 def session_from_values(routine: str, variant: str, band: str, extra_sets: Any, started_at: str,
-                        duration_seconds: Any, completed: Any) -> SessionRecord:
-    """A SessionRecord from its stored values in field order; an unknown variant or band raises ValueError."""
+                        duration_seconds: Any, completed: Any, rating: str | None = None) -> SessionRecord:
+    """A SessionRecord from its stored values in field order; an unknown variant or band raises ValueError
+    (an unknown rating is dropped: it only ever informs a suggestion)."""
     return SessionRecord(routine, VARIANTS_BY_VALUE.get(variant) or Variant(variant),
                          BANDS_BY_VALUE.get(band) or BandLevel(band),
-                         int(extra_sets), _time(started_at), int(duration_seconds), bool(completed))
+                         int(extra_sets), _time(started_at), int(duration_seconds), bool(completed),
+                         RATINGS_BY_VALUE.get(rating or ""))
 
 
 def encode_state(state: UserState) -> dict[str, Any]:
@@ -74,7 +76,8 @@ def encode_state(state: UserState) -> dict[str, Any]:
             "in_progress": encode_in_progress(state.in_progress),
             "history": [encode_session(s) for s in state.history],
             "bands": {routine: band.value for routine, band in state.bands},
-            "pain": encode_pain(state.pain)}
+            "pain": encode_pain(state.pain), "owned": [b.value for b in state.owned],
+            "running_days": list(state.running_days), "reminders": list(state.reminders)}
 
 
 def encode_pain(pain: tuple[tuple[str, datetime], ...]) -> dict[str, str]:
@@ -96,4 +99,7 @@ def decode_state(d: Mapping[str, Any]) -> UserState:
                      decode_in_progress(d.get("in_progress")),
                      tuple(decode_session(s) for s in d.get("history", ())),
                      tuple(sorted((r, BandLevel(b)) for r, b in (d.get("bands") or {}).items())),
-                     decode_pain(d.get("pain")))
+                     decode_pain(d.get("pain")),
+                     tuple(BANDS_BY_VALUE[b] for b in d.get("owned") or () if b in BANDS_BY_VALUE),
+                     tuple(int(day) for day in d.get("running_days") or () if str(day).isdigit() and int(day) < 7),
+                     tuple(str(token) for token in d.get("reminders") or ()))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from skill.errors import BandCoachError
-from skill.progression import SessionRecord
+from skill.progression import Rating, SessionRecord
 from skill.routines import BandLevel, Place
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,9 @@ class UserState:
     history: tuple[SessionRecord, ...] = ()
     bands: tuple[tuple[str, BandLevel], ...] = ()  # per routine id, sorted by id
     pain: tuple[tuple[str, datetime], ...] = ()  # per exercise id, sorted by id: when it last hurt
+    owned: tuple[BandLevel, ...] = ()  # the bands the runner has, lightest first; () = not asked yet
+    running_days: tuple[int, ...] = ()  # the weekdays the runner runs, 0 = Monday; () = no plan yet
+    reminders: tuple[str, ...] = ()  # the Alexa reminders this skill made for the runner (alert tokens)
 
     def pain_since(self, cutoff: datetime) -> dict[str, datetime]:
         """The exercises that hurt at `cutoff` or later, with when: what progression must not push."""
@@ -84,6 +87,16 @@ class UserState:
         if routine is None:
             return replace(self, preferences=replace(self.preferences, default_band=band))
         return replace(self, bands=tuple(sorted({**dict(self.bands), routine: band}.items())))
+
+    def with_owned(self, bands: tuple[BandLevel, ...] | list[BandLevel] | set[BandLevel]) -> UserState:
+        """A copy that knows exactly these bands are the runner's."""
+        return replace(self, owned=tuple(b for b in BandLevel if b in set(bands)))
+
+    def with_rating(self, rating: Rating) -> UserState:
+        """A copy whose newest workout is rated `rating` (the answer to "how did that feel?")."""
+        if not self.history:
+            return self
+        return replace(self, history=(*self.history[:-1], replace(self.history[-1], rating=rating)))
 
     def with_session(self, record: SessionRecord) -> UserState:
         """A copy with `record` appended to the history (oldest dropped past HISTORY_LIMIT)."""

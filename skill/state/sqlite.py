@@ -54,9 +54,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # v3: the exercises that hurt, and when (the pain path), so progression does not push them
         "ALTER TABLE users ADD COLUMN pain TEXT NOT NULL DEFAULT '{}'",
     ),
+    (  # v4: progression that coaches: how each workout felt, the bands owned, the running week, reminders
+        "ALTER TABLE sessions ADD COLUMN rating TEXT",
+        "ALTER TABLE users ADD COLUMN owned TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE users ADD COLUMN running_days TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE users ADD COLUMN reminders TEXT NOT NULL DEFAULT '[]'",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-_SESSION_COLUMNS = "routine, variant, band, extra_sets, started_at, duration_seconds, completed"
+_SESSION_COLUMNS = "routine, variant, band, extra_sets, started_at, duration_seconds, completed, rating"
 _SESSION_NAMES = _SESSION_COLUMNS.split(", ")
 
 
@@ -141,14 +147,15 @@ class SQLiteStore(Store):
         row = conn.execute(_READ_USER, (key,)).fetchone()
         if row is None:
             return UserState(), (), 0
-        version, updated_at, default_band, locale, bands, pain, position, sessions = row
+        version, updated_at, default_band, locale, bands, pain, owned, running_days, reminders, position, sessions = row
         kept = self.decoded.get(key, (version, updated_at))
         if kept is not None:
             return kept[0], kept[1], version
         rows = sorted(json.loads(sessions))  # seq first and unique: sorts by seq alone
         doc = {"preferences": {"default_band": default_band, "locale": locale},
                "in_progress": json.loads(position) if position else None,
-               "bands": json.loads(bands), "pain": json.loads(pain)}
+               "bands": json.loads(bands), "pain": json.loads(pain), "owned": json.loads(owned),
+               "running_days": json.loads(running_days), "reminders": json.loads(reminders)}
         history = tuple(session_from_values(*r[1:]) for r in rows)  # columns in SessionRecord's field order
         state, seqs = replace(decode_state(doc), history=history), tuple(r[0] for r in rows)
         self.decoded.put(key, (version, updated_at), state, seqs)
@@ -252,7 +259,8 @@ def _migrate(conn: sqlite3.Connection, target: int) -> int:
 # The user row and its whole history in one statement, so one step: a row-by-row fetch steps (and
 # releases the GIL) once per session. SQLite 3.40 cannot order inside json_group_array, so each
 # session carries its seq and _read sorts them.
-_READ_USER = f"""SELECT version, updated_at, default_band, locale, bands, pain, position,
+_READ_USER = f"""SELECT version, updated_at, default_band, locale, bands, pain, owned, running_days, reminders,
+    position,
     (SELECT json_group_array(json_array(seq, {_SESSION_COLUMNS})) FROM sessions WHERE sessions.user = users.user)
     FROM users WHERE user = ?"""
 
@@ -267,13 +275,16 @@ def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState, s
     prefs, now = new.preferences, datetime.now(UTC).isoformat()
     position = encode_in_progress(new.in_progress)
     conn.execute(
-        """INSERT INTO users (user, default_band, locale, bands, pain, position, version, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, 1, ?)
+        """INSERT INTO users (user, default_band, locale, bands, pain, owned, running_days, reminders, position,
+                              version, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
            ON CONFLICT (user) DO UPDATE SET default_band = excluded.default_band, locale = excluded.locale,
-               bands = excluded.bands, pain = excluded.pain, position = excluded.position,
+               bands = excluded.bands, pain = excluded.pain, owned = excluded.owned,
+               running_days = excluded.running_days, reminders = excluded.reminders, position = excluded.position,
                version = users.version + 1, updated_at = excluded.updated_at""",
         (key, prefs.default_band and prefs.default_band.value, prefs.locale,
          json.dumps({r: b.value for r, b in new.bands}), json.dumps(encode_pain(new.pain)),
+         json.dumps([b.value for b in new.owned]), json.dumps(list(new.running_days)), json.dumps(list(new.reminders)),
          json.dumps(position) if position else None, now))
     stamp = (version + 1, now)
     if new.history is old.history:  # a change of position or preferences: no session row to touch
@@ -286,7 +297,7 @@ def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState, s
     next_seq = (seqs[-1] + 1) if seqs else 0
     added = new.history[len(old.history) - drop:]
     conn.executemany(
-        f"INSERT INTO sessions (user, seq, {_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO sessions (user, seq, {_SESSION_COLUMNS}) VALUES (?, ?, {', '.join('?' * len(_SESSION_NAMES))})",
         [(key, next_seq + i, *_session_row(s)) for i, s in enumerate(added)])
     return stamp, (*seqs[drop:], *range(next_seq, next_seq + len(added)))
 
