@@ -3,11 +3,11 @@
 from skill.config import Settings
 from skill.errors import BandCoachError
 from skill.hookspecs import Speech, TTSEngine, hookimpl
-from skill.progression import Change, Progression, SessionRecord
-from skill.routines import BandLevel, Exercise, Place, Routine, Step, Variant
+from skill.progression import Change, Progression, Rating, SessionRecord
+from skill.routines import BandLevel, Exercise, Place, Routine, RoutineKind, Step, Variant
 from skill.timeline import Cue
 
 __all__ = [
-    "BandCoachError", "BandLevel", "Change", "Cue", "Exercise", "Place", "Progression", "Routine", "SessionRecord",
-    "Settings", "Speech", "Step", "TTSEngine", "Variant", "hookimpl",
+    "BandCoachError", "BandLevel", "Change", "Cue", "Exercise", "Place", "Progression", "Rating", "Routine",
+    "RoutineKind", "SessionRecord", "Settings", "Speech", "Step", "TTSEngine", "Variant", "hookimpl",
 ]

@@ -245,12 +245,13 @@ class Catalog:
 
     def progression(
         self, routine_id: str, history: Sequence[SessionRecord], *, band: BandLevel | None = None,
-        pain: Mapping[str, datetime] | None = None,
+        pain: Mapping[str, datetime] | None = None, owned: Sequence[BandLevel] = (),
     ) -> Progression | None:
-        """What the plugins suggest for this routine next time, given the runner's history and recent pain."""
+        """What the plugins suggest for this routine next time, given the runner's history, recent pain and
+        bands; a band the runner lacks is never the answer, whatever a plugin says."""
         result = call_first(self.pm, "bandcoach_progression", routine=self.routines[routine_id], history=history,
-                            band=band, pain=dict(pain or {}))
-        if not isinstance(result, Progression):
+                            band=band, pain=dict(pain or {}), owned=tuple(owned))
+        if not isinstance(result, Progression) or (owned and result.band not in owned):
             return None
         return replace(result, extra_sets=max(0, min(result.extra_sets, EXTRA_SETS_LIMIT)))
 

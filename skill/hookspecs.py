@@ -123,12 +123,14 @@ def bandcoach_cue_text(cue: Cue, locale: str) -> str | None:
 
 @hookspec(firstresult=True)
 def bandcoach_progression(
-    routine: Routine, history: Sequence[SessionRecord], band: BandLevel | None, pain: Mapping[str, datetime]
+    routine: Routine, history: Sequence[SessionRecord], band: BandLevel | None, pain: Mapping[str, datetime],
+    owned: Sequence[BandLevel],
 ) -> Progression | None:
     """What to suggest the runner does next time with this routine.
 
-    First non-None result wins; return None to defer. The built-in rule (more sets, then a
-    heavier band; a step back after a long break) is ``trylast``.
+    First non-None result wins; return None to defer. The built-in rule (by routine kind: sets then
+    bands for strength, the band only for a warm-up, nothing for a stretch; gated by workouts done and
+    how they felt; eased back after a layoff) is ``trylast``.
 
     :param routine: the routine in its standard form.
     :param history: this runner's completed and stopped sessions of it, oldest first.
@@ -136,6 +138,8 @@ def bandcoach_progression(
         it wins over the band of the last session.
     :param pain: exercise id -> when the runner last said it hurt (the pain path), for the
         exercises that hurt recently; a rule must not push those (no extra set, no heavier band).
+    :param owned: the bands the runner has, lightest first; empty when they have not said. A rule
+        never suggests a band the runner lacks.
     :returns: a :class:`skill.progression.Progression`, or None.
     """
 

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -165,3 +166,15 @@ def warm_dir(tmp_path_factory: pytest.TempPathFactory, timeline) -> Path:
     audio = tmp_path_factory.mktemp("audio")
     warm_timeline(audio, timeline).close()
     return audio
+
+
+@pytest.fixture
+def workouts_take_their_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workouts finish an hour after they start, as a real one would, not a moment later as a test's do.
+
+    A workout skipped through faster than half its length is not completed (skill/handlers/memory.py);
+    tests about what a completed workout does take this fixture, tests about skipping do not.
+    """
+    from skill.handlers import memory
+
+    monkeypatch.setattr(memory, "ended", lambda: time.time() + 3600)

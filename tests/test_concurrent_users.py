@@ -94,7 +94,8 @@ def assert_exact(settings: Settings, users: list[str]) -> None:
     store = make_store(settings)
     for user in users:
         state = store.load(user)
-        assert [(s.routine, s.completed, s.band) for s in state.history] == [(ROUTINE, True, BandLevel.HEAVY)] * 3
+        # each routine is skipped through in a moment, so none counts as completed (it is still recorded)
+        assert [(s.routine, s.completed, s.band) for s in state.history] == [(ROUTINE, False, BandLevel.HEAVY)] * 3
         assert state.in_progress is not None
         assert (state.in_progress.place.routine, state.in_progress.place.block, state.in_progress.place.band) == (
             ROUTINE, 2, BandLevel.HEAVY)

@@ -94,6 +94,7 @@ def while_playing(name: str, token: str, offset_ms: int = 0) -> dict[str, Any]:
     return testing.intent_request(name, new=True, audio_player=player)
 
 
+@pytest.mark.usefixtures("workouts_take_their_time")
 def test_a_whole_hands_free_workout(post: Post, store: Any, timeline: Timeline, hf_settings: Settings, pm: Any) -> None:
     started = post(play_intent())
     assert "Hands-free" in speech_of(started) and started["response"]["shouldEndSession"] is True
@@ -187,6 +188,7 @@ def finish_workout(post: Post, timeline: Timeline) -> str:
     return token
 
 
+@pytest.mark.usefixtures("workouts_take_their_time")
 def test_resume_after_the_workout_finished_does_not_replay_it(post: Post, store: Any, timeline: Timeline) -> None:
     """Found by virtual-alexa: after the last segment the device still reports our token (FINISHED)."""
     last = finish_workout(post, timeline)
@@ -199,6 +201,7 @@ def test_resume_after_the_workout_finished_does_not_replay_it(post: Post, store:
     assert state.in_progress is None and [s.completed for s in state.history] == [True]
 
 
+@pytest.mark.usefixtures("workouts_take_their_time")
 @pytest.mark.parametrize("intent", ["AMAZON.StopIntent", "AMAZON.PauseIntent", "AMAZON.CancelIntent"])
 def test_stopping_after_the_workout_finished_does_not_reopen_it(post: Post, store: Any, timeline: Timeline,
                                                                  intent: str) -> None:
@@ -211,6 +214,7 @@ def test_stopping_after_the_workout_finished_does_not_reopen_it(post: Post, stor
     assert "Welcome back" not in speech_of(post(testing.launch_request()))
 
 
+@pytest.mark.usefixtures("workouts_take_their_time")
 @pytest.mark.parametrize("device_says", ["pause button", "PlaybackStopped"])
 def test_the_device_stopping_after_the_workout_finished_does_not_reopen_it(post: Post, store: Any,
                                                                          timeline: Timeline, device_says: str) -> None:

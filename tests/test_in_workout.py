@@ -167,6 +167,7 @@ def test_finishing_step_by_step_sums_up_and_records_a_stopped_workout(app: Any, 
     assert [(s.routine, s.completed) for s in state.history] == [("recovery", False)]
 
 
+@pytest.mark.usefixtures("workouts_take_their_time")
 def test_finishing_at_the_last_exercise_records_a_completed_workout(app: Any, post: Post, catalog: Catalog) -> None:
     total = len(catalog.timeline("recovery").blocks)
     last = playing(block=total - 1)

@@ -123,13 +123,24 @@ def stopped_early(handler_input: HandlerInput, deps: Deps, place: Place, seconds
 stopped = remember  # the runner stopped mid-routine: the kept place is offered back at the next launch
 
 
+MIN_WORK_SHARE = 0.5  # of a routine's planned length: less, and it was skipped through, not done
+
+
+def ended() -> float:
+    """Now, as the moment a workout ends (epoch seconds): the one clock a test moves to finish one in time."""
+    return time.time()
+
+
 def _record(place: Place, planned: float, completed: bool) -> SessionRecord:
+    """The workout at `place` as history: completed only when the last block was reached AND the time since
+    its start shows the timed work was done (skipping through with "next" is not a workout)."""
     started = place.started or time.time()
-    elapsed = time.time() - started
+    elapsed = ended() - started
     duration = elapsed if 0 < elapsed < 3 * max(planned, 60) else planned
+    did_the_work = elapsed >= MIN_WORK_SHARE * planned
     return SessionRecord(routine=place.routine, variant=place.variant, band=place.band, extra_sets=place.extra_sets,
                          started_at=datetime.fromtimestamp(started, UTC), duration_seconds=round(duration),
-                         completed=completed)
+                         completed=completed and did_the_work)
 
 
 def suggestion(handler_input: HandlerInput, deps: Deps, routine_id: str) -> Progression | None:
@@ -139,7 +150,7 @@ def suggestion(handler_input: HandlerInput, deps: Deps, routine_id: str) -> Prog
     if state is None or not sessions:
         return None
     return deps.catalog.progression(routine_id, sessions, band=state.band_for(routine_id),
-                                    pain=state.pain_since(datetime.now(UTC) - PAIN_MEMORY))
+                                    pain=state.pain_since(datetime.now(UTC) - PAIN_MEMORY), owned=state.owned)
 
 
 def familiar(handler_input: HandlerInput, deps: Deps) -> frozenset[str]:
