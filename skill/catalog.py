@@ -146,7 +146,7 @@ class Catalog:
     def timeline(
         self, routine_id: str, *, band: BandLevel | None = None, variant: Variant = Variant.STANDARD,
         locale: str = "en-US", extra_sets: int = 0, minutes: int = 0, familiar: frozenset[str] = frozenset(),
-        swap: tuple[int, str] | None = None,
+        swap: tuple[int, str] | None = None, eased: frozenset[str] = frozenset(),
     ) -> Timeline:
         """The worded timeline of a routine, first fitted to `minutes` when given (the variant is then
         ignored: a fit starts from the standard form); memoised per catalog because it is pure.
@@ -154,16 +154,22 @@ class Catalog:
         `familiar`: exercise ids the runner knows, coached with a short reminder instead of the whole
         setup (only those in this routine count, so the memo stays small). `swap` (block, exercise id):
         that block's exercise replaced by another at the same sets and rest (the easier option).
+        `eased`: exercise ids coached as their easier option throughout (they hurt recently).
         """
         routine = self.routines[routine_id]
         level = band or routine.band
         if minutes > 0:
             variant = Variant.STANDARD
-        known = frozenset(familiar) & {s.exercise for s in routine.steps}
-        key = (routine_id, level, variant, locale, extra_sets, minutes, known, swap)
+        mine = {s.exercise for s in routine.steps}
+        known = frozenset(familiar) & mine
+        easier = frozenset(e for e in eased if e in mine and self.exercises[e].easier)
+        key = (routine_id, level, variant, locale, extra_sets, minutes, known, swap, easier)
         if key not in self._timelines:
             shaped = self.fit(routine_id, minutes, extra_sets=extra_sets).routine if minutes > 0 \
                 else routine.derive(variant)
+            for block, step in enumerate(shaped.steps):
+                if step.exercise in easier:
+                    shaped = swapped(shaped, block, self.exercises[step.exercise].easier)
             if swap is not None:
                 shaped = swapped(shaped, *swap)
             self._timelines[key] = build_timeline(
@@ -181,13 +187,17 @@ class Catalog:
             current = self.exercises.get(current.easier)
         return tuple(chain)
 
+    def harder_options(self, exercise_id: str) -> tuple[str, ...]:
+        """The exercises one step harder than `exercise_id`: those whose easier option it is."""
+        return tuple(e.id for e in self.exercises.values() if e.easier == exercise_id)
+
     def timeline_at(self, place: Place, locale: str = "en-US", *, familiar: frozenset[str] = frozenset(),
-                    swap: str | None = None) -> Timeline:
+                    swap: str | None = None, eased: frozenset[str] = frozenset()) -> Timeline:
         """The timeline a workout at `place` walks through, fitted to `place.minutes` when set (memoised);
         `swap` names an exercise to coach in place of the one at `place.block`."""
         return self.timeline(place.routine, band=place.band, variant=place.variant, locale=locale,
                              extra_sets=place.extra_sets, minutes=place.minutes, familiar=familiar,
-                             swap=(place.block, swap) if swap else None)
+                             swap=(place.block, swap) if swap else None, eased=eased)
 
     def fit(self, routine_id: str, minutes: int, *, extra_sets: int = 0) -> Fit:
         """The routine fitted to `minutes` (1-MAX_MINUTES) by whole exercises, and whether that is within a minute.

@@ -12,10 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from skill import needs
+from skill import needs, plan
 from skill.catalog import Catalog
 from skill.config import LOCALES
 from skill.grammar import expand_all
+from skill.progression import FEELINGS
 
 INVOCATION = "band coach"
 
@@ -48,6 +49,7 @@ FRAGMENTS: dict[str, str] = {
 # it: a length in front ("a quick stretch") and a noun behind ("desk workout", "desk one"). Alexa
 # matches a slot's words better than two slots side by side, so "quick" arrives in the routine's
 # spoken value and skill.needs.length_in reads it there.
+ALL_BANDS = ("all of them", "every band", "the whole set", "all the bands", "every level", "all three bands")
 _ROUTINE_NOUNS = ("", " workout", " routine", " session", " one", " exercises")
 
 START_TEMPLATES = (
@@ -217,12 +219,81 @@ CUSTOM_INTENTS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
         "how much resistance (is|does) (the|a) {band} band [have]",
         "what (are|is) the band (levels|weights|resistances)",
     )),
+    "FeedbackIntent": ({"feeling": "FEELING"}, (
+        "{feeling}", "[(um|honestly|i'd say|i think)] (it|that) (was|felt) [(pretty|quite|a bit|really)] {feeling}",
+        "[(it|that)] felt {feeling}", "(it's|that's) been {feeling}", "that workout (was|felt) {feeling}",
+        "(the|my) (workout|session|last one) (was|felt) {feeling}", "i found it {feeling}",
+    )),
+    "SameAsLastTimeIntent": ({}, (
+        "[(no|nah|actually|um)] (same as last time|the same as last time|same again|same as before) [please]",
+        "[(no|nah|actually)] (keep it|leave it) (the same|as it was|where it was) [please]",
+        "[(can we|can i|i'd like to|let's)] (do|stay at) the same (level|as last time) [please]",
+        "(do|give me|let's do) (what i did|the same workout) (last time|as last time)",
+        "don't (make it harder|add a set|change anything) [(yet|today)]", "no changes [(please|today)]",
+    )),
+    "HarderIntent": ({}, (
+        "[(can you|please|can we)] make (it|this|this one|the exercise) harder [please]",
+        "[(um|honestly)] (this|this one|it) is too easy [(for me|now)]",
+        "(is there|do you have|have you got|got) a (harder|tougher) (one|option|version|exercise) [please]",
+        "[(give me|i'll take|let's do|can i do|can i have|i want)] the harder (one|option|version) [please]",
+        "i want more of a challenge", "something harder [please]", "(this|that) is way too easy",
+    )),
+    "OwnedBandsIntent": ({"band": "BAND_LEVEL", "band_two": "BAND_LEVEL", "all": "ALL_BANDS"}, (
+        "[(i|we)] (have|own|got|only have|just have) (a|the) {band} (band|one) and (a|the) {band_two} (band|one)",
+        "[(i|we)] (have|own|got) (a|the) {band} and (a|the) {band_two} (band|bands|one)",
+        "[(i|we|i've|we've)] (have|own|got) {all} [(bands|of the bands|levels)]",
+        "(my bands are|i've got bands in) {all}",
+        "just (the|a) {band} (band|one)", "(i|we) own (a|the) {band} band",
+    )),
     "SomethingElseIntent": ({}, (
         "[(nah|no|actually|um)] [(start|do|pick|let's do|i want|i'd rather do|let's try)] (something|anything) "
         "(else|new|different) [today]",
         "[(nah|no|actually)] (start|pick|i want|give me|let's try|let's do) (a|an) (new|different|other) "
         "(one|workout|routine)",
         "[(a|an)] (different|another|new) (routine|workout|one) [please]",
+    )),
+    # A runner's week (skill/plan.py, docs/plan.md): planning it, the running days, today, reminders for it.
+    "PlanWeekIntent": ({}, (
+        "<few> plan [out] my (week|training week|running week|training)",
+        "[(can you|could you|please)] (make|build|give me|set up|create|put together) [me] a (weekly|week|training|"
+        "running) plan",
+        "[(can you|could you)] help me plan [out] my (week|training|running)",
+        "(change|update|redo) my (running days|weekly plan|training plan|plan)", "plan (the|this|next) week [for me]",
+        "i (want|need) a (weekly|training|week) plan", "(let's|can we) plan (my|the) week",
+    )),
+    "RunningDaysIntent": ({"days": "RUN_DAYS"}, (
+        "[(i|we)] [(usually|normally|mostly|only|just)] run [on] {days}",
+        "[(i|we)] [(usually|normally|mostly|only)] go (running|for a run|for runs) [on] {days}",
+        "[(um|so|just|only)] [on] {days}", "my (running|run) days are {days}",
+        "(i run|i go running|i'm running) every {days}", "{days} (are my running days|are my run days|is when i run)",
+    )),
+    "TodayIntent": ({}, (
+        "<few> what (should|do|shall) i (do|train|work on) today", "what should i be doing today",
+        "what's (on|planned) [for] today", "what's (my|the) (plan|workout|training|session) (for today|today)",
+        "what (am i doing|do i have|have i got) (today|on today)",
+        "is today a (run|running|rest|strength|training|workout) day", "what kind of day is (it|today)",
+        "what's on my plan [for] today", "(tell me|what's) today's (plan|workout)",
+        "what i should (do|train|be doing) today",
+    )),
+    "SetRemindersIntent": ({"time": "AMAZON.TIME"}, (
+        "<few> (set|set up|turn on|switch on|make) (my|the|some) [workout] reminders [for {time}]",
+        "[(please|can you)] remind me to stretch after (my|each|every) (run|runs) [at {time}]",
+        "[(please|can you)] remind me (about|of) my (workouts|training|plan|glute workouts) [at {time}]",
+        "(give me|send me|i want|i'd like) [workout] reminders [(at|for) {time}]",
+        "remind me (on|for) my (running|run|strength|workout|training) days [at {time}]",
+        "[(can you|please)] remind me to do my (workouts|exercises|stretches) [at {time}]",
+        "[(can you|please)] (set up|set|make) [workout] reminders for my (workouts|runs|training|plan)",
+    )),
+    "ListRemindersIntent": ({}, (
+        "<few> (list|read|tell me|read me) my [workout] reminders",
+        "what [workout] reminders (do i have|have you set|did you set|are set|have i got)",
+        "which reminders (do i have|have you set|are on)", "do i have any [workout] reminders [set]",
+        "(are|have) my reminders (on|set|been set)",
+    )),
+    "CancelRemindersIntent": ({}, (
+        "<few> (cancel|delete|remove|clear|stop|turn off|switch off) (my|the|all my|all the|all) [workout] reminders",
+        "stop reminding me [(about my workouts|to stretch|please)]", "no more reminders [please]",
+        "i don't want (any|the|my) reminders [(anymore|any more)]", "(get rid of|lose) (my|the) reminders",
     )),
 }
 
@@ -292,6 +363,9 @@ def slot_types(catalog: Catalog) -> list[dict[str, Any]]:
         {"name": "FOCUS", "values": _vocabulary(needs.FOCUS)},
         {"name": "EQUIPMENT", "values": _vocabulary(needs.EQUIPMENT)},
         {"name": "LENGTH", "values": _vocabulary(needs.LENGTH)},
+        {"name": "RUN_DAYS", "values": _vocabulary(plan.run_day_values())},
+        {"name": "FEELING", "values": _vocabulary(FEELINGS)},
+        {"name": "ALL_BANDS", "values": [_value("all", "all three", ALL_BANDS)]},
     ]
 
 

@@ -6,7 +6,7 @@ The rule that makes suggestions is a plugin (the built-in one is plugins/progres
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
@@ -31,6 +31,18 @@ class Rating(enum.StrEnum):
 
 
 RATINGS_BY_VALUE: dict[str, Rating] = {r.value: r for r in Rating}
+
+# The FEELING slot's values: what runners say, by the rating id it means (skill/model.py publishes them).
+FEELINGS: dict[str, tuple[str, ...]] = {
+    "easy": ("easy", "too easy", "a bit easy", "pretty easy", "really easy", "a breeze", "simple", "light",
+             "not enough", "way too easy"),
+    "right": ("about right", "just right", "fine", "good", "ok", "okay", "alright", "perfect", "solid",
+              "right", "pretty good", "spot on", "manageable"),
+    "hard": ("hard", "too hard", "tough", "really hard", "pretty hard", "difficult", "brutal", "exhausting",
+             "a lot", "too much", "a struggle"),
+}
+
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,18 +69,26 @@ class Progression:
     reason: str
 
 
-def streak_days(history: Iterable[SessionRecord], *, today: date, tz: tzinfo = UTC) -> int:
+def streak_days(history: Iterable[SessionRecord], *, today: date, tz: tzinfo = UTC,
+                rest_weekdays: Collection[int] = ()) -> int:
     """Consecutive days with a completed workout, ending today or yesterday (0 otherwise).
 
     `tz` is the zone whose calendar days count: a workout's day is its start in that zone. Every
     caller today (ProgressIntent, `bandcoach progress`) leaves it at UTC, the skill knowing no
     runner's time zone, so a late-evening workout west of Greenwich counts for the next UTC day.
+    `rest_weekdays` (0 = Monday) are days the runner's plan asks nothing of: one without a workout
+    is stepped over, neither breaking the streak nor counting in it.
     """
     days = {s.started_at.astimezone(tz).date() for s in history if s.completed}
-    day = today if today in days else today - timedelta(days=1)
+    if not days:
+        return 0
+    day, earliest = (today if today in days else today - timedelta(days=1)), min(days)
     count = 0
-    while day in days:
-        count += 1
+    while day >= earliest:
+        if day in days:
+            count += 1
+        elif day.weekday() not in rest_weekdays:
+            break
         day -= timedelta(days=1)
     return count
 

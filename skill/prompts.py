@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import time
+
 from skill.catalog import Catalog
+from skill.plan import DAYS, WEEK, Day, WeeklyReminder, WeekPlan
+from skill.progression import Change
 from skill.routines import BandLevel, Dose, Exercise, Routine, RoutineKind, Variant
 
 MAX_ECHO = 60  # longest piece of what the runner said that we ever repeat back
@@ -299,6 +304,76 @@ def workout_summary(done: int, total: int, routine: Routine, seconds: float) -> 
     return f"Nice work: {amount} of your {routine.name}, {minutes(seconds)}."
 
 
+# --- progression: how it felt, announced changes, the bands a runner has -------------------------
+
+def how_did_it_feel() -> str:
+    return "How did that feel: easy, about right, or hard?"
+
+
+def how_did_it_feel_reprompt() -> str:
+    return "Was that easy, about right, or hard?"
+
+
+def change_announced(reason: str) -> str:
+    """A change in today's workout, said before it starts, and how to decline it."""
+    return f"{reason} Or say 'same as last time'."
+
+
+def feedback_thanks(rating: str, next_time: str) -> str:
+    """The answer to "how did that feel": thanks, and what it means for next time."""
+    heard = {"easy": "Easy, noted.", "right": "About right, noted.", "hard": "Hard, noted."}.get(rating, "Noted.")
+    return f"{heard} {next_time}"
+
+
+def nothing_to_rate() -> str:
+    return "I don't have a recent workout of yours to rate. After your next one, tell me how it felt."
+
+
+def same_as_last_time() -> str:
+    return "Okay, same as last time."
+
+
+def nothing_to_repeat(catalog: Catalog) -> str:
+    return f"You haven't done a workout with me yet. {which_routine(catalog)}"
+
+
+def bands_kept(bands: list[str]) -> str:
+    """The runner's bands confirmed: only those will be suggested."""
+    return f"Got it: {joined(bands)}. I'll only suggest {'that band' if len(bands) == 1 else 'those'}."
+
+
+def routine_progress(name: str, band: str, extra_sets: int, change: Change, next_band: str) -> str:
+    """One routine's level and what comes next, for "how am I doing": "Glute strength workout: light band
+    with 1 extra set; next time, a set more."."""
+    extra = "" if not extra_sets else f" with {extra_sets} extra set{'s' if extra_sets > 1 else ''}"
+    nxt = {Change.ADD_SET: "a set more", Change.BAND_UP: f"the {next_band} band",
+           Change.STEP_BACK: "a step lighter, to ease back in"}.get(change, "the same")
+    return f"{name}: {band} band{extra}; next time, {nxt}."
+
+
+def band_check(reason: str, band: str) -> str:
+    """Before the first suggestion of a heavier band, when the runner's bands are not known: ask."""
+    return f"{reason.rstrip('.')}, if you have one. Do you have a {band} band?"
+
+
+def band_check_reprompt(band: str) -> str:
+    return f"Do you have a {band} band? Yes or no."
+
+
+def eased_today(hurt: Exercise, easier: Exercise) -> str:
+    """At the start: an exercise that hurt recently is swapped for its easier option this time."""
+    return f"Your {hurt.name.lower()} hurt recently, so today it's the {easier.name.lower()} instead."
+
+
+def harder_instead(exercise: Exercise) -> str:
+    return f"Okay, the {exercise.name.lower()} instead: it's harder."
+
+
+def no_harder_option(exercise: Exercise) -> str:
+    return (f"There's no harder version of the {exercise.name.lower()}. Tell me it was easy at the end, "
+            "and it'll move up sooner.")
+
+
 # --- safety: the pain path, the easier option, the first-time line, what the bands weigh ----------
 
 STOP_SIGNS = "If the pain is sharp, or you feel dizzy or numb, stop for today."
@@ -369,3 +444,155 @@ def band_levels(current: BandLevel | None, asked: BandLevel | None = None) -> st
     return (f"Light bands are about {POUNDS[BandLevel.LIGHT]} pounds, medium {POUNDS[BandLevel.MEDIUM]}, and heavy "
             f"{POUNDS[BandLevel.HEAVY]}. The feel varies from band to band, so start light and move up when the "
             f"last reps feel easy.{today}")
+
+
+# --- a runner's week: the plan, today, and reminders (skill/plan.py, docs/plan.md) --------------
+
+
+def which_running_days() -> str:
+    return "Which days do you run? For example: Monday, Wednesday and Saturday."
+
+
+def running_days_not_heard(heard: str | None) -> str:
+    """The answer named no weekday: say so, and ask again."""
+    prefix = f"I didn't hear a day in {echo(heard)}. " if heard else "I didn't catch your running days. "
+    return prefix + which_running_days()
+
+
+def no_plan_yet() -> str:
+    """"What should I do today?" before the runner has told us their running days."""
+    return f"We haven't planned your week yet. {which_running_days()}"
+
+
+def week_plan(plan: WeekPlan) -> str:
+    """The week, one breath per group of days: the runs and what goes round them, strength, rest, the desk."""
+    parts = []
+    if plan.run_days:
+        around = _around_run(plan.run_days[0])
+        runs = f"Runs {_on_days(d.weekday for d in plan.run_days)}"
+        parts.append(f"{runs}: {around}." if around else f"{runs}.")
+    if plan.strength_days:
+        easy = [d.weekday for d in plan.strength_days if d.run]
+        keep_easy = f"; keep the run easy on {_day_names(easy)}" if easy else ""
+        parts.append(f"Glute strength on {_day_names(d.weekday for d in plan.strength_days)}{keep_easy}.")
+    if plan.rest_days:
+        parts.append(f"{_day_names(d.weekday for d in plan.rest_days)} is a rest day.")
+    else:
+        parts.append("There's no rest day, so take one whenever your legs ask for it.")
+    if plan.desk_days:
+        workdays = "On workdays" if len(plan.desk_days) == 5 else "On the other workdays"
+        parts.append(f"{workdays}, the desk routine is there if you sit a lot.")
+    return " ".join(parts)
+
+
+def plan_next_steps() -> str:
+    return "Any day, ask me what to do today. To get reminders, say: set my workout reminders."
+
+
+def plan_not_kept() -> str:
+    return "I can't save your plan right now, so tell me your running days again next time."
+
+
+def reminders_follow_old_plan() -> str:
+    return "Your reminders still follow your old plan: say set my workout reminders to move them."
+
+
+def today_plan(day: Day, offered: Routine | None) -> str:
+    """What today holds in the runner's week, and the offer to start its first routine."""
+    if day.run:
+        around = _around_run(day)
+        text = f"Today is a run day: {around}." if around else "Today is a run day."
+        if day.strength:
+            text += " Glute strength too, after an easy run."
+    elif day.strength:
+        text = "Today is a glute strength day."
+    elif day.rest:
+        text = "Today is a rest day: it's when your training sinks in. Enjoy it."
+    elif day.desk:
+        text = "Today is an easy day. If you've been sitting a lot, the desk routine will loosen you up."
+    else:
+        text = "Today is an easy day, with nothing planned. Keep it gentle."
+    return f"{text} Start the {offered.name.lower()}?" if offered is not None else text
+
+
+def today_reprompt(offered: Routine) -> str:
+    return f"Shall I start the {offered.name.lower()}? Say yes or no."
+
+
+def not_now() -> str:
+    return f"Okay. {anything_else()}"
+
+
+def reminder_words(routine: Routine) -> str:
+    """What Alexa says when a reminder rings: which workout, and the words that start it."""
+    name = routine.name.lower()
+    return f"Time for your {name}. Say: Alexa, ask Band Coach for the {name}."
+
+
+def reminders_set(reminders: tuple[WeeklyReminder, ...], catalog: Catalog, kept: bool) -> str:
+    """The reminders just made, with their time and days (Amazon asks skills to say both)."""
+    if not reminders:
+        return "There's nothing in your week to remind you about."
+    about = _each([f"your {_reminded(r, catalog)} on {_day_names(r.weekdays)}" for r in reminders])
+    text = f"Done. Every week at {clock(reminders[0].at)}, I'll remind you about {about}."
+    return text if kept else f"{text} I can't note them down right now, so to stop them, use the Alexa app."
+
+
+def reminders_listed(reminders: tuple[WeeklyReminder, ...], catalog: Catalog) -> str:
+    if not reminders:
+        return "You have no Band Coach reminders. To get them, say: set my workout reminders."
+    about = _each([f"your {_reminded(r, catalog)} {_on_days(r.weekdays)} at {clock(r.at)}" for r in reminders])
+    count = len(reminders)
+    return f"You have {count} Band Coach reminder{'s' if count != 1 else ''}: {about}."
+
+
+def reminders_cancelled(count: int) -> str:
+    if count <= 0:
+        return "You have no Band Coach reminders to cancel."
+    return f"Done: I've cancelled your {count} Band Coach reminder{'s' if count != 1 else ''}."
+
+
+def reminders_need_plan() -> str:
+    return f"First let's plan your week, so I know when to remind you. {which_running_days()}"
+
+
+def reminders_need_permission() -> str:
+    """No permission for reminders yet: the card in the Alexa app is where it is given."""
+    return ("To set reminders, Band Coach needs your permission. I've sent a card to your Alexa app: "
+            "turn on reminders there, then ask me again.")
+
+
+def reminders_failed() -> str:
+    return "Sorry, I couldn't reach your reminders just now. Please try again in a little while."
+
+
+def clock(at: time) -> str:
+    """A time of day as it is said: "6 PM", "7:30 AM", "12 PM"."""
+    hour = at.hour % 12 or 12
+    minutes_past = f":{at.minute:02d}" if at.minute else ""
+    return f"{hour}{minutes_past} {'AM' if at.hour < 12 else 'PM'}"
+
+
+def _around_run(day: Day) -> str:
+    """"warm-up before, stretch after": what a run day holds around the run."""
+    return ", ".join(words for routine, words in ((day.before_run, "warm-up before"), (day.after_run, "stretch after"))
+                     if routine)
+
+
+def _day_names(weekdays: Iterable[int]) -> str:
+    return joined([DAYS[d].capitalize() for d in sorted(set(weekdays))])
+
+
+def _on_days(weekdays: Iterable[int]) -> str:
+    days = set(weekdays)
+    return "every day" if days == WEEK else f"on {_day_names(days)}"
+
+
+def _each(items: list[str]) -> str:
+    """Items that have "and" inside them, joined with a comma before the last "and" so they stay apart."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])}, and {items[-1]}"
+
+
+def _reminded(reminder: WeeklyReminder, catalog: Catalog) -> str:
+    routine = catalog.routines.get(reminder.routine)
+    return routine.name.lower() if routine is not None else "workout"

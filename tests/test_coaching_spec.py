@@ -12,6 +12,7 @@ from support.builtin_catalog import ROUTINE_IDS
 
 from skill import ssml, testing
 from skill.catalog import Catalog
+from skill.routines import BandLevel
 from skill.timeline import speech_seconds
 
 # The article's exercises (../shared/source-article.txt, summarised in COACHING.md) and where it puts the band.
@@ -79,3 +80,9 @@ def test_the_glute_workouts_first_answer_is_under_a_minute_of_speech(post: Any) 
 def test_the_intro_is_one_sentence(catalog: Catalog, routine_id: str) -> None:
     intro = next(c.text for c in catalog.timeline(routine_id).cues() if c.kind == "intro")
     assert intro.count(".") + intro.count("!") == 1 and intro.endswith(".")
+
+
+@pytest.mark.parametrize("band", ["light", "medium"])
+def test_the_warm_up_stays_within_ten_minutes_at_every_level_it_can_reach(catalog: Catalog, band: str) -> None:
+    # An activation routine climbs only its band, light to medium, never a set (plugins/progression.py).
+    assert catalog.timeline("warmup", band=BandLevel(band)).seconds <= 600

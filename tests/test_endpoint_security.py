@@ -210,3 +210,11 @@ def test_arbitrary_bytes_are_a_400(client, body):
     else:
         assert reply.status_code == 400
         assert reply.get_json()["error"]
+
+
+@pytest.mark.parametrize("context", [None, {}, {"System": None}], ids=["none", "empty", "null-system"])
+def test_an_envelope_without_context_system_is_a_400_not_a_500(client, context: Any) -> None:
+    envelope = testing.launch_request()
+    envelope["context"] = context
+    reply = client.post("/alexa", data=json.dumps(envelope), content_type="application/json")
+    assert reply.status_code == 400 and "context.System" in reply.get_json()["error"]

@@ -57,6 +57,15 @@ def test_progress_json_shows_position_history_streak_and_week(invoke) -> None:
 
 
 @pytest.mark.usefixtures("trained")
+def test_progress_json_gives_each_routines_next_step_as_the_skill_would_say_it(invoke) -> None:
+    data = json.loads(invoke("progress", "--user", ALEXA_ID, "--json").output)
+    assert list(data["next"]) == ["recovery"]  # only routines the runner has done
+    assert data["next"]["recovery"] == {"band": "light", "extra_sets": 0, "change": "same",
+                                        "reason": "Post-run stretch stays on a light band: ease a little deeper as "
+                                                  "it feels easier."}
+
+
+@pytest.mark.usefixtures("trained")
 def test_progress_text_is_readable(invoke) -> None:
     output = invoke("progress", "--user", ALEXA_ID).output
     assert "Band: medium" in output

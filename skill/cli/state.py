@@ -7,11 +7,12 @@ A StateError or ConfigError raised here becomes a one-line message with a non-ze
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
 
+from skill.catalog import Catalog
 from skill.config import Settings
 from skill.progression import streak_days, workouts_this_week
 from skill.state import Store, UserState, make_store
@@ -20,17 +21,27 @@ from skill.state.codec import encode_state
 HISTORY_SHOWN = 10  # sessions listed by the plain-text `progress`; --json gives them all
 
 
-def progress_summary(state: UserState, *, now: datetime) -> dict[str, Any]:
-    """What `bandcoach progress --json` shows: the state plus the streak and this week's count.
-
-    ProgressIntent computes its sentence from the same progression helpers, not from this document.
+def progress_summary(state: UserState, *, now: datetime, catalog: Catalog | None = None) -> dict[str, Any]:
+    """What `bandcoach progress --json` shows: the state plus the streak, this week's count and, with a
+    catalog, each routine's next step as the progression rule suggests it (what "how am I doing" says).
     """
     today = now.astimezone(UTC).date()
     doc = encode_state(state)
     del doc["format"]
-    return {"band": state.band and state.band.value, **doc,
-            "streak_days": streak_days(state.history, today=today),
-            "workouts_this_week": workouts_this_week(state.history, today=today)}
+    summary = {"band": state.band and state.band.value, **doc,
+               "streak_days": streak_days(state.history, today=today),
+               "workouts_this_week": workouts_this_week(state.history, today=today)}
+    if catalog is not None:
+        summary["next"] = {}
+        for routine in catalog.routines.values():
+            sessions = state.sessions_of(routine.id)
+            suggestion = catalog.progression(routine.id, sessions, band=state.band_for(routine.id),
+                                             pain=state.pain_since(now - timedelta(days=42)), owned=state.owned) \
+                if sessions else None
+            if suggestion is not None:
+                summary["next"][routine.id] = {"band": suggestion.band.value, "extra_sets": suggestion.extra_sets,
+                                               "change": suggestion.change.value, "reason": suggestion.reason}
+    return summary
 
 
 def register(cli: click.Group) -> None:
@@ -51,7 +62,9 @@ _user_option = click.option(
 @click.pass_context
 def progress(ctx: click.Context, user_id: str, as_json: bool) -> None:
     """Show a runner's band, workout in progress, history, streak and workouts this week."""
-    summary = progress_summary(_store(ctx).load(user_id), now=datetime.now(UTC))
+    catalog = getattr(ctx.obj, "catalog", None)
+    summary = progress_summary(_store(ctx).load(user_id), now=datetime.now(UTC),
+                               catalog=catalog if isinstance(catalog, Catalog) else None)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
@@ -100,11 +113,15 @@ def _as_text(summary: dict[str, Any]) -> str:
     else:
         lines.append("In progress: nothing")
     lines.append(f"Streak: {summary['streak_days']} day(s); this week: {summary['workouts_this_week']} workout(s)")
+    for routine, nxt in (summary.get("next") or {}).items():
+        lines.append(f"Next {routine}: {nxt['band']} +{nxt['extra_sets']} ({nxt['change']}): {nxt['reason']}")
+    if summary["owned"]:
+        lines.append(f"Bands owned: {', '.join(summary['owned'])}")
     history = summary["history"]
     lines.append(f"History: {len(history)} session(s)" + (", newest first:" if history else ""))
     for s in reversed(history[-HISTORY_SHOWN:]):
         extra = f" +{s['extra_sets']} set(s)" if s["extra_sets"] else ""
-        status = "completed" if s["completed"] else "stopped early"
+        status = ("completed" if s["completed"] else "stopped early") + (f", felt {s['rating']}" if s["rating"] else "")
         lines.append(f"  {s['started_at'][:10]}  {s['routine']} ({s['variant']}), {s['band']}{extra}, "
                      f"{round(s['duration_seconds'] / 60)} min, {status}")
     return "\n".join(lines)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ask_sdk_core.skill import CustomSkill
-from ask_sdk_core.skill_builder import SkillBuilder
+from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from skill.handlers.audioplayer import PlaybackEventHandler
 from skill.handlers.base import Deps
@@ -16,6 +16,12 @@ from skill.handlers.events import (
     UnknownRequestHandler,
 )
 from skill.handlers.fallback import FallbackIntentHandler, HelpIntentHandler, StopHandler, UnknownIntentHandler
+from skill.handlers.feedback import (
+    BandCheckAnswerHandler,
+    FeedbackIntentHandler,
+    OwnedBandsIntentHandler,
+    SameAsLastTimeIntentHandler,
+)
 from skill.handlers.handsfree import HandsFreeIntentHandler, LoopShuffleIntentHandler, PlayRoutineIntentHandler
 from skill.handlers.launch import LaunchRequestHandler
 from skill.handlers.navigation import (
@@ -26,11 +32,19 @@ from skill.handlers.navigation import (
     ResumeIntentHandler,
     StartOverIntentHandler,
 )
+from skill.handlers.plan import PlanWeekIntentHandler, RunningDaysIntentHandler, TodayAnswerHandler, TodayIntentHandler
 from skill.handlers.progress import ProgressIntentHandler, ResumeAnswerHandler, SetBandIntentHandler, YesNoHandler
+from skill.handlers.reminders import (
+    AlexaApiClient,
+    CancelRemindersIntentHandler,
+    ListRemindersIntentHandler,
+    SetRemindersIntentHandler,
+)
 from skill.handlers.routine import DescribeExerciseIntentHandler, ListRoutinesIntentHandler, StartRoutineIntentHandler
 from skill.handlers.safety import (
     BandLevelsIntentHandler,
     EasierIntentHandler,
+    HarderIntentHandler,
     PainIntentHandler,
     SafetyAnswerHandler,
 )
@@ -52,6 +66,7 @@ HANDLERS = (
     DescribeExerciseIntentHandler,
     ResumeAnswerHandler,  # before YesNoHandler: yes, no or "something else" that answer "resume?"
     SafetyAnswerHandler,  # before YesNoHandler too: yes or no to "an easier one, or skip?"
+    BandCheckAnswerHandler,  # and to "do you have a medium band?"
     ProgressIntentHandler,
     SetBandIntentHandler,
     HandsFreeIntentHandler,  # before the session navigation: intents while our audio plays
@@ -64,7 +79,18 @@ HANDLERS = (
     DoseIntentHandler,
     PainIntentHandler,  # the safety layer: each answers step by step, hands-free or outside a workout
     EasierIntentHandler,
+    HarderIntentHandler,
     BandLevelsIntentHandler,
+    FeedbackIntentHandler,  # progression: how it felt, "same as last time", the bands a runner has
+    SameAsLastTimeIntentHandler,
+    OwnedBandsIntentHandler,
+    PlanWeekIntentHandler,  # a runner's week: the plan, today, reminders
+    RunningDaysIntentHandler,
+    TodayIntentHandler,
+    TodayAnswerHandler,  # before YesNoHandler: yes or no to "start today's warm-up?"
+    SetRemindersIntentHandler,
+    ListRemindersIntentHandler,
+    CancelRemindersIntentHandler,
     NextIntentHandler,
     PreviousIntentHandler,
     RepeatIntentHandler,
@@ -86,7 +112,7 @@ HANDLERS = (
 
 def build_skill(deps: Deps) -> CustomSkill:
     """The ask-sdk skill: the same object answers POST /alexa and the Lambda entry point."""
-    builder = SkillBuilder()
+    builder = CustomSkillBuilder(api_client=AlexaApiClient())  # an API client: service clients (reminders) need one
     for handler in HANDLERS:
         builder.add_request_handler(handler(deps))
     builder.add_exception_handler(CatchAllExceptionHandler())

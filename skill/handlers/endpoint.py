@@ -73,6 +73,10 @@ class SkillEndpoint:
         if request["type"] not in KNOWN_REQUEST_TYPES:
             logger.info("unknown request type %r: answered with an empty response", request["type"][:100])
             return self._serialize(ResponseEnvelope(version="1.0", response=Response()))
+        context = envelope.get("context")
+        if not isinstance(context, dict) or not isinstance(context.get("System"), dict):
+            # Alexa always sends it; ask-sdk reads context.System before any handler runs.
+            raise BadRequest("envelope has no context.System")
         response = self.skill.invoke(request_envelope=self._deserialize(envelope, raw), context=None)
         return self._serialize(response)
 

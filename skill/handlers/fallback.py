@@ -10,7 +10,7 @@ from ask_sdk_model import Response
 
 from skill import prompts
 from skill.handlers import memory
-from skill.handlers.base import Handler, intent_name, kept_attributes, locale_of, say, session_position
+from skill.handlers.base import Handler, intent_name, kept_attributes, say, session_position
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class HelpIntentHandler(Handler):
         if pos is None:
             return say(handler_input, prompts.help_general(self.catalog),
                        reprompt=prompts.welcome_reprompt(self.catalog))
-        timeline = self.catalog.timeline_at(pos, locale_of(handler_input))
+        timeline = memory.timeline(handler_input, self.deps, pos)
         text = prompts.help_in_routine(timeline.routine, pos.block + 1, len(timeline.blocks),
                                        timeline.blocks[pos.block].exercise)
         return say(handler_input, text, reprompt=prompts.next_reprompt(),

@@ -7,6 +7,7 @@ URL is missing, the runner hears why and is coached step by step instead.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
@@ -41,7 +42,8 @@ class PlayRoutineIntentHandler(StartRoutineIntentHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_intent_name("PlayRoutineIntent")(handler_input)
 
-    def begin(self, handler_input: HandlerInput, pos: Place, before: list[str]) -> Response:
+    def begin(self, handler_input: HandlerInput, pos: Place, before: list[str],
+              keep: dict[str, Any] | None = None) -> Response:
         stream = Stream(pos.at(0), locale_of(handler_input))
         try:
             if not supports_audio_player(handler_input):
@@ -50,7 +52,7 @@ class PlayRoutineIntentHandler(StartRoutineIntentHandler):
             item = self.player.play(handler_input, stream)
         except Unavailable as why:
             return coach_block(handler_input, self.deps, pos, before=[why.spoken, *before], with_intro=True,
-                               new_workout=True)
+                               new_workout=True, keep=keep)
         memory.begin(handler_input, self.deps, pos, token=item.token)
         return say(handler_input, " ".join([*before, prompts.handsfree_intro()]), end=True)
 

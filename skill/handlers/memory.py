@@ -15,11 +15,12 @@ from typing import TypeVar
 
 from ask_sdk_core.handler_input import HandlerInput
 
-from skill import prompts
+from skill import plan, prompts
 from skill.handlers.base import BLOCK_DONE, Deps, carry_on, locale_of, place_attributes
-from skill.progression import Change, Progression, SessionRecord
+from skill.progression import Change, Progression, Rating, SessionRecord
 from skill.routines import BandLevel, Place, Routine
 from skill.state import InProgress, Store, UserState
+from skill.timeline import Timeline
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -143,22 +144,89 @@ def _record(place: Place, planned: float, completed: bool) -> SessionRecord:
                          completed=completed and did_the_work)
 
 
-def suggestion(handler_input: HandlerInput, deps: Deps, routine_id: str) -> Progression | None:
-    """What the coach suggests for this routine given the runner's history (None without history)."""
+def suggestion(handler_input: HandlerInput, deps: Deps, routine_id: str, *,
+               band: BandLevel | None = None) -> Progression | None:
+    """What the coach suggests for this routine given the runner's history (None without history);
+    `band` is one the runner just named, which wins over the band they use for it."""
     state = load(handler_input, deps)
     sessions = state.sessions_of(routine_id) if state else ()
     if state is None or not sessions:
         return None
-    return deps.catalog.progression(routine_id, sessions, band=state.band_for(routine_id),
+    return deps.catalog.progression(routine_id, sessions, band=band or state.band_for(routine_id),
                                     pain=state.pain_since(datetime.now(UTC) - PAIN_MEMORY), owned=state.owned)
 
 
-def familiar(handler_input: HandlerInput, deps: Deps) -> frozenset[str]:
-    """The exercises this runner has done before: those of every routine they have completed once."""
+def last_level(handler_input: HandlerInput, deps: Deps, routine_id: str) -> tuple[BandLevel, int] | None:
+    """The band and extra sets of the runner's last workout of this routine, if any."""
     state = load(handler_input, deps)
-    done = {s.routine for s in state.history if s.completed} if state else set()
+    sessions = state.sessions_of(routine_id) if state else ()
+    return (sessions[-1].band, sessions[-1].extra_sets) if sessions else None
+
+
+RATING_WINDOW = 6 * 3600  # seconds after a workout's start that "that was easy" still rates it
+
+
+def rate(handler_input: HandlerInput, deps: Deps, rating: Rating) -> SessionRecord | None:
+    """Rate the runner's newest workout, when it is recent; returns it rated, or None."""
+    state = load(handler_input, deps)
+    newest = state.history[-1] if state and state.history else None
+    if newest is None or time.time() - newest.started_at.timestamp() > RATING_WINDOW:
+        return None
+    rated = _change(handler_input, deps, lambda store, uid: store.update(uid, lambda s: s.with_rating(rating)))
+    return rated.history[-1] if rated is not None and rated.history else None
+
+
+def owned(handler_input: HandlerInput, deps: Deps) -> tuple[BandLevel, ...]:
+    """The bands this runner said they have; () when they have not said (or there is no memory)."""
+    state = load(handler_input, deps)
+    return state.owned if state else ()
+
+
+def add_owned(handler_input: HandlerInput, deps: Deps, *bands: BandLevel) -> None:
+    """Remember the runner has these bands too (a band named is a band owned)."""
+    state = load(handler_input, deps)
+    if state is not None and set(bands) <= set(state.owned):
+        return  # nothing new: no write
+    _change(handler_input, deps, lambda store, uid: store.update(uid, lambda s: s.with_owned({*s.owned, *bands})))
+
+
+def set_owned(handler_input: HandlerInput, deps: Deps, bands: set[BandLevel]) -> bool:
+    """The runner's answer to "which bands do you have": exactly these; False when it cannot be kept."""
+    return _change(handler_input, deps, lambda store, uid: store.update(uid, lambda s: s.with_owned(bands))) \
+        is not None
+
+
+def familiar(handler_input: HandlerInput, deps: Deps) -> frozenset[str]:
+    """The exercises this runner has been coached through before: those of every routine in their history.
+
+    Any recorded workout counts, completed or not: progressive disclosure is about having heard the
+    setup, and "how do I do this one" gives the whole of it to anyone who needs it again.
+    """
+    state = load(handler_input, deps)
+    done = {s.routine for s in state.history} if state else set()
     routines = deps.catalog.routines
     return frozenset(step.exercise for r in done if r in routines for step in routines[r].steps)
+
+
+EASE_FOR = timedelta(days=14)  # an exercise that hurt is coached as its easier option this long
+
+
+def eased(handler_input: HandlerInput, deps: Deps, started: int) -> frozenset[str]:
+    """The exercises that hurt this runner in the two weeks before a workout `started` (epoch seconds): it
+    coaches them as their easier option (pain regresses them). Pain during the workout is the pain
+    path's to answer, so it changes nothing until the next one."""
+    state = load(handler_input, deps)
+    if state is None or not state.pain:
+        return frozenset()
+    start = datetime.fromtimestamp(started or time.time(), UTC)
+    return frozenset(e for e, when in state.pain_since(start - EASE_FOR).items() if when < start)
+
+
+def timeline(handler_input: HandlerInput, deps: Deps, pos: Place, *, swap: str | None = None) -> Timeline:
+    """The timeline this runner walks step by step at `pos`: short reminders for what they know, the easier
+    option for what hurt, and `swap` in the current block."""
+    return deps.catalog.timeline_at(pos, locale_of(handler_input), familiar=familiar(handler_input, deps),
+                                    eased=eased(handler_input, deps, pos.started), swap=swap)
 
 
 def first_time(handler_input: HandlerInput, deps: Deps) -> bool:
@@ -224,8 +292,8 @@ def resume_offer(handler_input: HandlerInput, deps: Deps) -> tuple[str, dict] | 
     if kept is None:
         return None
     pos = carry_on(deps.catalog, kept.place, kept.block_done)
-    timeline = deps.catalog.timeline_at(pos, locale_of(handler_input))  # the one resuming will walk
-    text = prompts.resume_offer(timeline.blocks[pos.block].exercise, timeline.routine)
+    walked = timeline(handler_input, deps, pos)  # the one resuming will walk
+    text = prompts.resume_offer(walked.blocks[pos.block].exercise, walked.routine)
     attrs = {**place_attributes(kept.place), "offer": "resume"}
     if kept.block_done:
         attrs[BLOCK_DONE] = True
@@ -242,3 +310,39 @@ def progress_news(handler_input: HandlerInput, deps: Deps) -> str:
         return ""
     progression = suggestion(handler_input, deps, last)
     return progression.reason if progression and progression.change is not Change.SAME else ""
+
+
+# --- the runner's week and the reminders made for it (skill/handlers/plan.py, reminders.py) --------
+
+
+def set_running_days(handler_input: HandlerInput, deps: Deps, days: frozenset[int]) -> bool:
+    """Remember the weekdays the runner runs (their week plan is built from them); False when not kept."""
+    kept = tuple(sorted(days))
+    state = _change(handler_input, deps, lambda store, uid: store.update(uid, lambda s: replace(s, running_days=kept)))
+    return state is not None and state.running_days == kept
+
+
+def week_plan(handler_input: HandlerInput, deps: Deps) -> plan.WeekPlan | None:
+    """The runner's week, built from the running days they told us; None before they told us any."""
+    state = load(handler_input, deps)
+    if state is None or not state.running_days:
+        return None
+    return plan.plan_week(state.running_days, deps.catalog.routines)
+
+
+def planned_rest_days(handler_input: HandlerInput, deps: Deps) -> frozenset[int]:
+    """The weekdays the runner's plan asks no workout of (none without a plan): they don't break a streak."""
+    week = week_plan(handler_input, deps)
+    return week.days_off if week is not None else frozenset()
+
+
+def reminder_tokens(handler_input: HandlerInput, deps: Deps) -> tuple[str, ...]:
+    """The alert tokens of the Alexa reminders this skill made for the runner."""
+    state = load(handler_input, deps)
+    return state.reminders if state is not None else ()
+
+
+def set_reminder_tokens(handler_input: HandlerInput, deps: Deps, tokens: tuple[str, ...]) -> bool:
+    """Remember exactly these reminders as ours (cancelling deletes them); False when not kept."""
+    state = _change(handler_input, deps, lambda store, uid: store.update(uid, lambda s: replace(s, reminders=tokens)))
+    return state is not None and state.reminders == tokens

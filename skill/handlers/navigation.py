@@ -14,7 +14,6 @@ from skill.handlers.base import (
     Handler,
     block_done,
     carry_on,
-    locale_of,
     place_attributes,
     say,
     session_position,
@@ -77,7 +76,7 @@ class RepeatIntentHandler(SessionNavigationHandler):
     intent = "AMAZON.RepeatIntent"
 
     def move(self, handler_input: HandlerInput, pos: Place) -> Response:
-        return coach_block(handler_input, self.deps, pos, swap=swapped_in(handler_input, self.catalog, pos))
+        return coach_block(handler_input, self.deps, pos, swap=swapped_in(handler_input, self.deps, pos))
 
 
 class StartOverIntentHandler(SessionNavigationHandler):
@@ -110,6 +109,6 @@ class PauseIntentHandler(SessionNavigationHandler):
 
     def move(self, handler_input: HandlerInput, pos: Place) -> Response:
         memory.remember(handler_input, self.deps, pos)
-        exercise = self.catalog.timeline_at(pos, locale_of(handler_input)).blocks[pos.block].exercise
+        exercise = memory.timeline(handler_input, self.deps, pos).blocks[pos.block].exercise
         return say(handler_input, prompts.paused(exercise), reprompt=prompts.paused_reprompt(),
                    attributes=place_attributes(pos))

@@ -135,8 +135,9 @@ class Player:
         return current, audio_player_offset(handler_input)
 
     def finished_already(self, handler_input: HandlerInput, stream: Stream) -> bool:
-        """Whether this workout (same routine, same start) is already in the history as completed."""
-        return self._recorded(handler_input, stream, completed_only=True)
+        """Whether this workout (same routine, same start) is already in the history: it played to its end or
+        the runner ended it. Completed or not (skipped through too fast to count) makes no difference here."""
+        return self._recorded(handler_input, stream)
 
     def live(self, handler_input: HandlerInput, stream: Stream) -> bool:
         """Whether this stream's workout is still going: the one kept in the store, or not yet in the history."""
@@ -144,13 +145,13 @@ class Player:
         kept = state.in_progress if state else None
         if kept is not None and same_workout(kept.place, stream.place):
             return True
-        return not self._recorded(handler_input, stream, completed_only=False)
+        return not self._recorded(handler_input, stream)
 
-    def _recorded(self, handler_input: HandlerInput, stream: Stream, *, completed_only: bool) -> bool:
+    def _recorded(self, handler_input: HandlerInput, stream: Stream) -> bool:
         state = memory.load(handler_input, self.deps)
         return state is not None and any(
-            (record.completed or not completed_only) and record.routine == stream.place.routine
-            and int(record.started_at.timestamp()) == stream.place.started for record in state.history)
+            record.routine == stream.place.routine and int(record.started_at.timestamp()) == stream.place.started
+            for record in state.history)
 
 
 def same_workout(a: Place, b: Place) -> bool:

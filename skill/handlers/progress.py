@@ -80,10 +80,18 @@ class ProgressIntentHandler(Handler):
             return say(handler_input, prompts.no_progress_yet(self.catalog), reprompt=prompts.anything_else(),
                        attributes=attrs)
         today = datetime.now(UTC).date()
-        bands = {r.name: (state.band_for(r.id) or r.band).value
-                 for r in self.catalog.routines.values() if state.sessions_of(r.id)}
         text = prompts.progress_report(workouts_this_week(state.history, today=today),
-                                       streak_days(state.history, today=today), bands)
+                                       streak_days(state.history, today=today,
+                                                   rest_weekdays=memory.planned_rest_days(handler_input, self.deps)),
+                                       {})
+        # Per routine done: the level now and what comes next (the progression rule's own words).
+        for routine in self.catalog.routines.values():
+            sessions = state.sessions_of(routine.id)
+            nxt = memory.suggestion(handler_input, self.deps, routine.id) if sessions else None
+            if sessions and nxt is not None:
+                last = sessions[-1]
+                text += " " + prompts.routine_progress(routine.name, last.band.value, last.extra_sets, nxt.change,
+                                                       nxt.band.value)
         return say(handler_input, f"{text} {prompts.anything_else()}", reprompt=prompts.anything_else(),
                    attributes=attrs)
 
@@ -103,6 +111,7 @@ class SetBandIntentHandler(Handler):
         routine_heard, routine_id = slot(handler_input, "routine")
         routine = self.catalog.routines.get(routine_id or "") or self.catalog.find_routine(routine_heard)
         kept = memory.set_band(handler_input, self.deps, routine.id if routine else None, band)
+        memory.add_owned(handler_input, self.deps, band)  # "I got a heavy band": one the coach may now suggest
         text = prompts.band_set(band.value, routine.name if routine else None, kept)
         return say(handler_input, f"{text} {prompts.anything_else()}", reprompt=prompts.anything_else(),
                    attributes=attrs)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill import needs, prompts, ssml
-from skill.catalog import Catalog
 from skill.handlers import memory
 from skill.handlers.base import (
     BLOCK_DONE,
@@ -26,6 +26,7 @@ from skill.handlers.base import (
     session_position,
     slot,
 )
+from skill.progression import Change
 from skill.routines import MAX_MINUTES, BandLevel, Place, Routine
 from skill.segments import session_cues
 from skill.timeline import same_band
@@ -33,20 +34,25 @@ from skill.timeline import same_band
 logger = logging.getLogger(__name__)
 
 def coach_block(handler_input: HandlerInput, deps: Deps, pos: Place, *, before: list[str] | None = None,
-                with_intro: bool = False, new_workout: bool = False, swap: str | None = None) -> Response:
+                with_intro: bool = False, new_workout: bool = False, swap: str | None = None,
+                keep: dict[str, Any] | None = None) -> Response:
     """Speak block `pos.block` of the routine, then ask for "next" (or finish after the last block).
 
     Exercises the runner has done before get their short reminder, not the whole setup; `swap` coaches
-    that exercise in this block's place (the easier option after something hurt).
+    that exercise in this block's place (the easier option after something hurt); `keep` adds session
+    attributes (the level before an announced change, for "same as last time"). After the last block of
+    a workout done, one question: how did that feel?
     """
-    timeline = deps.catalog.timeline_at(pos, locale_of(handler_input), familiar=memory.familiar(handler_input, deps),
-                                        swap=swap)
+    timeline = memory.timeline(handler_input, deps, pos, swap=swap)
     cues = session_cues(timeline, pos.block, with_intro=with_intro)  # what `audio publish` pre-renders
     last = pos.block == len(timeline.blocks) - 1
     if last:
-        memory.finished(handler_input, deps, pos, timeline.seconds)
-        speech = _speech(handler_input, deps, pos, cues, before or [], [])
-        return reply(handler_input, speech, end=True)
+        record = memory.finished(handler_input, deps, pos, timeline.seconds)
+        if not record.completed or memory.user_id(handler_input) is None:  # nothing to rate, or nowhere to keep it
+            return reply(handler_input, _speech(handler_input, deps, pos, cues, before or [], []), end=True)
+        speech = _speech(handler_input, deps, pos, cues, before or [], [prompts.how_did_it_feel()])
+        return reply(handler_input, speech, reprompt=ssml.speak(prompts.how_did_it_feel_reprompt()),
+                     attributes={OFFER_KEY: "feedback"})
     nxt = timeline.blocks[pos.block + 1].exercise
     (memory.begin if new_workout else memory.remember)(handler_input, deps, pos)
     # The next exercise and its band now, so the change is made before "next"; how to go on, once only.
@@ -55,24 +61,27 @@ def coach_block(handler_input: HandlerInput, deps: Deps, pos: Place, *, before: 
     if pos.block == 0:
         after.append(prompts.say_next())
     speech = _speech(handler_input, deps, pos, cues, before or [], after)
-    attributes = {**place_attributes(pos), BLOCK_DONE: True}  # the whole block is in this answer
+    attributes = {**place_attributes(pos), BLOCK_DONE: True, **(keep or {})}  # the whole block is in this answer
     if swap:
         attributes[SWAP_KEY] = swap
     return reply(handler_input, speech, reprompt=ssml.speak(prompts.next_reprompt()), attributes=attributes)
 
 
 SWAP_KEY = "swap"  # session attribute: the exercise coached in place of the current block's (the easier one)
+OFFER_KEY = "offer"  # session attribute: the question awaiting an answer ("resume", "feedback", "easier", ...)
+PREVIOUS_KEY = "previous"  # session attribute: the band and extra sets before an announced change
 
 
-def swapped_in(handler_input: HandlerInput, catalog: Catalog, pos: Place) -> str | None:
+def swapped_in(handler_input: HandlerInput, deps: Deps, pos: Place) -> str | None:
     """The easier exercise the session coaches in place of block `pos.block`, if any.
 
     Only one of that exercise's own easier options is taken, whatever the attribute says, so a
     crafted session cannot make the catalog build a timeline for every exercise in every block.
     """
     swapped = session_attributes(handler_input).get(SWAP_KEY)
-    original = catalog.timeline_at(pos, locale_of(handler_input)).blocks[pos.block].exercise.id
-    return swapped if isinstance(swapped, str) and swapped in catalog.easier_options(original) else None
+    original = memory.timeline(handler_input, deps, pos).blocks[pos.block].exercise.id
+    allowed = (*deps.catalog.easier_options(original), *deps.catalog.harder_options(original))
+    return swapped if isinstance(swapped, str) and swapped in allowed else None
 
 
 def _speech(handler_input: HandlerInput, deps: Deps, pos: Place, cues: list, before: list[str],
@@ -117,14 +126,22 @@ class StartRoutineIntentHandler(Handler):
         """Begin `routine` at the band, length and extra sets the runner asked for or the coach suggests."""
         band_heard, band_id = slot(handler_input, "band")
         heard_band = self.catalog.find_band(band_heard)
-        band = self.catalog.find_band(band_id) or heard_band
-        extra_sets = 0
-        if band is None:  # no band named: the coach's suggestion, else the runner's band for it
-            progression = memory.suggestion(handler_input, self.deps, routine.id)
-            band = progression.band if progression else memory.band_for(handler_input, self.deps, routine)
-            extra_sets = progression.extra_sets if progression else 0
+        named = self.catalog.find_band(band_id) or heard_band
+        if named is not None:  # a band the runner names is one they have
+            memory.add_owned(handler_input, self.deps, named)
+        # The coach's suggestion (on the named band, keeping its extra sets), else the runner's band for it.
+        progression = memory.suggestion(handler_input, self.deps, routine.id, band=named)
+        if progression is not None and progression.change is Change.BAND_UP and not memory.owned(handler_input,
+                                                                                                   self.deps):
+            # Ready for a heavier band, and we don't know the runner's bands: ask once, before suggesting it.
+            question = prompts.band_check(progression.reason, progression.band.value)
+            return say(handler_input, question, reprompt=prompts.band_check_reprompt(progression.band.value),
+                       attributes={OFFER_KEY: "band_check", "routine": routine.id, "band": progression.band.value,
+                                   NEED_KEY: _need_attributes(need)})
+        band = named or (progression.band if progression else memory.band_for(handler_input, self.deps, routine))
+        extra_sets = progression.extra_sets if progression else 0
         pos = Place(routine.id, need.variant, band, extra_sets, 0, int(time.time()), need.minutes or 0)
-        timeline = self.catalog.timeline_at(pos, locale_of(handler_input))
+        timeline = memory.timeline(handler_input, self.deps, pos)
         before = [prompts.starting(pos.variant, timeline.seconds)]
         if band_heard and heard_band is None and band_id is None:
             before.append(prompts.unknown_band(band_heard, band.value))
@@ -135,7 +152,16 @@ class StartRoutineIntentHandler(Handler):
             before.append(prompts.without_a_band())
         if memory.first_time(handler_input, self.deps):  # once, before a runner's very first exercise
             before.append(prompts.safety_first_time())
-        return self.begin(handler_input, pos, before)
+        plain = self.catalog.timeline_at(pos, locale_of(handler_input))
+        for was, now in zip(plain.blocks, timeline.blocks, strict=True):  # pain regresses an exercise: say so
+            if was.exercise.id != now.exercise.id:
+                before.append(prompts.eased_today(was.exercise, now.exercise))
+        keep: dict[str, Any] = {}
+        previous = memory.last_level(handler_input, self.deps, routine.id)
+        if progression is not None and progression.change is not Change.SAME and previous is not None:
+            before.append(prompts.change_announced(progression.reason))  # every change said, and declinable
+            keep[PREVIOUS_KEY] = {"band": previous[0].value, "extra_sets": previous[1]}
+        return self.begin(handler_input, pos, before, keep)
 
     def need(self, handler_input: HandlerInput, unmatched_routine: str | None) -> needs.Need:
         """What the runner asked for besides a routine's name; a routine slot that holds a need counts too."""
@@ -149,13 +175,9 @@ class StartRoutineIntentHandler(Handler):
 
     def asked_before(self, handler_input: HandlerInput, need: needs.Need) -> needs.Need:
         """`need`, with what the runner asked for before a question ("a ten minute one for my hips") kept."""
-        kept = session_attributes(handler_input).get(NEED_KEY)
-        if not isinstance(kept, dict) or CHOICE_KEY not in session_attributes(handler_input):
+        if CHOICE_KEY not in session_attributes(handler_input):
             return need
-        try:
-            earlier = needs.Need(**{k: v for k, v in kept.items() if k in _NEED_FIELDS})
-        except (TypeError, ValueError):
-            return need
+        earlier = kept_need(handler_input)
         return needs.Need(focus=need.focus or earlier.focus, equipment=need.equipment or earlier.equipment,
                           length=need.length or earlier.length, minutes=need.minutes or earlier.minutes)
 
@@ -166,9 +188,10 @@ class StartRoutineIntentHandler(Handler):
                      if isinstance(r, str) and r in routines and routines[r].kind is named.kind]
         return same_kind[0] if same_kind else named
 
-    def begin(self, handler_input: HandlerInput, pos: Place, before: list[str]) -> Response:
+    def begin(self, handler_input: HandlerInput, pos: Place, before: list[str],
+              keep: dict[str, Any] | None = None) -> Response:
         """Start the chosen workout at `pos`: step by step here; hands-free plays it as audio instead."""
-        return coach_block(handler_input, self.deps, pos, before=before, with_intro=True, new_workout=True)
+        return coach_block(handler_input, self.deps, pos, before=before, with_intro=True, new_workout=True, keep=keep)
 
 
 CHOICE_KEY = "choose"  # session attribute: the routines a question offered ("Stretch your hips, or strengthen them?")
@@ -183,6 +206,16 @@ def _slot_id(handler_input: HandlerInput, name: str, vocabulary: dict[str, tuple
         return resolved
     spoken = " ".join((heard or "").lower().split())
     return next((value for value, words in vocabulary.items() if spoken in words), None)
+
+
+def kept_need(handler_input: HandlerInput) -> needs.Need:
+    """The need a question's session attributes kept (a length, minutes), or none when they hold nothing valid."""
+    kept = session_attributes(handler_input).get(NEED_KEY)
+    try:
+        return needs.Need(**{k: v for k, v in kept.items() if k in _NEED_FIELDS}) if isinstance(kept, dict) \
+            else needs.Need()
+    except (TypeError, ValueError):
+        return needs.Need()
 
 
 def _need_attributes(need: needs.Need) -> dict[str, object]:
@@ -222,9 +255,9 @@ class DescribeExerciseIntentHandler(Handler):
         attrs = kept_attributes(handler_input, self.catalog)
         pos = session_position(handler_input, self.catalog)
         if exercise is None and not heard and pos is not None:  # "how do I do this one": the one being coached
-            swapped = swapped_in(handler_input, self.catalog, pos)
+            swapped = swapped_in(handler_input, self.deps, pos)
             exercise = self.catalog.exercises[swapped] if swapped else \
-                self.catalog.timeline_at(pos, locale_of(handler_input)).blocks[pos.block].exercise
+                memory.timeline(handler_input, self.deps, pos).blocks[pos.block].exercise
         if exercise is None:
             text = prompts.unknown_exercise(heard) if heard else prompts.which_exercise()
             return say(handler_input, text, reprompt=prompts.which_exercise(), attributes=attrs)

@@ -1,5 +1,5 @@
-"""The safety layer: "that hurts" stops the exercise and offers an easier one or a skip; "make it easier";
-what the band levels weigh.
+"""The safety layer: "that hurts" stops the exercise and offers an easier one or a skip; "make it easier" (and
+its mirror, "make it harder"); what the band levels weigh.
 
 A pain report is remembered per exercise (memory.report_pain), so the progression rule holds
 those exercises where they are. The easier option is the exercise's own `easier` link, coached in
@@ -19,7 +19,6 @@ from skill.handlers.base import (
     Handler,
     intent_name,
     kept_attributes,
-    locale_of,
     place_attributes,
     say,
     session_attributes,
@@ -68,7 +67,7 @@ class PainIntentHandler(InWorkoutHandler):
 
     def exercise_at(self, handler_input: HandlerInput, timeline: Timeline, pos: Place) -> Exercise:
         """The exercise being done at `pos`: the easier one when the session swapped it in."""
-        swapped = swapped_in(handler_input, self.catalog, pos)
+        swapped = swapped_in(handler_input, self.deps, pos)
         return self.catalog.exercises[swapped] if swapped else timeline.blocks[pos.block].exercise
 
 
@@ -91,10 +90,31 @@ class EasierIntentHandler(PainIntentHandler):
         return say(handler_input, prompts.not_in_workout(self.catalog), reprompt=prompts.welcome_reprompt(self.catalog))
 
 
+class HarderIntentHandler(PainIntentHandler):
+    """HarderIntent ("make it harder", "this is too easy"): the exercise's harder version at once; without
+    one, how to make the routine move up sooner (say it was easy at the end)."""
+
+    intent = "HarderIntent"
+
+    def in_session(self, handler_input: HandlerInput, pos: Place, timeline: Timeline) -> Response:
+        exercise = self.exercise_at(handler_input, timeline, pos)
+        harder = self.catalog.harder_options(exercise.id)
+        if not harder:
+            return self.aside(handler_input, prompts.no_harder_option(exercise))
+        chosen = self.catalog.exercises[harder[0]]
+        return coach_block(handler_input, self.deps, pos, before=[prompts.harder_instead(chosen)], swap=chosen.id)
+
+    def hands_free(self, handler_input: HandlerInput, stream: Stream, timeline: Timeline) -> Response:
+        return say(handler_input, prompts.no_harder_option(timeline.blocks[stream.place.block].exercise), end=True)
+
+    def outside(self, handler_input: HandlerInput) -> Response:
+        return say(handler_input, prompts.not_in_workout(self.catalog), reprompt=prompts.welcome_reprompt(self.catalog))
+
+
 def skip(handler_input: HandlerInput, handler: Handler, pos: Place, why: str) -> Response:
     """Leave the exercise at `pos` out: on to the next one, or the end of the workout after the last."""
     if handler.catalog.is_last(pos):
-        timeline = handler.catalog.timeline_at(pos)
+        timeline = memory.timeline(handler_input, handler.deps, pos)
         record = memory.stopped_early(handler_input, handler.deps, pos,
                                       sum(b.seconds for b in timeline.blocks[:pos.block]))
         summary = prompts.workout_summary(pos.block, len(timeline.blocks), timeline.routine, record.duration_seconds)
@@ -126,8 +146,8 @@ class SafetyAnswerHandler(Handler):
 
     def easier_at(self, handler_input: HandlerInput, pos: Place) -> Exercise | None:
         """The easier option of the exercise being done at `pos` (itself perhaps swapped in)."""
-        timeline = self.catalog.timeline_at(pos, locale_of(handler_input))
-        swapped = swapped_in(handler_input, self.catalog, pos)
+        timeline = memory.timeline(handler_input, self.deps, pos)
+        swapped = swapped_in(handler_input, self.deps, pos)
         current = self.catalog.exercises[swapped] if swapped else timeline.blocks[pos.block].exercise
         return self.catalog.exercises.get(current.easier) if current.easier else None
 

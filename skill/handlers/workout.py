@@ -16,7 +16,6 @@ from skill.handlers.base import (
     block_done,
     intent_name,
     kept_attributes,
-    locale_of,
     say,
     session_position,
 )
@@ -46,7 +45,7 @@ class InWorkoutHandler(Handler):
     def handle(self, handler_input: HandlerInput) -> Response:
         pos = session_position(handler_input, self.catalog)
         if pos is not None:
-            return self.in_session(handler_input, pos, self.catalog.timeline_at(pos, locale_of(handler_input)))
+            return self.in_session(handler_input, pos, memory.timeline(handler_input, self.deps, pos))
         stream = self.player.ours(audio_player_token(handler_input))
         if stream is not None and self.player.live(handler_input, stream):
             return self.hands_free(handler_input, stream, self.player.timeline(stream))

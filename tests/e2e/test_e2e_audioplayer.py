@@ -74,7 +74,7 @@ def test_every_streamed_url_is_served_by_the_skill(report: dict[str, Any], serve
         assert len(body) > 10_000 and body[:2] in (b"\xff\xf3", b"\xff\xf2", b"ID")
 
 
-def test_the_whole_workout_is_recorded_as_completed(report: dict[str, Any], server: LiveServer, home: Path) -> None:
+def test_the_whole_workout_is_recorded_once(report: dict[str, Any], server: LiveServer, home: Path) -> None:
     user = passed(report, "whole_workout", server)["facts"]["userId"]
     store = make_store(Settings.from_env(server_env(home, BANDCOACH_PUBLIC_URL=PUBLIC_URL)))
     try:
@@ -82,4 +82,6 @@ def test_the_whole_workout_is_recorded_as_completed(report: dict[str, Any], serv
     finally:
         getattr(store, "close", lambda: None)()
     assert state.in_progress is None
-    assert [(s.routine, s.completed) for s in state.history] == [("desk", True)]
+    # virtual-alexa plays the whole workout in seconds: recorded, but too fast to count as completed
+    # (tests/test_handsfree.py plays one at a runner's pace and sees it completed)
+    assert [(s.routine, s.completed) for s in state.history] == [("desk", False)]

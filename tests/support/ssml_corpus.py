@@ -9,15 +9,17 @@ import types
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from skill import prompts, ssml, testing
+from skill import plan, prompts, ssml, testing
 from skill.catalog import Catalog
 from skill.config import LOCALES
 from skill.handlers.base import place_attributes
+from skill.progression import Change
 from skill.routines import BandLevel, Dose, Exercise, Place, Routine, RoutineKind, Variant
 
 ENVELOPES = Path(__file__).parents[1] / "envelopes"
@@ -184,12 +186,18 @@ def candidates(function: str, name: str, hint: Any, catalog: Catalog) -> list[An
         Variant: list(Variant),
         BandLevel: list(BandLevel),
         RoutineKind: list(RoutineKind),
+        Change: list(Change),
         float: [45.0, 540.0, 1230.0],
         int: [0, 1, 3, 12],
         bool: [True, False],
         list[str]: [[], [r.name for r in catalog.routines.values()]],
         dict[str, str]: [{}, {r.name: r.band.value for r in catalog.routines.values()}],
         Dose: _doses(catalog),
+        plan.WeekPlan: _weeks(catalog),
+        plan.Day: [day for week in _weeks(catalog) for day in week.days],
+        tuple[plan.WeeklyReminder, ...]: [*map(plan.reminders_for, _weeks(catalog)),
+                                          (plan.WeeklyReminder("", (0, 3), time(7, 30)),)],
+        time: [time(18, 0), time(7, 30), time(0, 0), time(12, 5)],
     }
     if hint is str:
         return list(_TEXT.get(name, lambda c: HEARD)(catalog))
@@ -205,6 +213,11 @@ _TEXT: dict[str, Callable[[Catalog], list[str]]] = {
     "feature": lambda c: ["shuffle", "loop"],
     "word": lambda c: ["and", "or"],
 }
+
+
+def _weeks(catalog: Catalog) -> list[plan.WeekPlan]:
+    """Week plans around a few sets of run days: three, two, every day, all but Sunday, and none."""
+    return [plan.plan_week(days, catalog.routines) for days in ({0, 2, 5}, {1, 3}, set(range(7)), set(range(6)), set())]
 
 
 def _doses(catalog: Catalog) -> list[Dose]:
