@@ -6,8 +6,10 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import re
 import sqlite3
+import tempfile
 import time
 import weakref
 from collections.abc import Iterator, Sequence
@@ -20,7 +22,8 @@ from audio.engines import EngineIdentity, TTSEngine, identity
 from audio.manifest import COLUMNS, CacheStats, EngineStats, ManifestConnections, PruneResult
 from audio.manifest import Entry as Entry  # re-exported: the cache hands these out, so callers import them from here
 from audio.manifest import Prompt as Prompt
-from skill.files import atomic_write_bytes
+from skill.errors import StorageError
+from skill.files import atomic_write_bytes, storage_error
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +34,8 @@ TOUCH_EVERY_SECONDS = 60.0  # last_used is refreshed at most this often, so look
 ORPHAN_GRACE_SECONDS = 300.0  # files younger than this may be a write between rename and manifest row
 KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 _MARKS = ",".join("?" * len(COLUMNS.split(",")))  # one placeholder per manifest column
+PLACE = "audio cache"
+ELSEWHERE = "set BANDCOACH_AUDIO_DIR to another disk"
 
 def canonical_text(text: str) -> str:
     """The text as it is keyed and spoken: surrounding and repeated whitespace folded."""
@@ -67,6 +72,26 @@ class AudioCache:
     def close(self) -> None:
         """Close the manifest connections now rather than when the cache is garbage collected."""
         self._connections.close()
+
+    def storage_error(self, exc: BaseException) -> StorageError:
+        """The one-line StorageError for a failed write under this cache, with its fix."""
+        return storage_error(PLACE, self.root, exc, elsewhere=ELSEWHERE)
+
+    def check_writable(self) -> None:
+        """Raise StorageError unless a prompt could be added now: the directory, a new file and the manifest.
+
+        A warm calls it first, so a read-only or unwritable cache fails in one line before any synthesis.
+        """
+        try:
+            (self.root / LOCK_DIR).mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(prefix=".probe.", suffix=".tmp", dir=self.root)
+            os.close(fd)
+            Path(probe).unlink()
+            with self._db() as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+        except (OSError, sqlite3.Error) as exc:
+            raise self.storage_error(exc) from exc
 
     # --- manifest ---------------------------------------------------------------------------
 
@@ -124,8 +149,8 @@ class AudioCache:
                 row = conn.execute(
                     "SELECT engine, engine_version, voice, rate FROM voices WHERE locale = ?", (locale,)
                 ).fetchone()
-        except (OSError, sqlite3.Error):
-            logger.exception("audio manifest %s unreadable; answering without cached audio", self.manifest)
+        except (OSError, sqlite3.Error) as exc:
+            _log_failure("audio manifest %s unreadable; answering without cached audio", self.manifest, exc=exc)
             return None
         return EngineIdentity(row["engine"], row["engine_version"], row["voice"], row["rate"]) if row else None
 
@@ -145,8 +170,8 @@ class AudioCache:
                 return None
             if entry.last_used < time.time() - TOUCH_EVERY_SECONDS:
                 self.touch([key])
-        except (OSError, sqlite3.Error):
-            logger.exception("audio manifest %s unreadable", self.manifest)
+        except (OSError, sqlite3.Error) as exc:
+            _log_failure("audio manifest %s unreadable", self.manifest, exc=exc)
             return None
         return entry
 
@@ -192,8 +217,8 @@ class AudioCache:
                     if _size(e.path) == e.size}
             stale = time.time() - TOUCH_EVERY_SECONDS
             self.touch([k for k, e in rows.items() if e.last_used < stale])  # usually nothing: no write
-        except (OSError, sqlite3.Error):
-            logger.exception("audio manifest %s unreadable; answering without cached audio", self.manifest)
+        except (OSError, sqlite3.Error) as exc:
+            _log_failure("audio manifest %s unreadable; answering without cached audio", self.manifest, exc=exc)
             return [None] * len(texts)
         return [rows.get(k) for k in keys]
 
@@ -207,7 +232,8 @@ class AudioCache:
         """The prompt for `text`: from the cache when intact, else synthesised, converted and stored.
 
         Only one thread or process generates a given key at a time. A failure of the cache itself
-        (disk, manifest) is logged and the audio is still returned; a failure of the engine raises.
+        (disk, manifest) is logged and the audio is still returned, with `path` None and `error` the
+        StorageError saying why (a warm counts that prompt as failed); a failure of the engine raises.
         """
         text = canonical_text(text)
         if not text:
@@ -225,7 +251,11 @@ class AudioCache:
 
             data = mp3.to_alexa_mp3(engine.synthesize(text, locale).data)
             seconds = mp3.duration(data)
-            path = self.store(key, data, ident, locale, text, seconds)
+            try:
+                path = self.keep(key, data, ident, locale, text, seconds)
+            except StorageError as exc:
+                logger.info("%s (prompt %s not kept)", exc, key[:12])  # the caller reports it (warm: failed)
+                return Prompt(key, data, seconds, None, created=True, error=exc)
             return Prompt(key, data, seconds, path, created=True)
 
     def _intact(self, key: str) -> Prompt | None:
@@ -237,8 +267,8 @@ class AudioCache:
             data = entry.path.read_bytes()
         except FileNotFoundError:
             return None
-        except (OSError, sqlite3.Error):
-            logger.exception("audio cache read failed for %s; generating again", key)
+        except (OSError, sqlite3.Error) as exc:
+            _log_failure("audio cache read failed for %s; generating again", key, exc=exc, level=logging.WARNING)
             return None
         if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
             logger.warning("cached prompt %s is damaged (%d bytes, expected %d); generating again",
@@ -256,8 +286,9 @@ class AudioCache:
             (self.root / LOCK_DIR).mkdir(parents=True, exist_ok=True)
             lock = filelock.FileLock(self.root / LOCK_DIR / f"{key[:2]}.lock", timeout=LOCK_TIMEOUT_SECONDS)
             lock.acquire()
-        except (OSError, filelock.Timeout):
-            logger.exception("audio cache lock for %s unavailable; generating without it", key)
+        except (OSError, filelock.Timeout) as exc:
+            _log_failure("audio cache lock for %s unavailable; generating without it", key, exc=exc,
+                         level=logging.WARNING)
             yield
             return
         try:
@@ -265,27 +296,32 @@ class AudioCache:
         finally:
             lock.release()
 
-    def store(self, key: str, data: bytes, ident: EngineIdentity, locale: str, text: str,
-              seconds: float) -> Path | None:
-        """Keep MP3 bytes under `key` (a prompt, or a rendered segment); None if the cache could not.
+    def keep(self, key: str, data: bytes, ident: EngineIdentity, locale: str, text: str, seconds: float) -> Path:
+        """Keep MP3 bytes under `key` (a prompt, or a rendered segment) and return the file; StorageError if it cannot.
 
-        The file is written atomically and readable by all (0644, like exports), then recorded.
+        The file is written atomically and readable by all (0644: prompts are public content, served
+        at /audio/), then recorded. The manifest never names a file it does not hold: when the row
+        cannot be written (a full disk fills the WAL too), the file just written is removed again.
         """
         rel = self.relative_path(ident, locale, key)
         path = self.root / rel
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(path, data)
-            now = time.time()
+        except OSError as exc:
+            raise self.storage_error(exc) from exc
+        now = time.time()
+        try:
             with self._db() as conn:
                 conn.execute(
                     f"INSERT OR REPLACE INTO prompts ({COLUMNS}) VALUES ({_MARKS})",
                     (key, text, ident.engine, ident.version, ident.voice, locale, ident.rate, rel.as_posix(),
                      seconds, len(data), hashlib.sha256(data).hexdigest(), now, now),
                 )
-        except (OSError, sqlite3.Error):
-            logger.exception("audio cache write failed for %s; the audio is used but not kept", key)
-            return None
+        except (OSError, sqlite3.Error) as exc:
+            with contextlib.suppress(OSError):
+                path.unlink()  # frees the space, and no stray file waits for prune
+            raise self.storage_error(exc) from exc
         return path
 
     # --- upkeep -----------------------------------------------------------------------------
@@ -340,6 +376,11 @@ class AudioCache:
                     path.unlink()
                     freed += stat.st_size
         return freed
+
+
+def _log_failure(message: str, *args: object, exc: BaseException, level: int = logging.ERROR) -> None:
+    """One log line for an expected failure (a disk, a manifest); the traceback only at DEBUG."""
+    logger.log(level, message + ": %s: %s", *args, type(exc).__name__, exc, exc_info=logger.isEnabledFor(logging.DEBUG))
 
 
 def _size(path: Path) -> int | None:

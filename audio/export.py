@@ -2,25 +2,29 @@
 
 The files are the cached segments (audio.render) with ID3 tags in front: nothing is re-encoded.
 Every file is written to a temporary name in the output directory and renamed into place, so a
-player or the feed never sees half a file. An export whose content key is unchanged is reused.
+player or the feed never sees half a file; a failed or stopped write removes its temp file, and
+temp files a killed export left are swept on the next one. A write that fails raises
+StorageError, one line with the fix. An export whose content key is unchanged is reused.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mutagen import MutagenError
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TIT2, TPE1, TRCK, TXXX, CTOCFlags, ID3NoHeaderError
 
 from audio import profile  # the profile's numbers and silence frames; no codecs needed
 from audio.cache import AudioCache
 from audio.render import Segment, render_timeline
-from skill.files import atomic_write, atomic_write_bytes
+from skill.files import atomic_write, atomic_write_bytes, storage_error, sweep_temp_files
 from skill.timeline import Timeline
 
 logger = logging.getLogger(__name__)
@@ -32,6 +36,9 @@ ARTIST = "Band Coach"
 EXPORT_KEY = "BANDCOACH_EXPORT"  # TXXX description on a whole-routine file: its content key
 PART_OF = "BANDCOACH_PART_OF"  # TXXX description on a per-exercise file: the routine file it belongs to
 GOAL = "BANDCOACH_GOAL"  # TXXX description: the routine's goal, the feed item's description
+PLACE = "export directory"
+ELSEWHERE = "choose another --out directory (or BANDCOACH_EXPORT_DIR)"
+STALE_TEMP_SECONDS = 300.0  # a temp file this old belongs to no export still running: a killed one left it
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +115,14 @@ def export_timeline(
 ) -> Exported:
     """Write `<name>.mp3` (chaptered), `<name>-NN-<exercise>.mp3` and `<name>.m3u8` into `out_dir`.
 
-    Segments come from the cache (MissingPrompts when a cue was never warmed). When the files
-    already hold this content key, nothing is written and `reused` is True.
+    Segments come from the cache (MissingPrompts when a cue was never warmed; StorageError when
+    the cache cannot keep a new segment). When the files already hold this content key, nothing is
+    written and `reused` is True. A file that cannot be written raises StorageError; the files
+    already renamed into place are whole, and no temp file is left.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with writing(out_dir):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        sweep_temp_files(out_dir, older_than=STALE_TEMP_SECONDS)
     segments = render_timeline(cache, timeline)
     cover_bytes = cover.read_bytes() if cover else None
     goal = timeline.routine.goal
@@ -124,19 +135,33 @@ def export_timeline(
               and all(txxx(read_tags(p), EXPORT_KEY) == key for p in parts))
     if not reused:
         audio = [seg.read() for seg in segments]  # each segment file read once, for its part and the whole
-        for i, (seg, data, path) in enumerate(zip(segments, audio, parts, strict=True)):
+        with writing(out_dir):
+            for i, (seg, data, path) in enumerate(zip(segments, audio, parts, strict=True)):
+                tags = _common_tags(title, goal, key, cover_bytes, cover)
+                tags.add(TIT2(encoding=3, text=seg.title))
+                tags.add(TRCK(encoding=3, text=f"{i + 1}/{len(segments)}"))
+                tags.add(TXXX(encoding=3, desc=PART_OF, text=whole.name))
+                _write_mp3(path, data, tags)
             tags = _common_tags(title, goal, key, cover_bytes, cover)
-            tags.add(TIT2(encoding=3, text=seg.title))
-            tags.add(TRCK(encoding=3, text=f"{i + 1}/{len(segments)}"))
-            tags.add(TXXX(encoding=3, desc=PART_OF, text=whole.name))
-            _write_mp3(path, data, tags)
-        tags = _common_tags(title, goal, key, cover_bytes, cover)
-        tags.add(TIT2(encoding=3, text=title))
-        _add_chapters(tags, chapters)
-        _write_mp3(whole, b"".join(audio), tags)
-        atomic_write_bytes(playlist, playlist_text(title, segments, [p.name for p in parts]).encode())
+            tags.add(TIT2(encoding=3, text=title))
+            _add_chapters(tags, chapters)
+            _write_mp3(whole, b"".join(audio), tags)
+            atomic_write_bytes(playlist, playlist_text(title, segments, [p.name for p in parts]).encode())
         logger.info("exported %s (%d exercises, %.0f s)", whole, len(segments), seconds)
     return Exported(name, title, whole, playlist, tuple(parts), chapters, seconds, key, reused)
+
+
+@contextlib.contextmanager
+def writing(out_dir: Path) -> Iterator[None]:
+    """Turn a failed write into the export directory (mutagen wraps OSError in its own error) into StorageError."""
+    try:
+        yield
+    except OSError as exc:
+        raise storage_error(PLACE, out_dir, exc, elsewhere=ELSEWHERE) from exc
+    except MutagenError as exc:
+        if not isinstance(exc.__cause__ or exc.__context__, OSError):
+            raise  # a tagging problem, not the disk
+        raise storage_error(PLACE, out_dir, exc, elsewhere=ELSEWHERE) from exc
 
 
 def _common_tags(title: str, goal: str, key: str, cover_bytes: bytes | None, cover: Path | None) -> ID3:

@@ -19,7 +19,7 @@ import mutagen
 import mutagen.mp3
 from mutagen.id3 import ID3
 
-from audio.export import ARTIST, EXPORT_KEY, GOAL, PART_OF, txxx
+from audio.export import ARTIST, EXPORT_KEY, GOAL, PART_OF, txxx, writing
 from skill.files import atomic_write_bytes
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -115,5 +115,6 @@ def write_feed(out_dir: Path, *, base_url: str | None = None) -> Path:
     out_dir = Path(out_dir)
     data = build_feed(scan(out_dir), base_url=base_url or out_dir.resolve().as_uri())
     path = out_dir / FEED_NAME
-    atomic_write_bytes(path, data)
+    with writing(out_dir):
+        atomic_write_bytes(path, data)
     return path

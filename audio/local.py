@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from skill.errors import StorageError
 from skill.segments import SegmentRef
 from skill.timeline import Cue
 
@@ -38,6 +39,9 @@ class LocalSegments:
             segment = render_plan(self.cache, plan)
         except MissingPrompts as exc:
             logger.info("no recorded audio: %s", exc)
+            return None
+        except StorageError as exc:
+            logger.error("could not keep the joined clips of %s (block %d): %s", routine, index, exc)
             return None
         except (RenderError, OSError):
             logger.exception("could not join the cached clips of %s (block %d)", routine, index)

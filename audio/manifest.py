@@ -8,6 +8,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from skill.errors import StorageError
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS prompts (
     key TEXT PRIMARY KEY, text TEXT NOT NULL, engine TEXT NOT NULL, engine_version TEXT NOT NULL,
@@ -46,13 +48,14 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Prompt:
-    """The audio for one text: its bytes always; `path` is None when the cache could not store it."""
+    """The audio for one text: its bytes always; `path` is None when the cache could not keep it (`error` says why)."""
 
     key: str
     data: bytes
     duration: float
     path: Path | None
     created: bool
+    error: StorageError | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,7 +66,9 @@ def render_timeline_segments(cache: AudioCache, timeline: Timeline, ident: Engin
 def build_indexes(cache: AudioCache, catalog: Catalog, *, locales: Sequence[str] = LOCALES) -> IndexReport:
     """Pre-render every fully warmed timeline (routines x variants x bands x extra sets) of each warmed locale.
 
-    A timeline with a cue missing from the cache is skipped and reported, never half indexed.
+    A timeline with a cue missing from the cache is skipped and reported, never half indexed. A
+    segment the cache cannot keep (full or read-only disk) raises StorageError at once: the
+    publish stops before uploading, and the bucket keeps its previous index.
     """
     from audio.render import MissingPrompts, RenderError
 
@@ -123,7 +125,11 @@ Progress = Callable[[int], AbstractContextManager[Callable[[int], None] | None]]
 
 def publish(store: S3AudioStore, cache: AudioCache, catalog: Catalog, *,
             progress: Progress | None = None) -> PublishOutcome:
-    """Render, upload what the bucket lacks, then index: the command's three steps in order."""
+    """Render, upload what the bucket lacks, then index: the command's three steps in order.
+
+    StorageError (from rendering) stops it before anything is uploaded; an upload that fails is
+    counted in the report and its segments are left out of the index.
+    """
     prepared = build_indexes(cache, catalog)
     entries = cache.entries()
     with (progress or _no_progress)(len(entries)) as step:

@@ -81,7 +81,7 @@ class Segment:
     index: int
     title: str
     key: str
-    path: Path | None
+    path: Path
     frames: int
     created: bool
 
@@ -90,8 +90,6 @@ class Segment:
         return self.frames * profile.FRAME_SECONDS
 
     def read(self) -> bytes:
-        if self.path is None:
-            raise RenderError(f"segment {self.key} was not stored: check the audio cache directory is writable")
         return self.path.read_bytes()
 
 
@@ -239,15 +237,19 @@ def join(slots: Sequence[Slot], clips: Sequence[bytes | None], seconds: float) -
 
 
 def render_plan(cache: AudioCache, plan: SegmentPlan) -> Segment:
-    """The segment for `plan`: from the cache when present, else joined from its clips and stored."""
+    """The segment for `plan`: from the cache when present, else joined from its clips and kept.
+
+    StorageError (one line, with the fix) when the cache cannot keep it: a segment is only ever
+    named (by an index, a URL or an export) once its file is there.
+    """
     entry = cache.intact_entry(plan.key)
     if entry is not None:
         return Segment(plan.index, plan.title, plan.key, entry.path, frames_for(entry.duration), False)
     clips = [s.clip.path.read_bytes() if s.clip else None for s in plan.slots]
     data, frames = join(plan.slots, clips, plan.seconds)
     ident = EngineIdentity(SEGMENT_ENGINE, str(FORMAT_VERSION), "joined", "1")
-    stored = cache.store(plan.key, data, ident, plan.locale, f"segment {plan.index}: {plan.title}",
-                          frames * profile.FRAME_SECONDS)
+    stored = cache.keep(plan.key, data, ident, plan.locale, f"segment {plan.index}: {plan.title}",
+                        frames * profile.FRAME_SECONDS)
     logger.debug("rendered segment %s (%s, %d frames)", plan.key, plan.title, frames)
     return Segment(plan.index, plan.title, plan.key, stored, frames, True)
 

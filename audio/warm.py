@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -12,7 +13,8 @@ from dataclasses import dataclass, field
 from audio.cache import AudioCache, Prompt, canonical_text
 from audio.engines import TTSEngine, identity
 from skill.catalog import Catalog
-from skill.errors import UnknownRoutine
+from skill.errors import StorageError, UnknownRoutine
+from skill.files import Terminated
 from skill.routines import EXTRA_SETS_LIMIT, BandLevel, Variant
 from skill.timeline import Timeline
 
@@ -21,21 +23,35 @@ logger = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class WarmReport:
-    """What one warm did: prompts made, found, failed; seconds and bytes of the prompts it covers."""
+    """What one warm did: prompts made and kept, found, failed, not tried; seconds and bytes of those in the cache.
+
+    `new` and `cached` count only prompts the cache holds afterwards: one made but not kept (a
+    full or read-only disk) is `failed`, and `storage_error` says why in one line with the fix.
+    The warm stops at such an error: the texts it did not try are `skipped`.
+    """
 
     new: int = 0
     cached: int = 0
     failed: int = 0
+    skipped: int = 0
     duration: float = 0.0
     size: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     interrupted: bool = False
+    signum: int = int(signal.SIGINT)  # what interrupted it: SIGINT (Ctrl-C) or a stop signal (SIGTERM)
+    storage_error: StorageError | None = None
 
     @property
     def total(self) -> int:
-        return self.new + self.cached + self.failed
+        return self.new + self.cached + self.failed + self.skipped
 
-    def add(self, prompt: Prompt) -> None:
+    def add(self, text: str, prompt: Prompt) -> None:
+        """Count a prompt the cache answered: kept (made or found), or made but not kept."""
+        if prompt.path is None:
+            self.failed += 1
+            self.failures.append((text, str(prompt.error or "made but not kept by the cache")))
+            self.storage_error = self.storage_error or prompt.error
+            return
         if prompt.created:
             self.new += 1
         else:
@@ -115,13 +131,17 @@ def warm(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> WarmReport:
-    """Make sure every text is cached for `locale`; a failed text is counted, never fatal.
+    """Make sure every text is cached for `locale`; a text the engine fails is counted and the rest go on.
 
-    On KeyboardInterrupt, prompts in flight finish (each write is atomic), the rest are cancelled,
-    and the report comes back with `interrupted` set. A warm that was not interrupted records
-    the engine's identity for the locale (if any prompt succeeded), which is what the request path
-    looks prompts up by.
+    Raises StorageError (one line, with the fix) before synthesising anything when the cache cannot
+    be written at all (read-only, not ours). A prompt the cache cannot keep (the disk filled up)
+    stops the warm: prompts in flight finish, the rest are skipped, and `storage_error` says why.
+    On KeyboardInterrupt (Ctrl-C, or SIGTERM under skill.files.terminate_as_interrupt), prompts in
+    flight finish (each write is atomic), the rest are cancelled, and the report comes back with
+    `interrupted` set. A warm that was not interrupted records the engine's identity for the
+    locale (if any prompt is in the cache), which is what the request path looks prompts up by.
     """
+    cache.check_writable()
     report = WarmReport()
     pool = ThreadPoolExecutor(max_workers=workers or worker_count(engine), thread_name_prefix="warm")
     pending: dict[Future[Prompt], str] = {}
@@ -133,28 +153,35 @@ def warm(
                 _collect(report, pending.pop(future), future)
                 if progress is not None:
                     progress(1)
-    except KeyboardInterrupt:
+            if report.storage_error is not None:
+                for future in pending:
+                    future.cancel()  # the disk will not empty itself: stop asking the engine
+    except KeyboardInterrupt as interrupt:
         report.interrupted = True
+        if isinstance(interrupt, Terminated):
+            report.signum = interrupt.signum
         logger.warning("warm interrupted; finishing the %d prompt(s) in flight", len(pending))
         pool.shutdown(wait=True, cancel_futures=True)
         for future, text in pending.items():
-            if future.done() and not future.cancelled():
-                _collect(report, text, future)
+            _collect(report, text, future)
         return report
     finally:
         pool.shutdown(wait=True)
     if report.new + report.cached:
         try:
             cache.remember_identity(locale, identity(engine, locale))
-        except sqlite3.Error:
-            logger.exception("could not record the engine used for %s; lookups will miss until the next warm", locale)
+        except (OSError, sqlite3.Error) as exc:  # the prompts are there, but lookups would not find them
+            report.storage_error = report.storage_error or cache.storage_error(exc)
     return report
 
 
 def _collect(report: WarmReport, text: str, future: Future[Prompt]) -> None:
+    if future.cancelled():
+        report.skipped += 1
+        return
     error = future.exception()
     if error is None:
-        report.add(future.result())
+        report.add(text, future.result())
         return
     report.failed += 1
     report.failures.append((text, f"{type(error).__name__}: {error}"))

@@ -67,3 +67,18 @@ def show(value: object) -> str:
     """A short, escaped rendering of an untrusted value, safe for one log line."""
     text = repr(value)
     return text if len(text) <= 160 else text[:157] + "..."
+
+
+class StorageError(BandCoachError):
+    """A file we must keep could not be written (disk full, read-only, not ours): where, why, and the fix.
+
+    `errno` is the cause as an errno value (ENOSPC, EROFS, EACCES...) when it is known. Built by
+    `skill.files.storage_error`, which reads the cause from an OSError or a SQLite error.
+    """
+
+    def __init__(self, place: str, path: object, reason: str, fix: str, errno: int | None = None) -> None:
+        super().__init__(f"{place} {path}: {reason}; {fix}")
+        self.place = place
+        self.path = path
+        self.reason = reason
+        self.errno = errno

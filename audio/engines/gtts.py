@@ -59,8 +59,12 @@ class GTTSEngine:
 
     @property
     def version(self) -> str:
-        from audio.engines.gtts_client import VERSION
-
+        """gTTS's release (part of the cache key); "unknown" rather than an error if gTTS cannot load,
+        since Python 3.11's isinstance() against the TTSEngine protocol reads this property."""
+        try:
+            from audio.engines.gtts_client import VERSION
+        except ImportError:
+            return "unknown"
         return VERSION
 
     def voice(self, locale: str) -> str:

@@ -14,6 +14,7 @@ import click
 
 from skill.catalog import Catalog
 from skill.config import LOCALES, Settings
+from skill.files import exit_status, terminate_as_interrupt
 from skill.plugins import BandCoachPluginManager, make_plugin_manager
 from skill.routines import BandLevel, Variant
 
@@ -97,7 +98,11 @@ def audio_group() -> None:
 @click.pass_context
 def warm_command(ctx: click.Context, routines: tuple[str, ...], locales: tuple[str, ...], engine: str | None,
                  bands: tuple[str, ...], variants: tuple[str, ...], workers: int | None) -> None:
-    """Generate every prompt the routines can speak, so the skill can play them without waiting."""
+    """Generate every prompt the routines can speak, so the skill can play them without waiting.
+
+    Exits 1 when a prompt failed or the cache could not keep one (the last line says why and how to
+    fix it), 130 on Ctrl-C and 143 on SIGTERM (prompts already made are kept, no temp file stays).
+    """
     settings, pm = command_context(ctx)
     if engine:
         settings = replace(settings, tts=engine)
@@ -113,18 +118,22 @@ def warm_command(ctx: click.Context, routines: tuple[str, ...], locales: tuple[s
     for locale in locales or (settings.locale,):
         texts = cue_texts(catalog, locale=locale, routines=routines, bands=[BandLevel(b) for b in bands],
                           variants=[Variant(v) for v in variants])
-        with progress_bar(len(texts), f"warming {locale}") as bar:
+        with terminate_as_interrupt(), progress_bar(len(texts), f"warming {locale}") as bar:
             report = warm(cache, chosen, texts, locale, workers=workers, progress=bar.update)
+        not_tried = f", {report.skipped} not tried" if report.skipped else ""
         click.echo(
-            f"{locale}: {report.new} new, {report.cached} cached, {report.failed} failed of {report.total}; "
-            f"{report.duration:.0f} s of audio, {human_size(report.size)}"
+            f"{locale}: {report.new} new, {report.cached} cached, {report.failed} failed{not_tried} of "
+            f"{report.total}; {report.duration:.0f} s of audio, {human_size(report.size)}"
         )
-        for text, error in report.failures[:5]:
+        storage = str(report.storage_error) if report.storage_error else None
+        for text, error in [f for f in report.failures if f[1] != storage][:5]:  # the storage cause comes last
             click.echo(f"  failed: {text[:60]!r}: {error}", err=True)
         failed += report.failed
         if report.interrupted:
             click.echo("interrupted: prompts already made are kept; run warm again to finish", err=True)
-            ctx.exit(130)
+            ctx.exit(128 + report.signum)
+        if report.storage_error is not None:
+            raise report.storage_error
     if failed:
         raise click.ClickException(f"{failed} prompt(s) failed: see the errors above; run warm again to retry them")
 
@@ -179,7 +188,13 @@ def publish_command(ctx: click.Context, bucket: str | None) -> None:
             yield shown.update
 
     click.echo("rendering the segments of the warmed routines...", err=True)
-    outcome = publish(store, AudioCache(settings.audio_path), Catalog.build(pm), progress=bar)
+    try:
+        with terminate_as_interrupt():
+            outcome = publish(store, AudioCache(settings.audio_path), Catalog.build(pm), progress=bar)
+    except KeyboardInterrupt as interrupt:
+        click.echo("publish interrupted: uploaded files are kept and the index is written last; "
+                   "run publish again to finish", err=True)
+        ctx.exit(exit_status(interrupt))
     report, prepared = outcome.upload, outcome.prepared
     click.echo(f"{prepared.rendered} segment(s) rendered; {len(prepared.skipped)} timeline(s) not fully warmed")
     for label, why in prepared.skipped[:5]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +13,8 @@ import click
 from skill.catalog import Catalog
 from skill.cli.audio import command_context, human_size, progress_bar
 from skill.config import LOCALES, Settings
-from skill.errors import UnknownRoutine
+from skill.errors import StorageError, UnknownRoutine
+from skill.files import Terminated, exit_status, terminate_as_interrupt
 from skill.plugins import BandCoachPluginManager
 from skill.routines import BandLevel, Variant
 from skill.timeline import Timeline
@@ -57,7 +59,23 @@ def export_command(ctx: click.Context, routine: str | None, every: bool, band: s
                    variant: str | None, extra_sets: int, locale: str | None, engine: str | None,
                    cover: Path | None, out_dir: Path | None, base_url: str | None) -> None:
     """Export ROUTINE for offline play: one MP3 with a chapter per exercise, one MP3 per exercise,
-    an .m3u8 playlist, and feed.xml (a podcast feed of every routine in the output directory)."""
+    an .m3u8 playlist, and feed.xml (a podcast feed of every routine in the output directory).
+
+    Exits 1 with one line (the cause and the fix) when a file cannot be written, 130 on Ctrl-C and
+    143 on SIGTERM; files already renamed into place are whole and no temp file is left.
+    """
+    try:
+        with terminate_as_interrupt():
+            _export(ctx, routine, every, band, minutes, variant, extra_sets, locale, engine, cover, out_dir, base_url)
+    except KeyboardInterrupt as interrupt:
+        click.echo("export interrupted: files already written are whole, and no partial or temp file is left",
+                   err=True)
+        ctx.exit(exit_status(interrupt))
+
+
+def _export(ctx: click.Context, routine: str | None, every: bool, band: str | None, minutes: float | None,
+            variant: str | None, extra_sets: int, locale: str | None, engine: str | None, cover: Path | None,
+            out_dir: Path | None, base_url: str | None) -> None:
     settings, pm = command_context(ctx)
     catalog = Catalog.build(pm)
     if every == bool(routine):
@@ -81,25 +99,38 @@ def export_command(ctx: click.Context, routine: str | None, every: bool, band: s
     cache = AudioCache(settings.audio_path)
     _warm_missing(cache, settings if not engine else replace(settings, tts=engine), pm, timelines, locale)
     results: list[Exported] = []
-    with click.progressbar(timelines, label="exporting", file=sys.stderr,
-                           item_show_func=lambda t: t.routine.id if t else "") as bar:
-        for timeline in bar:
-            name, title = export_name(timeline, extra_sets)
-            results.append(export_timeline(cache, timeline, out, name=name, title=title, cover=cover))
-    base = base_url or (f"{settings.public_url.rstrip('/')}/exports" if settings.public_url else None)
-    feed = write_feed(out, base_url=base)
+    try:
+        with click.progressbar(timelines, label="exporting", file=sys.stderr,
+                               item_show_func=lambda t: t.routine.id if t else "") as bar:
+            for timeline in bar:
+                name, title = export_name(timeline, extra_sets)
+                results.append(export_timeline(cache, timeline, out, name=name, title=title, cover=cover))
+        base = base_url or (f"{settings.public_url.rstrip('/')}/exports" if settings.public_url else None)
+        feed = write_feed(out, base_url=base)
+    except StorageError:
+        _print_results(results)
+        click.echo(f"{len(results)} of {len(timelines)} routine(s) exported before the failure", err=True)
+        raise
+    _print_results(results)
+    click.echo(str(feed))
+
+
+def _print_results(results: list[Exported]) -> None:
+    """One line per exported routine (its file, length, chapters, size, written or unchanged) and its playlist."""
     for done in results:
         size = done.mp3.stat().st_size
         state = "unchanged" if done.reused else "written"
         click.echo(f"{done.mp3} ({done.seconds / 60:.1f} min, {len(done.chapters)} chapters, "
                    f"{human_size(size)}, {state})")
         click.echo(f"{done.playlist} ({len(done.parts)} files)")
-    click.echo(str(feed))
 
 
 def _warm_missing(cache: AudioCache, settings: Settings, pm: BandCoachPluginManager, timelines: list[Timeline],
                   locale: str) -> None:
-    """Synthesise the cues the cache lacks (an engine is chosen only when something is missing)."""
+    """Synthesise the cues the cache lacks (an engine is chosen only when something is missing).
+
+    StorageError when the cache cannot keep them; an interrupted warm is raised again as the interrupt.
+    """
     from audio.cache import canonical_text
     from audio.engines import choose_engine, collect_engines
     from audio.warm import warm
@@ -110,7 +141,11 @@ def _warm_missing(cache: AudioCache, settings: Settings, pm: BandCoachPluginMana
     engine = choose_engine(settings, collect_engines(pm, settings))
     with progress_bar(len(texts), f"warming {locale} with {engine.name}") as bar:
         report = warm(cache, engine, texts, locale, progress=bar.update)
-    if report.failed or report.interrupted:
+    if report.interrupted:
+        raise KeyboardInterrupt if report.signum == signal.SIGINT else Terminated(report.signum)
+    if report.storage_error is not None:
+        raise report.storage_error
+    if report.failed:
         raise click.ClickException(f"{report.failed} prompt(s) could not be generated (first: "
                                    f"{report.failures[0][1] if report.failures else 'interrupted'}); "
                                    "run 'bandcoach export' again, or 'bandcoach audio warm' to see every error")
