@@ -163,9 +163,10 @@ def seed(cert_dir: Path, chain: bytes, url: str = CERT_URL) -> Path:
     return path
 
 
-def envelope(*, timestamp: object = "2026-11-28T05:30:00Z", app_id: str = SKILL_ID) -> dict[str, Any]:
-    """A LaunchRequest shaped like the ones Alexa sends."""
-    request: dict[str, Any] = {"type": "LaunchRequest", "requestId": "amzn1.echo-api.request.1", "locale": "en-US"}
+def envelope(*, timestamp: object = "2026-11-28T05:30:00Z", app_id: str = SKILL_ID,
+             request_id: str = "amzn1.echo-api.request.1") -> dict[str, Any]:
+    """A LaunchRequest shaped like the ones Alexa sends (a verifier accepts each request id once)."""
+    request: dict[str, Any] = {"type": "LaunchRequest", "requestId": request_id, "locale": "en-US"}
     if timestamp is not None:
         request["timestamp"] = timestamp
     application = {"applicationId": app_id}
@@ -481,7 +482,7 @@ def test_second_request_uses_the_memory_cache_without_downloading(
     verifier = make_verifier()
     verifier.verify(*signed(pki))
     cache_file(cert_dir, CERT_URL).unlink()  # only memory is left
-    verifier.verify(*signed(pki))
+    verifier.verify(*signed(pki, envelope(request_id="amzn1.echo-api.request.2")))
     assert s3.fetched == [CERT_URL]
 
 
@@ -499,7 +500,7 @@ def test_cache_key_is_the_url_exactly_as_received(
     s3.serve(CERT_URL, pki.chain())
     verifier = make_verifier()
     verifier.verify(*signed(pki))
-    verifier.verify(*signed(pki, url=other_spelling))
+    verifier.verify(*signed(pki, envelope(request_id="amzn1.echo-api.request.2"), url=other_spelling))
     assert s3.fetched == [CERT_URL, other_spelling]
     assert cache_file(cert_dir, other_spelling).exists()
 
@@ -533,7 +534,8 @@ def test_clock_set_back_before_a_cached_chain_is_rejected(
     verifier = make_verifier()
     verifier.verify(*signed(pki))
     clock.now = NOW - timedelta(days=31)
-    doc = envelope(timestamp=(NOW - timedelta(days=31)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    doc = envelope(timestamp=(NOW - timedelta(days=31)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                   request_id="amzn1.echo-api.request.2")
     rejected("cert_validity", lambda: verifier.verify(*signed(pki, doc)))
 
 
@@ -546,12 +548,14 @@ def test_unreadable_cache_file_is_replaced_by_a_download(
     assert path.read_bytes() == pki.chain()
 
 
-def test_failed_download_is_not_remembered(
-        pki: TestPki, make_verifier: Callable[..., RequestVerifier], s3: LocalS3) -> None:
+def test_failed_download_is_tried_again_once_the_negative_ttl_has_passed(
+        pki: TestPki, clock: Clock, make_verifier: Callable[..., RequestVerifier], s3: LocalS3) -> None:
     verifier = make_verifier()
     rejected("cert_fetch", lambda: verifier.verify(*signed(pki)))  # nothing served yet: HTTP 404
     s3.serve(CERT_URL, pki.chain())
-    verifier.verify(*signed(pki))
+    rejected("cert_fetch", lambda: verifier.verify(*signed(pki)))  # remembered: not tried again yet
+    clock.now = NOW + timedelta(seconds=61)
+    verifier.verify(*signed(pki, envelope(timestamp="2026-11-28T05:31:01Z", request_id="amzn1.echo-api.request.2")))
     assert s3.fetched == [CERT_URL, CERT_URL]
 
 
@@ -606,15 +610,15 @@ def test_fetch_errors_raised_by_an_injected_fetch_are_reported_as_fetch_failures
 def test_concurrent_first_requests_download_once(
         pki: TestPki, make_verifier: Callable[..., RequestVerifier], s3: LocalS3) -> None:
     s3.serve(CERT_URL, pki.chain())
-    verifier = make_verifier()
+    verifier = make_verifier(max_downloads=8)  # room for all eight to wait (the default lets two wait)
     errors: list[BaseException] = []
 
-    def one() -> None:
+    def one(index: int) -> None:
         try:
-            verifier.verify(*signed(pki))
+            verifier.verify(*signed(pki, envelope(request_id=f"amzn1.echo-api.request.{index}")))
         except BaseException as exc:  # surfaced by the assert below
             errors.append(exc)
-    threads = [threading.Thread(target=one) for _ in range(8)]
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:

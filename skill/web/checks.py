@@ -1,8 +1,8 @@
-"""Checks on the request itself, needing no cryptography: the certificate URL and the timestamp.
+"""Checks on the request itself, needing no cryptography: the certificate URL, the timestamp, the request id.
 
 Split from skill.web.verify so they stay cheap and testable alone; the verifier runs them first,
-before any certificate work. The skill-id check, which the Lambda door needs too, is
-skill.handlers.endpoint.check_application_id.
+before any certificate work (and so before any download). The skill-id check, which the Lambda
+door needs too, is skill.handlers.endpoint.check_application_id.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from skill.handlers.endpoint import dig
 CERT_URL_HOST = "s3.amazonaws.com"
 CERT_URL_PATH_PREFIX = "/echo.api/"
 TIMESTAMP_TOLERANCE = timedelta(seconds=150)
+MAX_REQUEST_ID_CHARS = 256  # Alexa's are about 60; the bound keeps remembered ids small
 
 
 def validate_cert_url(url: str) -> None:
@@ -58,8 +59,12 @@ def _remove_dot_segments(path: str) -> str:
     return "/".join(kept)
 
 
-def check_timestamp(envelope: Mapping[str, Any], now: datetime) -> None:
-    """Refuse replays: request.timestamp must be within TIMESTAMP_TOLERANCE of now, either side."""
+def check_timestamp(envelope: Mapping[str, Any], now: datetime) -> datetime:
+    """Refuse late replays: request.timestamp must be within TIMESTAMP_TOLERANCE of now, either side.
+
+    Returns the parsed timestamp; a request id needs remembering until it + TIMESTAMP_TOLERANCE,
+    after which this check refuses the request anyway.
+    """
     raw = dig(envelope, "request", "timestamp")
     if not isinstance(raw, str):
         raise reject("timestamp", "request.timestamp is missing; Alexa always sends an ISO 8601 time")
@@ -76,3 +81,15 @@ def check_timestamp(envelope: Mapping[str, Any], now: datetime) -> None:
             f"request.timestamp {show(raw)} is {skew.total_seconds():.0f} s from now (limit "
             f"{TIMESTAMP_TOLERANCE.total_seconds():.0f} s); a replay, or fix this machine's clock (NTP)",
         )
+    return stamp
+
+
+def request_id(envelope: Mapping[str, Any]) -> str:
+    """request.requestId, which every Alexa request carries; refuse ("request_id") a missing or odd one."""
+    raw = dig(envelope, "request", "requestId")
+    if not isinstance(raw, str) or not raw:
+        raise reject("request_id", "request.requestId is missing; Alexa sends one with every request")
+    if len(raw) > MAX_REQUEST_ID_CHARS or not raw.isprintable():
+        raise reject("request_id", f"request.requestId {show(raw)} is not an Alexa request id "
+                     f"(over {MAX_REQUEST_ID_CHARS} characters, or control characters)")
+    return raw
