@@ -17,6 +17,10 @@ PREFIX = "BANDCOACH_"
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+LOG_FORMATS = ("text", "json")
+SKILL_ID_MISSING = ("BANDCOACH_SKILL_ID is not set, so no Alexa request is answered: set it to your skill id "
+                    "(amzn1.ask.skill..., in the developer console under Build > Endpoint), or set "
+                    "BANDCOACH_ALLOW_ANY_SKILL=1 to answer every skill")
 
 
 def _setting(env: str, help: str, default: Any = None, *, kind: str = "str") -> Any:
@@ -32,8 +36,12 @@ class Settings:
         "VERIFY", "Verify Alexa request signatures and timestamps (0 only for local development).",
         True, kind="bool")
     skill_id: tuple[str, ...] = _setting(
-        "SKILL_ID", "Comma-separated Alexa skill ids accepted; unset accepts any (a warning at start).",
+        "SKILL_ID", "Comma-separated Alexa skill ids accepted. Required while verification is on: unset, no "
+        "request is answered and /healthz says 503, unless BANDCOACH_ALLOW_ANY_SKILL=1.",
         (), kind="list")
+    allow_any_skill: bool = _setting(
+        "ALLOW_ANY_SKILL", "1 answers a request for any skill id while BANDCOACH_SKILL_ID is unset (another "
+        "skill's validly signed traffic included); `bandcoach serve --local` sets it.", False, kind="bool")
     data_dir: Path | None = _setting(
         "DATA_DIR", "Where state lives (SQLite database, generated secret). Default: the user data dir.",
         kind="path")
@@ -84,6 +92,9 @@ class Settings:
     s3_bucket: str | None = _setting("S3_BUCKET", "S3 bucket for audio (BANDCOACH_AUDIO_STORE=s3).")
     locale: str = _setting("LOCALE", "Default locale for CLI commands.", "en-US")
     log_level: str = _setting("LOG_LEVEL", "Logging level (DEBUG, INFO, WARNING, ERROR).", "INFO")
+    log_format: str = _setting(
+        "LOG_FORMAT", "`bandcoach serve`'s log lines: text, or json (one object a line; each request logged "
+        "with its id, type or intent, latency and outcome).", "text")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -112,7 +123,14 @@ class Settings:
             raise ConfigError(f"BANDCOACH_LOCALE={self.locale!r}: use one of {', '.join(LOCALES)}")
         if self.log_level.upper() not in logging.getLevelNamesMapping():
             raise ConfigError(f"BANDCOACH_LOG_LEVEL={self.log_level!r}: use DEBUG, INFO, WARNING or ERROR")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"BANDCOACH_LOG_FORMAT={self.log_format!r}: use {' or '.join(LOG_FORMATS)}")
         return self
+
+    @property
+    def skill_id_missing(self) -> bool:
+        """Verification is on, no skill id is set and nobody opted out: every Alexa request is refused."""
+        return self.verify and not self.skill_id and not self.allow_any_skill
 
     # Derived locations: one place decides every default path.
     @property

@@ -596,3 +596,8 @@ def _each(items: list[str]) -> str:
 def _reminded(reminder: WeeklyReminder, catalog: Catalog) -> str:
     routine = catalog.routines.get(reminder.routine)
     return routine.name.lower() if routine is not None else "workout"
+
+
+def progress_not_saved() -> str:
+    """Said once in a session whose progress the state store failed to keep; the coaching goes on."""
+    return "Just so you know, I couldn't save your progress this time."

@@ -7,34 +7,48 @@ Flask-free on purpose: the Flask front door (skill.web.app) and the Lambda entry
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from skill.catalog import Catalog
-from skill.config import Settings
+from skill.config import SKILL_ID_MISSING, Settings
 from skill.handlers import Deps, build_skill
 from skill.handlers.endpoint import SkillEndpoint, check_application_id
+from skill.handlers.memory import tell_when_unsaved
 from skill.handlers.voice import Voice
 from skill.plugins import BandCoachPluginManager, make_plugin_manager
 from skill.segments import SegmentSource
 from skill.state import make_store
+from skill.state.health import StoreHealth, WatchedStore
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
 class Runtime:
-    """What a front door builds once at start: settings, plugins, catalog, the ask-sdk endpoint."""
+    """What a front door builds once at start: settings, plugins, catalog, the ask-sdk endpoint, store health."""
 
     settings: Settings
     pm: BandCoachPluginManager
     catalog: Catalog
     endpoint: SkillEndpoint
+    store_health: StoreHealth = field(default_factory=StoreHealth)
 
     def check_skill_id(self, envelope: dict[str, Any]) -> None:
-        """Refuse (VerificationError) an envelope for another skill when BANDCOACH_SKILL_ID is set; both doors."""
-        if self.settings.skill_id:
-            check_application_id(envelope, self.settings.skill_id)
+        """Refuse (VerificationError) an envelope for another skill; both doors.
+
+        With BANDCOACH_SKILL_ID unset, the web door with verification on refuses every request
+        (Settings.skill_id_missing) unless BANDCOACH_ALLOW_ANY_SKILL=1; without verification
+        (the Lambda door, local development) any skill passes.
+        """
+        check_application_id(envelope, self.settings.skill_id, required=self.settings.skill_id_missing)
+
+    def problems(self) -> list[str]:
+        """What keeps this runtime from serving runners properly, each with its fix (/healthz shows them)."""
+        found = [SKILL_ID_MISSING] if self.settings.skill_id_missing else []
+        found += [f"state store {f.kind}s are failing ({f.cause}) since {f.since.isoformat(timespec='seconds')}; "
+                  "the log has the fix" for f in self.store_health.faults()]
+        return found
 
 
 def build_runtime(
@@ -52,11 +66,14 @@ def build_runtime(
         logger.warning("no routines loaded: check BANDCOACH_LOAD_PLUGINS and run 'bandcoach plugins' for failures")
     store = make_store(settings)
     if migrate:
-        store.migrate()
+        store.migrate()  # a store that cannot start raises StateError here: one line with the fix, no server
+    health = StoreHealth()
     segments = segment_source(settings)  # one per process: the S3 index is fetched once, not per handler
-    deps = Deps(catalog=catalog, settings=settings, store=store, speech=Voice.for_settings(settings, segments),
-                segments=segments)
-    return Runtime(settings, pm, catalog, SkillEndpoint(build_skill(deps)))
+    deps = Deps(catalog=catalog, settings=settings, store=WatchedStore(store, health),
+                speech=Voice.for_settings(settings, segments), segments=segments)
+    skill = build_skill(deps)
+    tell_when_unsaved(skill)  # a runner whose progress could not be kept this time hears so
+    return Runtime(settings, pm, catalog, SkillEndpoint(skill), health)
 
 
 def segment_source(settings: Settings) -> SegmentSource:

@@ -56,7 +56,7 @@ def enclosures(xml: bytes) -> list[ET.Element]:
     return ET.fromstring(xml).findall("channel/item/enclosure")
 
 
-def test_feed_points_at_the_host_the_request_reached(client: FlaskClient, exports: tuple[Path, Exported]) -> None:
+def test_feed_points_at_the_address_the_server_listens_on(client: FlaskClient, exports: tuple[Path, Exported]) -> None:
     reply = client.get("/feed.xml", base_url="http://192.168.1.20:5000")
     assert reply.status_code == 200 and reply.mimetype == "application/rss+xml"
     (enclosure,) = enclosures(reply.data)

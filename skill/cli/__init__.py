@@ -89,8 +89,19 @@ def cli(ctx: click.Context) -> None:
 
 
 def _setup_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_format == "json":
+        from skill.web.server import JsonLogFormatter
+
+        handler.setFormatter(JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+LOCAL_MODE = ("--local: request verification is OFF (no signature, certificate or timestamp checks) and requests "
+              "for any skill id are answered; for Alexa, run without --local and set BANDCOACH_SKILL_ID")
 
 
 @cli.command()
@@ -100,19 +111,37 @@ def _setup_logging(settings: Settings) -> None:
 # GIL hand-offs (docs/performance.md measures 8, 4 and 2). DynamoDB state waits on the network: raise it.
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Worker threads (raise it with BANDCOACH_STATE=dynamodb, whose requests wait on the network).")
+@click.option("--local", is_flag=True,
+              help="Try it out on this machine: no request verification, any skill id, loopback only.")
 @click.pass_obj
-def serve(obj: AppContext, host: str, port: int, threads: int) -> None:
-    """Serve the skill (POST /alexa, GET /healthz) with the waitress WSGI server."""
-    import waitress
+def serve(obj: AppContext, host: str, port: int, threads: int, local: bool) -> None:
+    """Serve the skill (POST /alexa, GET /healthz) with the waitress WSGI server and production limits.
 
+    Verification is on and BANDCOACH_SKILL_ID is required; --local turns both off to try it without Alexa.
+    """
     from skill.web.app import create_app
+    from skill.web.server import create_server
 
+    if local:
+        if host not in LOOPBACK_HOSTS:
+            raise click.UsageError(f"--local serves only this machine ({', '.join(LOOPBACK_HOSTS)}), not {host}: "
+                                   "without verification anyone who reaches it could post requests")
+        obj._settings = replace(obj.settings, verify=False, allow_any_skill=True)
     _setup_logging(obj.settings)
-    if not obj.settings.skill_id:
-        logger.warning("BANDCOACH_SKILL_ID is not set: requests for any skill id are accepted")
-    app = create_app(obj.settings, pm=obj.pm)
-    click.echo(f"Band Coach listening on http://{host}:{port}/alexa (health: /healthz)", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="bandcoach")
+    if local:
+        _announce(obj.settings, logging.WARNING, LOCAL_MODE)
+    app = create_app(obj.settings, pm=obj.pm)  # a store that cannot start stops here: one line, exit 1
+    server = create_server(app, host=host, port=port, threads=threads)
+    _announce(obj.settings, logging.INFO, f"Band Coach listening on http://{host}:{port}/alexa (health: /healthz)")
+    server.run()
+
+
+def _announce(settings: Settings, level: int, text: str) -> None:
+    """A line for the person starting the server: printed, or logged when the log is JSON (one format a line)."""
+    if settings.log_format == "json":
+        logger.log(level, text)
+    else:
+        click.echo(text, err=True)
 
 
 @cli.command()

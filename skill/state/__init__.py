@@ -28,13 +28,19 @@ def load_secret(settings: Settings) -> bytes:
         kept = path.read_bytes().strip()
     except FileNotFoundError:
         pass
+    except OSError as exc:  # a directory in the way, a file where the data dir should be, no permission
+        raise StateError(
+            f"cannot read the user-id secret {path}: {exc.strerror}; "
+            "set BANDCOACH_DATA_DIR to a writable directory or set BANDCOACH_SECRET") from exc
     else:
         if not kept:
             raise StateError(f"the user-id secret file {path} is empty: restore it from a backup, or delete it "
                              "to start afresh (stored runners can then no longer be found)")
         return kept
+    from skill.state.sqlite import private_dirs  # the data dir is the database's too: made 0700 alike
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dirs(path.parent)
         tmp = path.with_name(f".secret-{os.getpid()}-{secrets.token_hex(4)}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import random
 import sqlite3
 import threading
@@ -23,6 +25,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 2_000  # how long SQLite itself waits for another writer
+DIR_MODE = 0o700  # directories the store creates: runners' progress is nobody else's to read
+FILE_MODE = 0o600  # the database file (SQLite gives its -wal and -shm files the same mode)
 LOCK_RETRIES = 2  # then we back off and try the whole transaction again: well inside Alexa's 8 s
 
 # Forward migrations: MIGRATIONS[n] takes the schema from version n to n + 1. Only ever append.
@@ -129,14 +133,21 @@ class SQLiteStore(Store):
         return self._run(_current_version, write=False, ensure=False)
 
     def _connect(self) -> sqlite3.Connection:
+        """A new connection; the directories and the file are created private (0700, 0600) when missing."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dirs(self.path.parent)
+            _create_private(self.path)
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
-            raise StateError(f"cannot open the state database {self.path}: {exc}; "
-                             "set BANDCOACH_DB or BANDCOACH_DATA_DIR to a writable place") from exc
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL mode, and much faster
+            fix = _fix(exc) if isinstance(exc, sqlite3.Error) else "set BANDCOACH_DB or BANDCOACH_DATA_DIR to a " \
+                "writable place"
+            raise StateError(f"cannot open the state database {self.path}: {_reason(exc)}; {fix}") from exc
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL mode, and much faster
+        except sqlite3.Error:
+            conn.close()
+            raise  # the caller's sqlite3.Error handling names the cause and the fix
         return conn
 
     def _read(self, conn: sqlite3.Connection, key: str) -> tuple[UserState, tuple[int, ...], int]:
@@ -174,8 +185,8 @@ class SQLiteStore(Store):
         if ensure and not self._migrated:
             self.migrate()
         for attempt in range(LOCK_RETRIES + 1):
-            conn = self._connection()
             try:
+                conn = self._connection()
                 if wal:
                     conn.execute("PRAGMA journal_mode = WAL")
                 begin = None if single else "BEGIN IMMEDIATE" if write else "BEGIN"
@@ -186,8 +197,7 @@ class SQLiteStore(Store):
             except sqlite3.Error as exc:
                 self._drop_connection()
                 if not _is_locked(exc):
-                    raise StateError(f"state database {self.path} failed: {exc}; "
-                                     "check the file is writable and not on a network drive") from exc
+                    raise StateError(f"state database {self.path} failed: {exc}; {_fix(exc)}") from exc
                 if attempt == LOCK_RETRIES:
                     raise StateError(f"state database {self.path} stayed locked: another program holds a write "
                                      "transaction on it; close that program, or keep the file off network "
@@ -224,8 +234,64 @@ class SQLiteStore(Store):
             try:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the error being reported already says what is wrong with the file
             finally:
                 conn.close()
+
+
+def private_dirs(folder: Path) -> None:
+    """Create `folder` and any missing parents with mode 0700; existing directories are left as they are."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        try:
+            new.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            pass  # made by a concurrent start
+        else:
+            new.chmod(DIR_MODE)  # mkdir's mode is filtered by the umask
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty database file with mode 0600 unless it exists (an empty file is an empty database)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+
+
+def _reason(exc: BaseException) -> str:
+    """An OSError without the path (the message names it once), or any other error's text."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
+
+
+# What a failing SQLite error means for the operator, by the words in its message (sqlite3 keeps no
+# extended codes on Python 3.11): the first match gives the fix.
+_FIXES = (
+    (("not a database", "malformed", "corrupt"),
+     "the file is damaged or is not a Band Coach database: restore it from a backup, or move it aside to "
+     "start afresh (runners' progress in it is then lost)"),
+    (("readonly", "read-only"),
+     "the database is read-only: make the file, and the directory holding it, writable by this user, or "
+     "set BANDCOACH_DB to a writable file"),
+    (("disk is full", "database or disk is full"),
+     "the disk holding the database is full: free space on it"),
+    (("unable to open",),
+     "SQLite cannot open it: BANDCOACH_DB must name a file (not a directory) in a writable directory"),
+    (("disk i/o error",),
+     "the disk failed: check the file system (and keep the file off network drives)"),
+)
+
+
+def _fix(exc: BaseException) -> str:
+    text = str(exc).lower()
+    for words, fix in _FIXES:
+        if any(word in text for word in words):
+            return fix
+    return "check the file is writable and not on a network drive"
 
 
 def _is_locked(exc: sqlite3.Error) -> bool:
