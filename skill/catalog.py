@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from skill.fit import Fit, borrowable, fit_routine
 from skill.plugins import BandCoachPluginManager, PluginFailure, call_each, call_first
@@ -28,6 +30,51 @@ from skill.timeline import Cue, Timeline, build_timeline
 logger = logging.getLogger(__name__)
 
 FIT_LOCALE = "en-US"  # fits are measured in these words, so a Place's blocks are the same exercises in every locale
+# How many timelines and fits a catalog keeps. Their keys come from requests (band, length, extra sets,
+# locale, what a runner knows): some 10^5 combinations, so an unbounded memo is a memory leak anyone can
+# drive. Measured: a timeline holds ~230 kB of resident memory and costs ~10 ms to build; a fit ~15 kB
+# and ~50 ms. 48 timelines stay near 11 MB (tests/test_forged_state_memory.py keeps the whole app within
+# 20 MB of growth); the runners one process serves at a time share far fewer combinations than that.
+TIMELINE_MEMO = 48
+FIT_MEMO = 128
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Memo(Generic[K, V]):
+    """A least-recently-used memo holding at most `size` values; safe to share between request threads.
+
+    The lock guards only the bookkeeping: a value is computed outside it, so two threads missing the same
+    key at once both compute it (the results are equal and pure) rather than one waiting for the other.
+    """
+
+    def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError("a memo holds at least one value")
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        """The value for `key`, made by `make()` on a miss and kept (the least recently used one goes)."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
 
 
 def normalise(spoken: str) -> str:
@@ -45,8 +92,8 @@ class Catalog:
     routines: dict[str, Routine] = field(default_factory=dict)
     band_names: dict[str, BandLevel] = field(default_factory=dict)
     exercise_owner: dict[str, str] = field(default_factory=dict)
-    _timelines: dict[tuple[Any, ...], Timeline] = field(default_factory=dict)
-    _fits: dict[tuple[str, int, int], Fit] = field(default_factory=dict)
+    _timelines: Memo[tuple[Any, ...], Timeline] = field(default_factory=lambda: Memo(TIMELINE_MEMO))
+    _fits: Memo[tuple[str, int, int], Fit] = field(default_factory=lambda: Memo(FIT_MEMO))
     # Normalised spoken name -> item, built once: resolving a slot is a dict lookup per request.
     _routine_names: dict[str, Routine] = field(default_factory=dict)
     _exercise_names: dict[str, Exercise] = field(default_factory=dict)
@@ -149,7 +196,9 @@ class Catalog:
         swap: tuple[int, str] | None = None, eased: frozenset[str] = frozenset(),
     ) -> Timeline:
         """The worded timeline of a routine, first fitted to `minutes` when given (the variant is then
-        ignored: a fit starts from the standard form); memoised per catalog because it is pure.
+        ignored: a fit starts from the standard form); memoised per catalog because it is pure, the
+        TIMELINE_MEMO most recently used. `extra_sets` and `minutes` outside Catalog.clamped's ranges raise
+        ValueError rather than become one more memo key.
 
         `familiar`: exercise ids the runner knows, coached with a short reminder instead of the whole
         setup (only those in this routine count, so the memo stays small). `swap` (block, exercise id):
@@ -158,13 +207,17 @@ class Catalog:
         """
         routine = self.routines[routine_id]
         level = band or routine.band
+        if not (0 <= extra_sets <= EXTRA_SETS_LIMIT and 0 <= minutes <= MAX_MINUTES):  # Catalog.clamped's ranges
+            raise ValueError(f"extra sets must be 0-{EXTRA_SETS_LIMIT} and minutes 0-{MAX_MINUTES}, "
+                             f"not {extra_sets} and {minutes}")
         if minutes > 0:
             variant = Variant.STANDARD
         mine = {s.exercise for s in routine.steps}
         known = frozenset(familiar) & mine
         easier = frozenset(e for e in eased if e in mine and self.exercises[e].easier)
         key = (routine_id, level, variant, locale, extra_sets, minutes, known, swap, easier)
-        if key not in self._timelines:
+
+        def make() -> Timeline:
             shaped = self.fit(routine_id, minutes, extra_sets=extra_sets).routine if minutes > 0 \
                 else routine.derive(variant)
             for block, step in enumerate(shaped.steps):
@@ -172,11 +225,10 @@ class Catalog:
                     shaped = swapped(shaped, block, self.exercises[step.exercise].easier)
             if swap is not None:
                 shaped = swapped(shaped, *swap)
-            self._timelines[key] = build_timeline(
-                shaped, self.exercises, band=level, wording=self.cue_text, locale=locale, extra_sets=extra_sets,
-                familiar=known,
-            )
-        return self._timelines[key]
+            return build_timeline(shaped, self.exercises, band=level, wording=self.cue_text, locale=locale,
+                                  extra_sets=extra_sets, familiar=known)
+
+        return self._timelines.get(key, make)
 
     def easier_options(self, exercise_id: str) -> tuple[str, ...]:
         """The exercises that may stand in for `exercise_id`: its easier option, that one's, and so on."""
@@ -202,13 +254,16 @@ class Catalog:
     def fit(self, routine_id: str, minutes: int, *, extra_sets: int = 0) -> Fit:
         """The routine fitted to `minutes` (1-MAX_MINUTES) by whole exercises, and whether that is within a minute.
 
-        Memoised per (routine, minutes, extra sets). Measured on the routine's own band in FIT_LOCALE's
-        words, so the same Place walks the same exercises whatever the band or locale.
+        Memoised per (routine, minutes, extra sets), the FIT_MEMO most recently used. Measured on the
+        routine's own band in FIT_LOCALE's words, so the same Place walks the same exercises whatever the
+        band or locale.
         """
         if not 1 <= minutes <= MAX_MINUTES:
             raise ValueError(f"minutes must be 1-{MAX_MINUTES}, not {minutes}")
-        key = (routine_id, minutes, extra_sets)
-        if key not in self._fits:
+        if not 0 <= extra_sets <= EXTRA_SETS_LIMIT:
+            raise ValueError(f"extra sets must be 0-{EXTRA_SETS_LIMIT}, not {extra_sets}")
+
+        def make() -> Fit:
             routine = self.routines[routine_id].derive(Variant.STANDARD)
             long = self.routines[routine_id].derive(Variant.LONG)
             # The plans a fit times share most of their cues, so their words are looked up once per fit;
@@ -225,22 +280,30 @@ class Catalog:
                 return build_timeline(shaped, self.exercises, band=routine.band, wording=words,
                                       locale=FIT_LOCALE, extra_sets=extra_sets)
 
-            self._fits[key] = fit_routine(routine, minutes, lend=borrowable(routine, self.routines.values()),
-                                          exercises=self.exercises, time=time, long=long)
-        return self._fits[key]
+            return fit_routine(routine, minutes, lend=borrowable(routine, self.routines.values()),
+                               exercises=self.exercises, time=time, long=long)
+
+        return self._fits.get((routine_id, minutes, extra_sets), make)
 
     def clamped(self, place: Place) -> Place | None:
         """`place` made safe to use: None for a routine no longer offered, extra sets and block in range."""
         if place.routine not in self.routines:
             return None
-        # Clamp before building a timeline: one is memoised per distinct extra-sets value and length.
+        # Clamp before anything is memoised: a fit is kept per distinct extra-sets value and length.
         place = replace(place, extra_sets=max(0, min(place.extra_sets, EXTRA_SETS_LIMIT)),
                         minutes=max(0, min(place.minutes, MAX_MINUTES)))
-        return place.at(max(0, min(place.block, len(self.timeline_at(place).blocks) - 1)))
+        return place.at(max(0, min(place.block, self.block_count(place) - 1)))
+
+    def block_count(self, place: Place) -> int:
+        """How many blocks the timeline at `place` has: one per exercise of its shape (fitted, or the variant's),
+        whatever the band, locale, swaps or wording, so no worded timeline is built or memoised to count them."""
+        if place.minutes > 0:
+            return len(self.fit(place.routine, place.minutes, extra_sets=place.extra_sets).routine.steps)
+        return len(self.routines[place.routine].derive(place.variant).steps)
 
     def is_last(self, place: Place) -> bool:
         """Whether `place` is at its timeline's last block."""
-        return place.block >= len(self.timeline_at(place).blocks) - 1
+        return place.block >= self.block_count(place) - 1
 
     def variant_for_minutes(self, routine_id: str, minutes: float | None) -> Variant:
         """The variant whose length is nearest to `minutes` (standard when no minutes are given)."""

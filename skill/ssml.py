@@ -104,3 +104,29 @@ def plain_text(ssml: str) -> str:
     text = _TAG.sub("", text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
     return re.sub(r"\s+", " ", text).replace(" … …", " …").strip()
+
+
+def shorten(document: str, max_chars: int) -> str:
+    """An SSML document cut to at most `max_chars` characters and still valid; as it is when it fits.
+
+    The cut falls before any tag or entity it would split, and at a word when one is near; what this
+    module writes holds only self-closing tags (<break/>, <audio/>) inside <speak>, so the rest needs no
+    closing. A document not of that shape is spoken as its plain text, cut alike. Used to keep a whole
+    response within Alexa's size limit (skill.handlers.endpoint.within_limits).
+    """
+    if len(document) <= max_chars:
+        return document
+    room = max(0, max_chars - len(wrap("")))
+    inner = document[len("<speak>"):-len("</speak>")] \
+        if document.startswith("<speak>") and document.endswith("</speak>") else escape(plain_text(document))
+    if re.search(r"<[^>]*[^>/]>", inner):  # an element with content: its closing tag could be cut off
+        inner = escape(plain_text(wrap(inner)))
+    cut = inner[:room]
+    if cut.rfind("<") > cut.rfind(">"):  # inside a tag
+        cut = cut[:cut.rfind("<")]
+    if cut.rfind("&") > cut.rfind(";"):  # inside an entity
+        cut = cut[:cut.rfind("&")]
+    word = cut.rfind(" ")
+    if len(cut) < len(inner) and word > len(cut) // 2:
+        cut = cut[:word]
+    return wrap(cut.rstrip())

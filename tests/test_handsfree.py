@@ -13,10 +13,12 @@ import pytest
 from support.alexa_checks import check_response, speech_of
 from support.builtin_catalog import builtin_catalog
 from support.handsfree_support import BAND, LENGTH, ROUTINE, VARIANT
+from support.tokens import decode, encode, keyed
 
-from skill import Place, playback, testing
+from skill import Place, testing
 from skill.config import Settings
 from skill.model import BUILTIN_INTENTS, build_model
+from skill.playback import Stream
 from skill.state import make_store
 from skill.testing.utterances import UtteranceResolver
 from skill.timeline import Timeline
@@ -30,7 +32,7 @@ Post = Callable[[dict[str, Any]], dict[str, Any]]
 def hf_settings(settings: Settings, warm_dir: Path, tmp_path: Path) -> Settings:
     audio = tmp_path / "audio"
     shutil.copytree(warm_dir, audio)
-    return dataclasses.replace(settings, audio_dir=audio, public_url=PUBLIC)
+    return dataclasses.replace(keyed(settings), audio_dir=audio, public_url=PUBLIC)
 
 
 def poster(settings: Settings, pm: Any) -> tuple[Post, Any]:
@@ -102,7 +104,7 @@ def test_a_whole_hands_free_workout(post: Post, store: Any, timeline: Timeline, 
     assert play["playBehavior"] == "REPLACE_ALL"
     first = play["audioItem"]["stream"]
     assert first["url"].startswith(f"{PUBLIC}/audio/") and first["url"].endswith(".mp3")
-    place = playback.decode(first["token"]).place
+    place = decode(first["token"]).place
     assert (place.routine, place.variant, place.band, place.block) == (ROUTINE, VARIANT, BAND, 0)
     key = first["url"].rsplit("/", 1)[1]
     _, client = poster(hf_settings, pm)
@@ -118,7 +120,7 @@ def test_a_whole_hands_free_workout(post: Post, store: Any, timeline: Timeline, 
         enqueue = play_of(nearly)
         assert enqueue["playBehavior"] == "ENQUEUE"
         assert enqueue["audioItem"]["stream"]["expectedPreviousToken"] == tokens[-1]
-        assert playback.decode(enqueue["audioItem"]["stream"]["token"]).place.block == index
+        assert decode(enqueue["audioItem"]["stream"]["token"]).place.block == index
         tokens.append(enqueue["audioItem"]["stream"]["token"])
         event(post, "PlaybackFinished", tokens[-2])
         event(post, "PlaybackStarted", tokens[-1])
@@ -139,14 +141,14 @@ def test_next_by_voice_jumps_a_segment(post: Post) -> None:
     token = stream_of(post(play_intent()))["token"]
     nxt = post(while_playing("AMAZON.NextIntent", token, 5_000))
     assert play_of(nxt)["playBehavior"] == "REPLACE_ALL"
-    assert playback.decode(stream_of(nxt)["token"]).place.block == 1 and stream_of(nxt)["offsetInMilliseconds"] == 0
+    assert decode(stream_of(nxt)["token"]).place.block == 1 and stream_of(nxt)["offsetInMilliseconds"] == 0
 
 
 def test_previous_and_start_over_by_voice(post: Post) -> None:
     token = stream_of(post(play_intent()))["token"]
-    third = playback.encode(playback.decode(token).at(2))
-    assert playback.decode(stream_of(post(while_playing("AMAZON.PreviousIntent", third)))["token"]).place.block == 1
-    assert playback.decode(stream_of(post(while_playing("AMAZON.StartOverIntent", third)))["token"]).place.block == 0
+    third = encode(decode(token).at(2))
+    assert decode(stream_of(post(while_playing("AMAZON.PreviousIntent", third)))["token"]).place.block == 1
+    assert decode(stream_of(post(while_playing("AMAZON.StartOverIntent", third)))["token"]).place.block == 0
 
 
 @pytest.mark.parametrize("intent", ["AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"])
@@ -169,8 +171,8 @@ def test_buttons_next_previous_pause_and_play(post: Post, store: Any) -> None:
     token = stream_of(post(play_intent()))["token"]
     nxt = controller(post, "Next", token)
     second = stream_of(nxt)["token"]
-    assert play_of(nxt)["playBehavior"] == "REPLACE_ALL" and playback.decode(second).place.block == 1
-    assert playback.decode(stream_of(controller(post, "Previous", second))["token"]).place.block == 0
+    assert play_of(nxt)["playBehavior"] == "REPLACE_ALL" and decode(second).place.block == 1
+    assert decode(stream_of(controller(post, "Previous", second))["token"]).place.block == 0
     paused = controller(post, "Pause", second, 4_000)
     assert [d["type"] for d in directives(paused)] == ["AudioPlayer.Stop"]
     resumed = stream_of(controller(post, "Play", second))
@@ -232,7 +234,7 @@ def test_a_failed_segment_is_skipped(post: Post) -> None:
     token = stream_of(post(play_intent()))["token"]
     data = event(post, "PlaybackFailed", token)
     assert play_of(data)["playBehavior"] == "REPLACE_ALL"
-    assert playback.decode(stream_of(data)["token"]).place.block == 1
+    assert decode(stream_of(data)["token"]).place.block == 1
 
 
 @pytest.mark.parametrize("token", ["not-ours", "bc1.desk.short.light.0.en-US.0.0.ffffff", "x" * 2000])
@@ -243,7 +245,7 @@ def test_foreign_or_forged_tokens_get_an_empty_answer(post: Post, token: str) ->
 
 def test_next_with_a_session_position_stays_step_by_step(post: Post) -> None:
     started = post(testing.intent_request("StartRoutineIntent", {"routine": ROUTINE}, new=True))
-    token = playback.encode(playback.Stream(Place(ROUTINE, VARIANT, BAND)))
+    token = encode(Stream(Place(ROUTINE, VARIANT, BAND)))
     player = {"token": token, "offsetInMilliseconds": 0, "playerActivity": "STOPPED"}
     nxt = post(testing.intent_request("AMAZON.NextIntent", session_attributes=started["sessionAttributes"],
                                       audio_player=player))

@@ -12,19 +12,26 @@ from typing import Any
 import pytest
 from support.alexa_checks import answered, check_response, speech_of
 from support.handsfree_support import LENGTH, ROUTINE
+from support.tokens import decode, encode, keyed
 from support.workouts import start_routine, store_of
 
 from skill import prompts, testing
 from skill.catalog import Catalog
 from skill.config import Settings
 from skill.handlers.base import place_attributes
-from skill.playback import Stream, decode, encode
+from skill.playback import Stream
 from skill.routines import BandLevel, Place, Variant
 from skill.state import InProgress, make_store
 from skill.web.app import create_app
 
 RUNNER = "amzn1.ask.account.IN-WORKOUT"
 Post = Any
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The shared settings with the secret support.tokens seals hands-free tokens under."""
+    return keyed(settings)
 
 
 def start(post: Post, routine: str = "recovery") -> dict[str, Any]:

@@ -11,14 +11,21 @@ from typing import Any
 import pytest
 from support.alexa_checks import answered, speech_of
 from support.ssml_corpus import prompt_samples
+from support.tokens import encode, keyed
 
 from skill import prompts, ssml, testing
 from skill.catalog import Catalog
 from skill.config import Settings
-from skill.playback import Stream, encode
+from skill.playback import Stream
 from skill.routines import BandLevel, Place, Variant
 from skill.runtime import build_runtime
 from skill.web.app import create_app
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The shared settings with the secret support.tokens seals hands-free tokens under."""
+    return keyed(settings)
 
 # Words about how the skill is run, not about a workout.
 OPERATOR = re.compile(r"https?|\burls?\b|web address|\bservers?\b|warming|\bwarm (the )?(audio|cache)\b|publish"

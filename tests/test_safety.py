@@ -11,19 +11,26 @@ from typing import Any
 
 import pytest
 from support.alexa_checks import answered, speech_of
+from support.tokens import encode, keyed
 from support.workouts import start_routine, store_of
 
 from plugins.progression import SESSIONS_TO_PROGRESS, next_progression
 from skill import prompts, testing
 from skill.catalog import Catalog
-from skill.config import LOCALES
+from skill.config import LOCALES, Settings
 from skill.handlers.base import place_attributes
-from skill.playback import Stream, encode
+from skill.playback import Stream
 from skill.progression import Change, SessionRecord
 from skill.routines import BandLevel, Place, Variant
 
 RUNNER = "amzn1.ask.account.SAFETY"
 Post = Any
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The shared settings with the secret support.tokens seals hands-free tokens under."""
+    return keyed(settings)
 
 
 def ask(post: Post, name: str, before: dict[str, Any]) -> dict[str, Any]:

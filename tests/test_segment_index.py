@@ -25,6 +25,7 @@ from support.alexa_checks import check_response, speech_of
 from support.builtin_catalog import builtin_catalog
 from support.dynamo_standin import DUMMY_CREDENTIALS, moto_server, use_dummy_credentials
 from support.handsfree_support import BAND, LENGTH, LOCALE, ROUTINE, VARIANT, timeline_of, warm_timeline
+from support.tokens import SECRET, decode
 
 from audio.cache import AudioCache
 from audio.publish import build_indexes, publish
@@ -38,7 +39,6 @@ from skill import (
     Settings,
     hookimpl,
     lambda_handler,
-    playback,
     prompts,
     testing,
 )
@@ -130,7 +130,7 @@ def lambda_runtime(aws: pytest.MonkeyPatch, endpoint: str, bucket: str, tmp_path
                         "BANDCOACH_PUBLIC_URL": PUBLIC, "BANDCOACH_AWS_ENDPOINT_URL": endpoint,
                         "BANDCOACH_SKILL_ID": testing.DEFAULT_APP_ID, "BANDCOACH_TTS": "espeak",
                         "BANDCOACH_DATA_DIR": str(tmp_path / "data"), "BANDCOACH_CACHE_DIR": str(tmp_path / "cache"),
-                        "BANDCOACH_AUDIO_DIR": str(tmp_path / "no-audio")}.items():
+                        "BANDCOACH_AUDIO_DIR": str(tmp_path / "no-audio"), "BANDCOACH_SECRET": SECRET}.items():
         aws.setenv(name, value)
     if pm is not None:
         return build_runtime(lambda_handler.lambda_settings(Settings.from_env()), pm=pm)
@@ -234,7 +234,7 @@ def test_lambda_plays_hands_free_from_the_published_index(
     for index in range(1, len(timeline.blocks)):
         nxt = play_of(answer(runtime, testing.audio_player_request("PlaybackNearlyFinished", token, 1000)))
         assert nxt["playBehavior"] == "ENQUEUE" and nxt["expectedPreviousToken"] == token
-        assert playback.decode(nxt["token"]).place.block == index
+        assert decode(nxt["token"]).place.block == index
         assert _in_bucket(endpoint, published, key_of(nxt["url"]))
         token = nxt["token"]
     assert not (tmp_path / "no-audio").exists() or not any((tmp_path / "no-audio").iterdir())
@@ -274,7 +274,7 @@ def test_a_plugin_suggesting_the_most_extra_sets_still_gets_published_hands_free
     store.record_workout(testing.DEFAULT_USER_ID, SessionRecord(ROUTINE, VARIANT, BAND, 0,
                                                                  datetime.now(UTC), 360, True))
     started = answer(runtime, play_intent())
-    assert playback.decode(play_of(started)["token"]).place.extra_sets == EXTRA_SETS_LIMIT
+    assert decode(play_of(started)["token"]).place.extra_sets == EXTRA_SETS_LIMIT
 
 
 def test_lambda_without_a_published_index_coaches_step_by_step(

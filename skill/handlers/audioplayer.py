@@ -17,7 +17,7 @@ from ask_sdk_model import Response
 from ask_sdk_model.interfaces.audioplayer import PlayBehavior, StopDirective
 
 from skill.handlers.base import Deps, Handler, request_type
-from skill.handlers.player import Player, Unavailable, audio_player_offset, audio_player_token
+from skill.handlers.player import Player, Unavailable, audio_player_offset, audio_player_token, offset_of
 from skill.playback import Stream
 
 logger = logging.getLogger(__name__)
@@ -117,4 +117,4 @@ class Event:
     def offset_ms(self) -> int:
         """The event's own offset (AudioPlayer events carry one), else the device's from the context."""
         offset = getattr(self.handler_input.request_envelope.request, "offset_in_milliseconds", None)
-        return offset if isinstance(offset, int) else audio_player_offset(self.handler_input)
+        return offset_of(offset) if isinstance(offset, int) else audio_player_offset(self.handler_input)

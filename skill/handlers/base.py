@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
+import re
+import time
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -12,13 +15,13 @@ from ask_sdk_core.utils import get_request_type
 from ask_sdk_model import Response
 from ask_sdk_model.intent_request import IntentRequest
 
-from skill import prompts, ssml
+from skill import playback, prompts, ssml
 from skill.catalog import Catalog
 from skill.config import LOCALES, Settings
 from skill.handlers.voice import Voice
-from skill.routines import BandLevel, Place, Variant
+from skill.routines import BANDS_BY_VALUE, VARIANTS_BY_VALUE, Place
 from skill.segments import SegmentSource
-from skill.state import Store
+from skill.state import Store, load_secret
 
 logger = logging.getLogger(__name__)
 
@@ -34,20 +37,57 @@ class Deps:
     segments: SegmentSource  # where recorded segments are found (the local cache or the published S3 index)
     store: Store | None = None  # None keeps everything in the session
     speech: Voice | None = None  # the recorded voice, when a public HTTPS audio URL is set
+    token_key: bytes = b""  # seals hands-free tokens (skill.playback); empty: derived from the settings' secret
+
+    def __post_init__(self) -> None:
+        # Derived here so the composition root needs no change: the same secret the store hashes user ids
+        # with (BANDCOACH_SECRET, or the generated file make_store already created), under its own label.
+        if not self.token_key:
+            object.__setattr__(self, "token_key", playback.token_key(load_secret(self.settings)))
 
 
 _PLACE_FIELDS = ("routine", "variant", "band", "extra_sets", "block", "started", "minutes")
+MAX_SESSION_COUNT = 10**6  # a block, extra sets or minutes above this is tampering; smaller ones are clamped
+_DIGITS = re.compile(r"-?[0-9]{1,12}")
 
 
-def place_from_attributes(attrs: dict[str, Any] | None, catalog: Catalog) -> Place | None:
-    """The place kept in session attributes, clamped, or None when absent or not trustworthy."""
+def whole(value: object, limit: int) -> int:
+    """An attribute's number as an int within ±`limit`: ints, integral finite floats and short decimal strings.
+
+    ValueError for anything else (booleans, NaN, infinities, 1e300, "12abc"), so no number of any size
+    reaches int(), a Place, a datetime or the store.
+    """
+    if (isinstance(value, float) and math.isfinite(value) and value.is_integer()) \
+            or (isinstance(value, str) and _DIGITS.fullmatch(value)):
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or abs(value) > limit:
+        raise ValueError(f"not a whole number within {limit}: {str(value)[:20]!r}")
+    return value
+
+
+def plausible_start(started: int, now: float | None = None) -> bool:
+    """Whether `started` (epoch seconds) can be a workout's start: 0 (unknown, an older session's place) or
+    within playback's token window of `now` (a session lasts minutes, a resume offer a day)."""
+    clock = time.time() if now is None else now
+    return started == 0 or clock - playback.MAX_TOKEN_AGE <= started <= clock + playback.CLOCK_SKEW
+
+
+def place_from_attributes(attrs: dict[str, Any] | None, catalog: Catalog, *, now: float | None = None) -> Place | None:
+    """The place kept in session attributes, clamped, or None when absent or not trustworthy.
+
+    Every field is checked here, at the boundary: text by its vocabulary, counts by `whole`, the start by
+    `plausible_start`; the catalog then drops an unknown routine and clamps block, extra sets and minutes.
+    """
     data = (attrs or {}).get("position")
     if not isinstance(data, dict):
         return None
     try:
-        place = Place(str(data["routine"]), Variant(data["variant"]), BandLevel(data["band"]),
-                      int(data.get("extra_sets", 0)), int(data["block"]), int(data.get("started", 0)),
-                      int(data.get("minutes", 0)))
+        routine, started = data["routine"], whole(data.get("started", 0), 2**40)
+        if not isinstance(routine, str) or len(routine) > 64 or not plausible_start(started, now):
+            raise ValueError("not a routine id, or a start time out of range")
+        place = Place(routine, VARIANTS_BY_VALUE[data["variant"]], BANDS_BY_VALUE[data["band"]],
+                      whole(data.get("extra_sets", 0), MAX_SESSION_COUNT), whole(data["block"], MAX_SESSION_COUNT),
+                      started, whole(data.get("minutes", 0), MAX_SESSION_COUNT))
     except (KeyError, ValueError, TypeError):
         logger.warning("ignoring a malformed position in session attributes")
         return None

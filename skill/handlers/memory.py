@@ -35,14 +35,22 @@ def user_id(handler_input: HandlerInput) -> str | None:
 
 
 def _with_store(handler_input: HandlerInput, deps: Deps, action: Callable[[Store, str], T], default: T) -> T:
-    """Run `action(store, user_id)`; without a store, a user id, or on a store error, `default`."""
+    """Run `action(store, user_id)`; without a store, a user id, or on a store error, `default`.
+
+    A store error marks the request, so the runner hears that their progress was not kept
+    (tell_when_unsaved); a watched store has already logged its cause, once, for /healthz.
+    """
     uid = user_id(handler_input)
     if deps.store is None or uid is None:
         return default
     try:
         return action(deps.store, uid)
-    except Exception:  # the store is memory, not the coaching: log it and carry on
-        logger.exception("state store failed; continuing without memory for this request")
+    except Exception:  # the store is memory, not the coaching: carry on without it
+        handler_input.attributes_manager.request_attributes[_UNSAVED] = True
+        if _watched(deps.store):
+            logger.debug("state store failed; continuing without memory for this request", exc_info=True)
+        else:
+            logger.exception("state store failed; continuing without memory for this request")
         return default
 
 
@@ -97,28 +105,71 @@ def begin(handler_input: HandlerInput, deps: Deps, place: Place, *, token: str |
 
     def apply(state: UserState) -> UserState:
         unfinished = state.in_progress
-        if unfinished is not None:
+        if unfinished is not None and recorded(state, unfinished.place) is None:
             state = state.with_session(_record(unfinished.place, 0, False))
         return replace(state, in_progress=kept)
 
     _change(handler_input, deps, lambda store, uid: store.update(uid, apply))  # two changes, one write
 
 
+def recorded(state: UserState, place: Place) -> SessionRecord | None:
+    """The history's record of the workout at `place` (the same routine begun at the same second), if any.
+
+    A place without a start time (0: an older session's) is never matched: it has no identity to match.
+    """
+    if not place.started:
+        return None
+    for record in reversed(state.history):
+        if record.routine == place.routine and int(record.started_at.timestamp()) == place.started:
+            return record
+    return None
+
+
+def _end(handler_input: HandlerInput, deps: Deps, place: Place, record: SessionRecord) -> SessionRecord:
+    """Record how the workout at `place` ended, once: one atomic update that adds `record` and forgets the kept
+    place, or, when this workout is in the history already, only forgets the kept place if it is this one.
+
+    Endings race and repeat (PlaybackFinished twice, "I'm done" then PlaybackFinished, two request threads),
+    and the store reruns `apply` on the newer state after a conflict, so whichever ending comes first is the
+    one record and the rest change nothing. Returns the record kept (also without a store).
+    """
+    def apply(state: UserState) -> UserState:
+        if recorded(state, place) is None:
+            return replace(state.with_session(record), in_progress=None)
+        kept = state.in_progress
+        same = kept is not None and (kept.place.routine, kept.place.started) == (place.routine, place.started)
+        return replace(state, in_progress=None) if same else state
+
+    state = _change(handler_input, deps, lambda store, uid: store.update(uid, apply))
+    return (recorded(state, place) if state is not None else None) or record
+
+
 def finished(handler_input: HandlerInput, deps: Deps, place: Place, seconds: float) -> SessionRecord:
-    """Record a completed workout and forget where it was; returns the record (also without a store)."""
-    record = _record(place, seconds, True)
-    _change(handler_input, deps, lambda store, uid: store.record_workout(uid, record))
-    return record
+    """Record a completed workout and forget where it was, once per workout (`_end`); returns the record."""
+    return _end(handler_input, deps, place, _record(place, seconds, True))
 
 
 def stopped_early(handler_input: HandlerInput, deps: Deps, place: Place, seconds: float) -> SessionRecord:
-    """The runner finished before the end ("I'm done"): record it as stopped and forget where it was.
+    """The runner finished before the end ("I'm done"): record it as stopped and forget where it was, once.
 
     `seconds` is the planned length of what was done, the duration when the clock says something odd.
     """
-    record = _record(place, seconds, False)
-    _change(handler_input, deps, lambda store, uid: store.record_workout(uid, record))
-    return record
+    return _end(handler_input, deps, place, _record(place, seconds, False))
+
+
+def keep_unless_recorded(handler_input: HandlerInput, deps: Deps, place: Place, *, token: str | None = None,
+                         offset_ms: int = 0) -> None:
+    """Keep the place to resume (hands-free: the token and offset), unless this workout is in the history.
+
+    The check and the write are one atomic store update, so a pause or stop racing the workout's end on
+    another request thread can never offer a recorded workout back to resume (`remember`'s blind write could).
+    """
+    kept = _kept(place, token=token, offset_ms=offset_ms)
+
+    def apply(state: UserState) -> UserState:
+        return state if recorded(state, place) is not None else replace(state, in_progress=kept)
+
+    _change(handler_input, deps, lambda store, uid: store.update(uid, apply))
 
 
 stopped = remember  # the runner stopped mid-routine: the kept place is offered back at the next launch
@@ -346,3 +397,52 @@ def set_reminder_tokens(handler_input: HandlerInput, deps: Deps, tokens: tuple[s
     """Remember exactly these reminders as ours (cancelling deletes them); False when not kept."""
     state = _change(handler_input, deps, lambda store, uid: store.update(uid, lambda s: replace(s, reminders=tokens)))
     return state is not None and state.reminders == tokens
+
+
+# --- a store failure the runner hears about (installed on the skill by skill/runtime.py) ------------
+# Imports are local below: this part of the module was added without touching its import block.
+
+_UNSAVED = "bandcoach.store_failed"  # request attribute: a store operation failed while answering
+TOLD_UNSAVED = "unsaved_told"  # session attribute: the runner has heard it once this session
+
+
+def _watched(store: object) -> bool:
+    from skill.state.health import WatchedStore
+
+    return isinstance(store, WatchedStore)
+
+
+def _told_this_session(handler_input: HandlerInput) -> bool:
+    session = handler_input.request_envelope.session
+    return session is not None and (session.attributes or {}).get(TOLD_UNSAVED) is True
+
+
+def tell_when_unsaved(skill: object) -> None:
+    """Make `skill` (an ask-sdk CustomSkill) begin its spoken answer with prompts.progress_not_saved() when a
+    store operation failed during the request, once per session: the runner keeps the routine and learns
+    that it was not kept. AudioPlayer events may not speak; /healthz and the log still say it."""
+    from ask_sdk_core.dispatch_components import AbstractResponseInterceptor
+    from ask_sdk_core.skill import CustomSkill
+    from ask_sdk_model import Response
+    from ask_sdk_model.ui import SsmlOutputSpeech
+
+    from skill import ssml
+
+    class UnsavedNotice(AbstractResponseInterceptor):
+        def process(self, handler_input: HandlerInput, response: Response | None) -> None:
+            told = _told_this_session(handler_input)
+            failed = handler_input.attributes_manager.request_attributes.get(_UNSAVED) is True
+            speech = response.output_speech if response is not None else None
+            if failed and not told and isinstance(speech, SsmlOutputSpeech) and speech.ssml:
+                doc, note = speech.ssml, prompts.progress_not_saved()
+                if doc.startswith("<speak>") and doc.endswith("</speak>") and len(doc) + len(note) < ssml.MAX_CHARS:
+                    body = doc.removeprefix("<speak>").removesuffix("</speak>")
+                    speech.ssml = ssml.wrap(f"{ssml.escape(note)} {body}")
+                    told = True
+            if told and handler_input.request_envelope.session is not None:  # carried for the whole session
+                manager = handler_input.attributes_manager
+                manager.session_attributes = {**(manager.session_attributes or {}), TOLD_UNSAVED: True}
+
+    if not isinstance(skill, CustomSkill):
+        raise TypeError(f"tell_when_unsaved needs an ask-sdk CustomSkill, not {type(skill).__name__}")
+    skill.request_dispatcher.response_interceptors.append(UnsavedNotice())

@@ -61,9 +61,17 @@ class Player:
     def timeline(self, stream: Stream) -> Timeline:
         return self.deps.catalog.timeline_at(stream.place, stream.locale)
 
+    def token(self, stream: Stream) -> str:
+        """`stream`'s token, sealed with this skill's key."""
+        return playback.encode(stream, self.deps.token_key)
+
     def ours(self, token: object) -> Stream | None:
-        """The stream a token names when it is ours and its routine and segment still exist."""
-        stream = playback.decode(token)
+        """The stream a token names when this skill sealed it, it is recent, and its routine and segment exist.
+
+        A forged or out-of-range token is None before any timeline is built, so request-controlled
+        values never become memo keys here.
+        """
+        stream = playback.decode(token, self.deps.token_key)
         if stream is None or stream.place.routine not in self.deps.catalog.routines:
             return None
         return stream if stream.place.block < len(self.timeline(stream).blocks) else None
@@ -89,7 +97,7 @@ class Player:
                            "audio ('bandcoach audio warm', then 'bandcoach audio publish' for S3)",
                            place.block, place.routine, stream.locale)
             raise Unavailable(prompts.audio_unavailable())
-        return Item(playback.encode(stream), playback.audio_url(base, segment.key), title, timeline.routine.name)
+        return Item(self.token(stream), playback.audio_url(base, segment.key), title, timeline.routine.name)
 
     def play(self, handler_input: HandlerInput, stream: Stream, *, behavior: PlayBehavior = PlayBehavior.REPLACE_ALL,
              offset_ms: int = 0, previous: str | None = None) -> Item:
@@ -109,16 +117,21 @@ class Player:
 
         After the last segment, and after "I'm done", the device still reports the token, by voice,
         buttons and playback events alike: remembering a workout already recorded would offer it to
-        resume (and record it twice), so it is checked against the history first. A stream that has
-        just started `playing` is live, unless it is the last segment, so that event skips the read.
+        resume (and record it twice). So the history is checked inside the same atomic store update
+        that keeps the place (`memory.keep_unless_recorded`): a pause or stop racing PlaybackFinished
+        on another request thread either lands before the record (which then clears it) or sees it.
+        A stream that has just started `playing` a segment before the last is live, so that frequent
+        event keeps the place with the store's position-only write instead.
         """
-        if (not playing or self.next(stream) is None) and not self.live(handler_input, stream):
-            return
-        memory.remember(handler_input, self.deps, stream.place, token=playback.encode(stream),
-                        offset_ms=offset_ms)
+        if playing and self.next(stream) is not None:
+            memory.remember(handler_input, self.deps, stream.place, token=self.token(stream), offset_ms=offset_ms)
+        else:
+            memory.keep_unless_recorded(handler_input, self.deps, stream.place, token=self.token(stream),
+                                        offset_ms=offset_ms)
 
     def finish(self, handler_input: HandlerInput, stream: Stream) -> None:
-        """The last segment played to its end: record a completed workout."""
+        """The last segment played to its end: record a completed workout, once (`memory.finished` is
+        idempotent per routine and start, so a repeated PlaybackFinished adds nothing)."""
         memory.finished(handler_input, self.deps, stream.place, self.timeline(stream).seconds)
 
     def resume_point(self, handler_input: HandlerInput, current: Stream) -> tuple[Stream, int] | None:
@@ -149,9 +162,7 @@ class Player:
 
     def _recorded(self, handler_input: HandlerInput, stream: Stream) -> bool:
         state = memory.load(handler_input, self.deps)
-        return state is not None and any(
-            record.routine == stream.place.routine and int(record.started_at.timestamp()) == stream.place.started
-            for record in state.history)
+        return state is not None and memory.recorded(state, stream.place) is not None
 
 
 def same_workout(a: Place, b: Place) -> bool:
@@ -166,10 +177,19 @@ def audio_player_token(handler_input: HandlerInput) -> str | None:
     return token if isinstance(token, str) else None
 
 
+MAX_OFFSET_MS = 6 * 3600 * 1000  # no segment is this long: a larger offset is garbage, not a place to resume
+
+
+def offset_of(value: object) -> int:
+    """An offset in milliseconds from a request, in 0..MAX_OFFSET_MS; anything else (negative, huge, not an
+    int) is 0, so no request-sized number reaches the store or a Play directive."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_OFFSET_MS else 0
+
+
 def audio_player_offset(handler_input: HandlerInput) -> int:
+    """The device's offset into the stream it plays (or last played), from the request context."""
     player = getattr(handler_input.request_envelope.context, "audio_player", None)
-    offset = getattr(player, "offset_in_milliseconds", None)
-    return offset if isinstance(offset, int) and offset > 0 else 0
+    return offset_of(getattr(player, "offset_in_milliseconds", None))
 
 
 def supports_audio_player(handler_input: HandlerInput) -> bool:

@@ -36,10 +36,10 @@ const REPORTS = ["AudioPlayer.PlaybackStarted", "AudioPlayer.PlaybackStopped", "
 
 const isEvent = (type) => /^(AudioPlayer|PlaybackController)\./.test(type);
 
-// The token's fields (docs/handsfree.md): bc1.<routine>.<variant>.<band>.<extra>.<locale>.<segment>.<started>.<check>
+// The token's fields (docs/handsfree.md): bc2.<routine>.<variant>.<band>.<extra>.<locale>.<segment>.<started>.<seal>
 function segmentOf(token) {
   const parts = String(token).split(".");
-  return parts.length === 9 && parts[0] === "bc1" ? { routine: parts[1], variant: parts[2], band: parts[3],
+  return parts.length === 9 && parts[0] === "bc2" ? { routine: parts[1], variant: parts[2], band: parts[3],
     index: Number(parts[6]), started: parts[7] } : null;
 }
 

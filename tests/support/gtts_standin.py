@@ -22,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import lameenc
 import miniaudio
 
+from support.loopback import LoopbackServer
+
 RPC = "jQ1olc"
 PATH_SUFFIX = "/_/TranslateWebserverUi/data/batchexecute"
 
@@ -122,13 +124,15 @@ class _Server(ThreadingHTTPServer):
     state: _State
 
 
-class GttsStandin:
+class GttsStandin(LoopbackServer):
     """Run the stand-in on 127.0.0.1 for the length of a `with` block."""
 
+    server: _Server
+
     def __init__(self, behaviour: Behaviour | None = None) -> None:
-        self.server = _Server(("127.0.0.1", 0), _Handler)
-        self.server.state = _State(behaviour or Behaviour())
-        self._thread = threading.Thread(target=self.server.serve_forever, name="gtts-standin", daemon=True)
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.state = _State(behaviour or Behaviour())
+        self.serve_in_background(server, "gtts-standin")
 
     @property
     def url(self) -> str:
@@ -145,11 +149,3 @@ class GttsStandin:
         """The most requests that were being answered at the same moment."""
         return self.server.state.max_in_flight
 
-    def __enter__(self) -> GttsStandin:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)

@@ -30,6 +30,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from support.loopback import LoopbackServer
+
 PATH = "/v1/alerts/reminders"
 _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")  # ISO 8601 with no zone
 _RRULE_PART = re.compile(r"^(FREQ=(WEEKLY|DAILY)|BYDAY=(MO|TU|WE|TH|FR|SA|SU)(,(MO|TU|WE|TH|FR|SA|SU))*|"
@@ -202,18 +204,19 @@ def _certificate(folder: Path) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
-class RemindersStandin:
+class RemindersStandin(LoopbackServer):
     """Run the stand-in on a free port of 127.0.0.1 for the length of a `with` block."""
+
+    server: _Server
 
     def __init__(self, folder: Path) -> None:
         self.ca_bundle, key_file = _certificate(folder)
-        self.server = _Server(("127.0.0.1", 0), _Handler)
+        server = _Server(("127.0.0.1", 0), _Handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.ca_bundle, key_file)
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.server.state = _State()
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="reminders-standin", daemon=True)  # quick to stop at teardown
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        server.state = _State()
+        self.serve_in_background(server, "reminders-standin")
 
     @property
     def url(self) -> str:
@@ -250,11 +253,3 @@ class RemindersStandin:
         with self.server.state.lock:
             return list(self.server.state.seen)
 
-    def __enter__(self) -> RemindersStandin:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
