@@ -379,3 +379,14 @@ def test_healthz_stays_fast_while_eight_clients_hammer_bad_certificate_urls(
           f"{host.requests and len(host.requests)} downloads")
     assert max(probes) < 1.0, f"slowest /healthz {max(probes):.2f} s of {len(probes)}"
     assert statuses and set(statuses) == {400}
+
+
+def test_downloads_are_counted_by_outcome_for_the_metrics(
+        pki: TestPki, host: CertHost, make_verifier: Callable[..., RequestVerifier]) -> None:
+    good, bad = made_up(), made_up()
+    host.route(good, serve(pki.chain()))
+    verifier = make_verifier()
+    verifier.verify(*signed(pki, good))
+    refused(lambda: verifier.verify(*signed(pki, bad)))  # nothing routed: 404
+    refused(lambda: verifier.verify(*signed(pki, bad)))  # remembered: no second download
+    assert verifier.fetches == {"ok": 1, "failed": 1}

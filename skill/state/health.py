@@ -45,11 +45,13 @@ class StoreHealth:
         self._faults: dict[Kind, Fault] = {}
         self._logged: dict[str, float] = {}  # cause -> when it was last logged
         self._clock = clock
+        self.total_failures = 0  # every failed operation since start (the /metrics counter)
 
     def failed(self, kind: Kind, exc: BaseException) -> None:
         """An operation of `kind` failed with `exc`: keep the cause, and log it unless it is already known."""
         cause = describe(exc)
         with self._lock:
+            self.total_failures += 1
             old = self._faults.get(kind)
             same = old is not None and old.cause == cause
             self._faults[kind] = Fault(kind, cause, old.since if same and old else datetime.now(UTC),

@@ -1,4 +1,5 @@
-"""create_app(): the Flask front door, POST /alexa and GET /healthz, with JSON errors and one log line a request."""
+"""create_app(): the Flask front door, POST /alexa, GET /healthz and /metrics, with JSON errors and one log line a
+request."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from skill.plugins import BandCoachPluginManager
 from skill.runtime import build_runtime
 from skill.web.audio import audio_blueprint
 from skill.web.feed import feed_blueprint
+from skill.web.metrics import Metrics
 
 if TYPE_CHECKING:
     from skill.web.verify import RequestVerifier
@@ -41,6 +43,7 @@ def create_app(
 
         verifier = RequestVerifier.from_settings(runtime.settings)
     verifier = verifier if runtime.settings.verify else None
+    metrics = Metrics(runtime.store_health, lambda: dict(verifier.fetches) if verifier is not None else {})
     app = Flask(__name__)
     app.extensions["bandcoach"] = runtime
     app.register_blueprint(audio_blueprint(runtime.settings))
@@ -99,9 +102,19 @@ def create_app(
         g.outcome = "error"
         return jsonify(error="internal error; the operator can find the traceback in the log"), 500
 
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        """Counters and histograms in Prometheus's text format (docs/deploy.md: keep it off the public internet)."""
+        return metrics.response()
+
     @app.after_request
     def log_request(response: Response) -> Response:
         _log_request(response)
+        if request.path == "/alexa":
+            started = g.get("started")
+            outcome = g.get("outcome") or ("answered" if response.status_code < 400 else "refused")
+            metrics.observe((g.get("alexa") or {}).get("type"), outcome,
+                            time.perf_counter() - started if started is not None else 0.0)
         return response
 
     return app

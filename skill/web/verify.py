@@ -298,6 +298,7 @@ class RequestVerifier:
         self._lock = threading.Lock()  # guards everything below
         self._flights: dict[str, _Flight] = {}
         self._failures: OrderedDict[str, tuple[datetime, str]] = OrderedDict()  # url -> (retry after, why)
+        self.fetches: dict[str, int] = {"ok": 0, "failed": 0}  # certificate downloads by outcome (/metrics)
         self._waiting = 0  # requests blocked on the certificate host (a download, or another's for their URL)
         self._downloads = 0  # download threads alive (one outliving its deadline still holds its slot)
         self._seen_lock = threading.Lock()
@@ -428,6 +429,8 @@ class RequestVerifier:
             flight.key = self._trust(chain, now)
             _cache_chain(path, pem)
             self._keys[url] = flight.key
+            with self._lock:
+                self.fetches["ok"] += 1
             return flight.key
         except BaseException as exc:
             flight.error = exc
@@ -435,6 +438,7 @@ class RequestVerifier:
         finally:
             with self._lock:
                 if flight.error is not None:
+                    self.fetches["failed"] += 1
                     error = flight.error
                     why = error.detail if isinstance(error, VerificationError) else repr(error)
                     self._failures[url] = (now + self._negative_ttl, why)
