@@ -329,7 +329,10 @@ class Waitress:
     def close(self) -> None:
         """Stop the workers, then close every socket from inside the loop's own thread, which then ends."""
         self.server.task_dispatcher.shutdown(timeout=10)
-        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self._map))
+        try:
+            self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self._map))
+        except OSError:  # the loop has already closed its trigger on its way out: close what is left from here
+            wasyncore.close_all(self._map)
         self._thread.join(10)
         assert not self._thread.is_alive(), "waitress did not stop"
 
