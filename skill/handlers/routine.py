@@ -27,7 +27,7 @@ from skill.handlers.base import (
     slot,
 )
 from skill.progression import Change
-from skill.routines import MAX_MINUTES, BandLevel, Place, Routine
+from skill.routines import MAX_MINUTES, BandLevel, Exercise, Place, Routine
 from skill.segments import session_cues
 from skill.timeline import same_band
 
@@ -82,6 +82,13 @@ def swapped_in(handler_input: HandlerInput, deps: Deps, pos: Place) -> str | Non
     original = memory.timeline(handler_input, deps, pos).blocks[pos.block].exercise.id
     allowed = (*deps.catalog.easier_options(original), *deps.catalog.harder_options(original))
     return swapped if isinstance(swapped, str) and swapped in allowed else None
+
+
+def exercise_at(handler_input: HandlerInput, deps: Deps, pos: Place) -> Exercise:
+    """The exercise the runner is doing at `pos`: the one swapped in, else the block's own."""
+    swapped = swapped_in(handler_input, deps, pos)
+    return deps.catalog.exercises[swapped] if swapped else memory.timeline(handler_input, deps, pos).blocks[
+        pos.block].exercise
 
 
 def _speech(handler_input: HandlerInput, deps: Deps, pos: Place, cues: list, before: list[str],
@@ -255,9 +262,7 @@ class DescribeExerciseIntentHandler(Handler):
         attrs = kept_attributes(handler_input, self.catalog)
         pos = session_position(handler_input, self.catalog)
         if exercise is None and not heard and pos is not None:  # "how do I do this one": the one being coached
-            swapped = swapped_in(handler_input, self.deps, pos)
-            exercise = self.catalog.exercises[swapped] if swapped else \
-                memory.timeline(handler_input, self.deps, pos).blocks[pos.block].exercise
+            exercise = exercise_at(handler_input, self.deps, pos)
         if exercise is None:
             text = prompts.unknown_exercise(heard) if heard else prompts.which_exercise()
             return say(handler_input, text, reprompt=prompts.which_exercise(), attributes=attrs)

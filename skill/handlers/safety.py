@@ -25,7 +25,7 @@ from skill.handlers.base import (
     session_position,
     slot,
 )
-from skill.handlers.routine import coach_block, swapped_in
+from skill.handlers.routine import coach_block, exercise_at
 from skill.handlers.workout import InWorkoutHandler
 from skill.playback import Stream
 from skill.routines import BandLevel, Exercise, Place
@@ -44,7 +44,7 @@ class PainIntentHandler(InWorkoutHandler):
     intent = "PainIntent"
 
     def in_session(self, handler_input: HandlerInput, pos: Place, timeline: Timeline) -> Response:
-        exercise = self.exercise_at(handler_input, timeline, pos)
+        exercise = exercise_at(handler_input, self.deps, pos)
         memory.report_pain(handler_input, self.deps, exercise.id)
         easier = self.catalog.exercises.get(exercise.easier) if exercise.easier else None
         attrs = {**place_attributes(pos), BLOCK_DONE: True, OFFER_KEY: "easier" if easier else "skip"}
@@ -65,19 +65,13 @@ class PainIntentHandler(InWorkoutHandler):
     def outside(self, handler_input: HandlerInput) -> Response:
         return say(handler_input, prompts.pain_outside_workout(), end=True)
 
-    def exercise_at(self, handler_input: HandlerInput, timeline: Timeline, pos: Place) -> Exercise:
-        """The exercise being done at `pos`: the easier one when the session swapped it in."""
-        swapped = swapped_in(handler_input, self.deps, pos)
-        return self.catalog.exercises[swapped] if swapped else timeline.blocks[pos.block].exercise
-
-
 class EasierIntentHandler(PainIntentHandler):
     """EasierIntent ("make it easier", "is there an easier one"): the easier option now, else a skip."""
 
     intent = "EasierIntent"
 
     def in_session(self, handler_input: HandlerInput, pos: Place, timeline: Timeline) -> Response:
-        exercise = self.exercise_at(handler_input, timeline, pos)
+        exercise = exercise_at(handler_input, self.deps, pos)
         easier = self.catalog.exercises.get(exercise.easier) if exercise.easier else None
         if easier is None:
             return skip(handler_input, self, pos, prompts.no_easier_option(exercise))
@@ -97,7 +91,7 @@ class HarderIntentHandler(PainIntentHandler):
     intent = "HarderIntent"
 
     def in_session(self, handler_input: HandlerInput, pos: Place, timeline: Timeline) -> Response:
-        exercise = self.exercise_at(handler_input, timeline, pos)
+        exercise = exercise_at(handler_input, self.deps, pos)
         harder = self.catalog.harder_options(exercise.id)
         if not harder:
             return self.aside(handler_input, prompts.no_harder_option(exercise))
@@ -146,9 +140,7 @@ class SafetyAnswerHandler(Handler):
 
     def easier_at(self, handler_input: HandlerInput, pos: Place) -> Exercise | None:
         """The easier option of the exercise being done at `pos` (itself perhaps swapped in)."""
-        timeline = memory.timeline(handler_input, self.deps, pos)
-        swapped = swapped_in(handler_input, self.deps, pos)
-        current = self.catalog.exercises[swapped] if swapped else timeline.blocks[pos.block].exercise
+        current = exercise_at(handler_input, self.deps, pos)
         return self.catalog.exercises.get(current.easier) if current.easier else None
 
 
