@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import waitress.server
 from support.cert_host_standin import CertHost, after, hang, oversize, serve, status, trickle
+from support.clock import Clock
 from support.pki import CERT_URL, NOW, TestPki, cache_file, sign
 from waitress import wasyncore
 
@@ -43,13 +44,6 @@ def made_up(name: str = "") -> str:
     return f"https://s3.amazonaws.com/echo.api/{name or uuid.uuid4().hex}.pem"
 
 
-class Clock:
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
 
 @pytest.fixture
 def host() -> Iterator[CertHost]:
@@ -60,7 +54,7 @@ def host() -> Iterator[CertHost]:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from support.clock import Clock
 from support.pki import ALEXA_SIGNER, CERT_URL, NOW, TestPki, cache_file, issue, pem, sign
 
 from skill.config import Settings
@@ -35,15 +36,6 @@ USER_ID = "amzn1.ask.account.SECRET-RUNNER"
 def bundle(pki: TestPki, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return pki.write_root(tmp_path_factory.mktemp("roots") / "root.pem")
 
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 Behaviour = Callable[[BaseHTTPRequestHandler], None]
@@ -137,7 +129,7 @@ def s3() -> Iterator[LocalS3]:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture
@@ -679,7 +671,7 @@ def test_from_settings_uses_the_configured_cache_dir_and_bundle(
         pki: TestPki, bundle: Path, tmp_path: Path) -> None:
     settings = Settings(cache_dir=tmp_path, ca_bundle=bundle)
     seed(settings.cert_cache_path, pki.chain())
-    RequestVerifier.from_settings(settings, clock=Clock()).verify(*signed(pki))
+    RequestVerifier.from_settings(settings, clock=Clock(NOW)).verify(*signed(pki))
 
 
 def test_real_clock_is_the_default(pki: TestPki, cert_dir: Path, bundle: Path) -> None:
