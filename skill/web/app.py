@@ -18,6 +18,7 @@ from skill.runtime import build_runtime
 from skill.web.audio import audio_blueprint
 from skill.web.feed import feed_blueprint
 from skill.web.metrics import Metrics
+from skill.web.phone import phone_blueprint
 
 if TYPE_CHECKING:
     from skill.web.verify import RequestVerifier
@@ -48,6 +49,7 @@ def create_app(
     app.extensions["bandcoach"] = runtime
     app.register_blueprint(audio_blueprint(runtime.settings))
     app.register_blueprint(feed_blueprint(runtime.settings))
+    app.register_blueprint(phone_blueprint(runtime))  # the runner's phone at / (docs/phone.md)
     if not runtime.settings.verify:
         logger.warning("request verification is OFF (BANDCOACH_VERIFY=0 or --local): use this only for local "
                        "development")
