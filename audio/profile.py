@@ -9,14 +9,18 @@ FRAME_SAMPLES = 576  # samples per MPEG-2 Layer III frame
 FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE  # 24 ms
 LAME_QUALITY = 7  # LAME's fast mode, chosen for speed on synthetic speech (docs/audio.md, The MP3 profile)
 
-TARGET_RMS_DBFS = -20.0  # speech level every prompt is brought to, whichever engine made it
-PEAK_CEILING_DBFS = -1.0  # never let the gain push a peak above this
+TARGET_LUFS = -16.0  # integrated loudness (BS.1770) of every clip: the podcast norm, inside Alexa's range
+TRUE_PEAK_CEILING_DBTP = -3.0  # the limiter's ceiling before encoding; MP3 adds up to ~0.5 dB, Alexa allows -2 dBTP
+LEVEL_TOLERANCE_LU = 0.1  # levelling stops once a clip measures this close to the target
+ENCODED_TOLERANCE_LU = 0.2  # a clip the encoder made quieter than this is levelled and encoded once more
+LEVEL_ROUNDS = 6  # at most this many rounds of gain then limiting (speech needs 2 or 3)
+LIMITER_SECONDS = 0.002  # the limiter's look-ahead and release: a peak is turned down over 2 ms either side
 SILENCE_DBFS = -60.0  # audio whose loudest window is quieter than this is silence, not speech
 GATE_DB = 35.0  # windows more than this under the loudest one count as pauses (relative, so level-free)
 WINDOW_SECONDS = 0.010
 PAD_SECONDS = 0.040  # keep a breath of silence so consonants are not clipped
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: levelled to -16 LUFS integrated with a true-peak limiter (1: -20 dBFS RMS)
 """Bump when the bytes this module produces change (profile, trim, level): it is in every cache key."""
 
 # A silent MPEG-2 Layer III frame: header FF F3 64 C0 (24 kHz, 48 kbps, mono, no CRC, no padding)

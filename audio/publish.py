@@ -40,7 +40,8 @@ class IndexReport:
 
 
 def render_timeline_segments(cache: AudioCache, timeline: Timeline, ident: EngineIdentity,
-                             known: dict[str, tuple[str, float]]) -> tuple[dict[str, tuple[str, float]], int]:
+                             known: dict[str, tuple[str, float]], *,
+                             tones: bool = True) -> tuple[dict[str, tuple[str, float]], int]:
     """Render the segments of `timeline` that `known` lacks; MissingPrompts (before any rendering) if a clip is absent.
 
     Returns the timeline's fingerprint -> (key, seconds) entries and how many segments were new.
@@ -48,7 +49,7 @@ def render_timeline_segments(cache: AudioCache, timeline: Timeline, ident: Engin
     from audio.render import plan_cues, render_plan
 
     plans, entries = {}, {}
-    for index, cues in publishable_runs(timeline):
+    for index, cues in publishable_runs(timeline, tones=tones):  # hands-free runs with tone cues unless off
         fp = fingerprint(cues, timeline.locale)
         if fp in known:
             entries[fp] = known[fp]
@@ -63,7 +64,8 @@ def render_timeline_segments(cache: AudioCache, timeline: Timeline, ident: Engin
     return entries, made
 
 
-def build_indexes(cache: AudioCache, catalog: Catalog, *, locales: Sequence[str] = LOCALES) -> IndexReport:
+def build_indexes(cache: AudioCache, catalog: Catalog, *, locales: Sequence[str] = LOCALES,
+                  tones: bool = True) -> IndexReport:
     """Pre-render every fully warmed timeline (routines x variants x bands x extra sets) of each warmed locale.
 
     A timeline with a cue missing from the cache is skipped and reported, never half indexed. A
@@ -81,7 +83,7 @@ def build_indexes(cache: AudioCache, catalog: Catalog, *, locales: Sequence[str]
         covered = []
         for label, timeline in every_timeline(catalog, locale):
             try:
-                entries, made = render_timeline_segments(cache, timeline, ident, segments)
+                entries, made = render_timeline_segments(cache, timeline, ident, segments, tones=tones)
             except MissingPrompts as exc:
                 report.skipped.append((f"{label} {locale}", f"{len(exc.missing)} cue(s) not warmed"))
                 continue
@@ -124,13 +126,13 @@ Progress = Callable[[int], AbstractContextManager[Callable[[int], None] | None]]
 
 
 def publish(store: S3AudioStore, cache: AudioCache, catalog: Catalog, *,
-            progress: Progress | None = None) -> PublishOutcome:
+            progress: Progress | None = None, tones: bool = True) -> PublishOutcome:
     """Render, upload what the bucket lacks, then index: the command's three steps in order.
 
     StorageError (from rendering) stops it before anything is uploaded; an upload that fails is
     counted in the report and its segments are left out of the index.
     """
-    prepared = build_indexes(cache, catalog)
+    prepared = build_indexes(cache, catalog, tones=tones)
     entries = cache.entries()
     with (progress or _no_progress)(len(entries)) as step:
         upload = store.publish(cache, entries=entries, progress=step)

@@ -8,7 +8,9 @@ a segment within half a frame of its timeline length however long it is.
 
 Segments are content-addressed like prompts and stored in the same cache (engine "segment"), so
 `/audio/<key>.mp3` serves them and `bandcoach audio prune` trims them. Nothing here synthesises:
-a cue whose clip is missing raises MissingPrompts, which tells the operator to warm the cache.
+a cue whose clip is missing raises MissingPrompts, which tells the operator to warm the cache. A
+tone cue (skill.timeline.TONE) is placed like a spoken one; its clip is generated (audio/tones.py)
+the first time a cache lacks it, since a tone is a sine and one small encode, not speech.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from pathlib import Path
 from audio import profile  # the profile's numbers and silence frames; no codecs needed
 from audio.cache import AudioCache, Entry, canonical_text
 from audio.engines import EngineIdentity
+from audio.tones import ensure_tone
 from skill.errors import BandCoachError
-from skill.timeline import Cue, Timeline
+from skill.segments import block_cues
+from skill.timeline import TONE, Cue, Timeline
 
 logger = logging.getLogger(__name__)
 
@@ -161,19 +165,20 @@ def frames_for(seconds: float) -> int:
 
 
 def plan_block(cache: AudioCache, timeline: Timeline, index: int, *,
-               ident: EngineIdentity | None = None) -> SegmentPlan:
+               ident: EngineIdentity | None = None, tones: bool = True) -> SegmentPlan:
     """The plan for block `index`: its clips from the cache (MissingPrompts if any is absent) and its key."""
-    return plan_blocks(cache, timeline, [index], ident=ident)[0]
+    return plan_blocks(cache, timeline, [index], ident=ident, tones=tones)[0]
 
 
 def plan_blocks(cache: AudioCache, timeline: Timeline, indexes: Sequence[int] | None = None, *,
-                ident: EngineIdentity | None = None) -> list[SegmentPlan]:
+                ident: EngineIdentity | None = None, tones: bool = True) -> list[SegmentPlan]:
     """Plans for the chosen blocks (all by default): each block's cues, then the rest after it.
 
-    All their clips are found by one manifest query; MissingPrompts names every absent one.
+    With `tones`, each run carries its tone cues (skill.segments.block_cues, as hands-free streams
+    it). All spoken clips are found by one manifest query; MissingPrompts names every absent one.
     """
     blocks = [timeline.blocks[i] for i in (range(len(timeline.blocks)) if indexes is None else indexes)]
-    runs = [[*b.cues, *b.rest] for b in blocks]
+    runs = [block_cues(timeline, b.index, tones=tones) for b in blocks]
     clips = _clips(cache, [c for run in runs for c in run], timeline.routine.id, timeline.locale, ident)
     return [_plan(run, clips, timeline.locale, b.index, b.exercise.name) for b, run in zip(blocks, runs, strict=True)]
 
@@ -186,17 +191,31 @@ def plan_cues(cache: AudioCache, cues: Sequence[Cue], *, routine: str, locale: s
 
 def _clips(cache: AudioCache, cues: Sequence[Cue], routine: str, locale: str,
            ident: EngineIdentity | None) -> dict[str, Entry]:
-    """Canonical text -> cached clip for every spoken cue; MissingPrompts listing all that are absent."""
-    texts = list(dict.fromkeys(t for c in cues if (t := canonical_text(c.text))))
+    """Clip name -> cached clip for every cue: canonical text for spoken cues (MissingPrompts listing all
+    that are absent), then `_tone_name` for tone cues (made on first use)."""
+    texts = list(dict.fromkeys(t for c in cues if c.kind != TONE and (t := canonical_text(c.text))))
     found = cache.lookup_each(texts, locale, ident)
     missing = [t for t, e in zip(texts, found, strict=True) if e is None]
     if missing:
         raise MissingPrompts(routine, locale, missing)
-    return {t: e for t, e in zip(texts, found, strict=True) if e is not None}
+    clips = {t: e for t, e in zip(texts, found, strict=True) if e is not None}
+    for tone in dict.fromkeys(c.params["tone"] for c in cues if c.kind == TONE):
+        clips[_tone_name(tone)] = ensure_tone(cache, tone)
+    return clips
+
+
+def _tone_name(tone: str) -> str:
+    """The clips-table name of a tone: no canonical text contains a newline, so it never meets a cue's words."""
+    return f"\ntone:{tone}"
+
+
+def _clip_name(cue: Cue) -> str:
+    """Which clip plays a cue: its tone, its words, or nothing ("" for a cue with no words)."""
+    return _tone_name(cue.params["tone"]) if cue.kind == TONE else canonical_text(cue.text)
 
 
 def _plan(cues: Sequence[Cue], clips: dict[str, Entry], locale: str, index: int, title: str) -> SegmentPlan:
-    slots = [(canonical_text(c.text), c.seconds) for c in cues]
+    slots = [(_clip_name(c), c.seconds) for c in cues]
     planned = tuple(Slot(clips[t] if t else None, s) for t, s in slots)
     return SegmentPlan(index, title, locale, planned, sum(s for _, s in slots), segment_key(planned))
 
@@ -254,7 +273,8 @@ def render_plan(cache: AudioCache, plan: SegmentPlan) -> Segment:
     return Segment(plan.index, plan.title, plan.key, stored, frames, True)
 
 
-def render_timeline(cache: AudioCache, timeline: Timeline, *, ident: EngineIdentity | None = None) -> list[Segment]:
-    """Every block of `timeline` as a segment, in order."""
-    return [render_plan(cache, plan) for plan in plan_blocks(cache, timeline, ident=ident)]
+def render_timeline(cache: AudioCache, timeline: Timeline, *, ident: EngineIdentity | None = None,
+                    tones: bool = True) -> list[Segment]:
+    """Every block of `timeline` as a segment, in order (with its tone cues unless `tones` is off)."""
+    return [render_plan(cache, plan) for plan in plan_blocks(cache, timeline, ident=ident, tones=tones)]
 

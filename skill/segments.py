@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from skill import ssml
-from skill.timeline import Cue, Timeline
+from skill.timeline import TONE, Cue, Timeline, with_tones
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +50,15 @@ class SegmentSource(Protocol):
         """The segment for exactly these cues, or None when it is not available."""
 
 
-def block_cues(timeline: Timeline, index: int) -> list[Cue]:
-    """Hands-free: block `index` as it streams, its cues then the rest after it."""
+def block_cues(timeline: Timeline, index: int, *, tones: bool = True) -> list[Cue]:
+    """Hands-free (and exports): block `index` as it streams, its cues then the rest after it.
+
+    With `tones` (BANDCOACH_TONES, on by default) the run carries its tone cues, so its fingerprint,
+    and the segment it names, differ from the run without them: a cache never serves the other kind.
+    """
     block = timeline.blocks[index]
-    return [*block.cues, *block.rest]
+    cues = [*block.cues, *block.rest]
+    return with_tones(cues) if tones else cues
 
 
 def session_cues(timeline: Timeline, index: int, *, with_intro: bool = False) -> list[Cue]:
@@ -74,19 +79,25 @@ def fingerprint(cues: Sequence[Cue], locale: str) -> str:
     Words are whitespace-folded and seconds rounded to the millisecond, as the renderer keys
     segments, so the publisher and the request path agree on any machine.
     """
-    payload = [locale, [[" ".join(c.text.split()), round(c.seconds, 3)] for c in cues]]
+    payload = [locale, [[_words(c), round(c.seconds, 3)] for c in cues]]
     return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()[:32]
 
 
-def publishable_runs(timeline: Timeline) -> list[tuple[int, list[Cue]]]:
+def _words(cue: Cue) -> str:
+    """What a cue says, whitespace-folded; a tone cue says its tone's name (no spoken line looks like it)."""
+    return f"<tone:{cue.params['tone']}>" if cue.kind == TONE else " ".join(cue.text.split())
+
+
+def publishable_runs(timeline: Timeline, *, tones: bool = True) -> list[tuple[int, list[Cue]]]:
     """Every run of cues the skill may ask a segment for: each hands-free block, and each session-mode answer.
 
     Session answers longer than Alexa plays in one response are left out: the skill speaks those as text.
+    Hands-free blocks carry tone cues when `tones` is on; session answers never do.
     """
     runs = []
     for index in range(len(timeline.blocks)):
         session = [session_cues(timeline, index)] + ([session_cues(timeline, 0, with_intro=True)] if index == 0 else [])
-        runs.append((index, block_cues(timeline, index)))
+        runs.append((index, block_cues(timeline, index, tones=tones)))
         runs += [(index, cues) for cues in session if sum(c.seconds for c in cues) <= ssml.MAX_AUDIO_SECONDS]
     return runs
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -67,6 +67,33 @@ class Timeline:
 
     def cues(self) -> list[Cue]:
         return [c for b in self.blocks for c in (*b.cues, *b.rest)]
+
+
+TONE = "tone"
+"""The kind of a tone cue: a short generated beep, no words. Only rendered audio (exports, hands-free
+segments) has them, through with_tones(); the spoken paths (SSML, session mode) never see one."""
+TONE_SLOTS = {"go": 0.4, "count": 0.25, "rest": 0.6}
+"""Each tone's slot in seconds: its sound (audio/tones.py keeps it shorter, encoder delay included),
+then the words of the cue it marks."""
+_TONE_FOR = {"go": "go", "hold": "go", "go_timed": "go", "count": "count", "rest": "rest"}
+MIN_WORDS_SLOT = 0.5  # a cue keeps at least this much of its slot for its words, or it gets no tone
+
+
+def with_tones(cues: Sequence[Cue]) -> list[Cue]:
+    """`cues` with a tone cue at the start of work ("go", a hold, an interval), of each count and of a rest.
+
+    The tone takes the start of the marked cue's slot and the words follow it, so the tone sounds at
+    the marked cue's planned time and every cue after it keeps its start: the block's length is unchanged.
+    """
+    out: list[Cue] = []
+    for cue in cues:
+        tone = _TONE_FOR.get(cue.kind)
+        slot = TONE_SLOTS[tone] if tone else 0.0
+        if tone and cue.seconds >= slot + MIN_WORDS_SLOT:
+            out += [Cue(TONE, slot, {"tone": tone}), replace(cue, seconds=cue.seconds - slot)]
+        else:
+            out.append(cue)
+    return out
 
 
 Wording = Callable[[Cue, str], str]

@@ -3,6 +3,8 @@
 tests/test_coaching_timing.py checks the spec in SSML; here every built-in routine is rendered to real
 audio (espeak-ng clips from the prompt cache, joined by audio/render.py), decoded with miniaudio, and
 timed from the loudness of the samples themselves. The timeline's cue offsets only choose where to look.
+Segments are rendered as a runner hears them, tone cues included (the default): a count's onset is then
+its tone, which its word follows within the same second, and "go" ends the get-set silence with its tone.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from audio.warm import warm
 from skill.timeline import Block, Timeline, get_set_after
 
 WINDOW = 0.002  # seconds per analysis window: short, so an onset is placed to within 2 ms
-SILENT_DBFS = -60.0  # quieter is silence: prompts are levelled to -20 dBFS RMS, joined silence decodes to zeros
+SILENT_DBFS = -60.0  # quieter is silence: prompts are levelled to -16 LUFS, joined silence decodes to zeros
 LONG_PAUSE = 1.0  # seconds: longer than any pause between the words or sentences of one spoken line
 NEW_LINE_PAUSE = 0.2  # seconds of silence before an onset that starts a new line (not the next syllable)
 # The silence may measure a little short of the gate without the coach being late: each cue starts on the

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pyloudnorm
 import pytest
 from support.audio_support import wav_bytes, wav_samples
 from support.gtts_standin import google_like_mp3
 
-from audio import mp3
+from audio import loudness, mp3
 from audio.engines.espeak import EspeakEngine
+from audio.engines.piper import PiperEngine
 
 TEXT = "Lateral band walk. Step wide and keep your knees out."
 
@@ -20,18 +22,11 @@ def espeak_wav() -> bytes:
     return EspeakEngine().synthesize(TEXT, "en-US").data
 
 
-def speech_level(data: bytes, *, window_seconds: float = 0.02, floor_dbfs: float = -45.0) -> float:
-    """Speech level of an MP3 or WAV in dBFS, measured independently of normalise's own windows and gate.
-
-    RMS over 20 ms windows, averaged in power over the windows above a fixed -45 dBFS floor: a bug in
-    normalise's level detection would move its gain and not this measurement.
-    """
-    samples = mp3.decode(data).astype(np.float64) / 32768.0
-    size = int(mp3.SAMPLE_RATE * window_seconds)
-    count = len(samples) // size
-    rms = np.sqrt(np.mean(samples[: count * size].reshape(count, size) ** 2, axis=1))
-    levels = 20 * np.log10(np.maximum(rms, 1e-9))
-    return float(10 * np.log10(np.mean(10 ** (levels[levels > floor_dbfs] / 10))))
+def speech_level(data: bytes) -> float:
+    """Integrated loudness (LUFS) of an MP3 or WAV between silences (0.4 s each side, as a clip is levelled),
+    by pyloudnorm, a meter independent of audio.loudness."""
+    samples = np.pad(mp3.decode(data).astype(np.float64) / 32768.0, round(0.4 * mp3.SAMPLE_RATE))
+    return float(pyloudnorm.Meter(mp3.SAMPLE_RATE).integrated_loudness(samples))
 
 
 def written(tmp_path: Path, data: bytes, name: str = "x.mp3") -> Path:
@@ -60,22 +55,36 @@ def test_leading_and_trailing_silence_is_trimmed(espeak_wav: bytes) -> None:
     assert trimmed < len(samples) / rate + 0.2  # no more than the pads and the encoder's own delay
 
 
-def test_quiet_and_loud_engines_end_up_at_the_same_level(espeak_wav: bytes) -> None:
+def test_quiet_and_loud_engines_end_up_at_the_same_loudness(espeak_wav: bytes) -> None:
     samples, rate = wav_samples(espeak_wav)
     quiet = wav_bytes((samples * 0.05).astype(np.int16), rate)
-    google = google_like_mp3(TEXT, "en-gb")
-    levels = [speech_level(mp3.to_alexa_mp3(src)) for src in (espeak_wav, quiet, google)]
+    sources = [espeak_wav, quiet, google_like_mp3(TEXT, "en-gb")]
+    piper = PiperEngine()
+    if piper.available():  # the [piper] extra: the neural voice must sit with the others too
+        sources.append(piper.synthesize(TEXT, "en-US").data)
+    levels = [speech_level(mp3.to_alexa_mp3(src)) for src in sources]
     assert max(levels) - min(levels) < 1.0
-    assert all(abs(level - mp3.TARGET_RMS_DBFS) < 1.5 for level in levels)
+    assert levels == pytest.approx([mp3.TARGET_LUFS] * len(levels), abs=0.5)
 
 
-def test_levelling_never_pushes_peaks_past_the_ceiling() -> None:
+def test_levelling_never_leaves_a_true_peak_over_the_ceiling() -> None:
     rate = 24_000
     t = np.arange(rate) / rate
     spiky = (np.sin(2 * np.pi * 220 * t) * 800).astype(np.int16)
     spiky[::2400] = 30_000  # a few clicks far louder than the tone
-    out = mp3.normalise(spiky)
-    assert np.abs(out.astype(np.int32)).max() <= 32768 * 10 ** (mp3.PEAK_CEILING_DBFS / 20) + 1
+    out = mp3.normalise(spiky).astype(np.float64) / 32768.0
+    assert loudness.true_peak(out) <= mp3.TRUE_PEAK_CEILING_DBTP + 0.05  # the int16 rounding
+
+
+def test_the_limiter_leaves_audio_under_the_ceiling_untouched() -> None:
+    quiet = np.sin(2 * np.pi * 440 * np.arange(2400) / 24_000) * 0.1
+    assert np.array_equal(mp3.limiter_gain(loudness.oversampled_peaks(quiet), -3.0), np.ones(2400))
+
+
+def test_a_clip_decodes_at_the_target_loudness_and_under_alexas_true_peak(espeak_wav: bytes) -> None:
+    decoded = mp3.decode(mp3.to_alexa_mp3(espeak_wav)).astype(np.float64) / 32768.0
+    assert loudness.integrated_in_silence(decoded, mp3.SAMPLE_RATE) == pytest.approx(mp3.TARGET_LUFS, abs=0.3)
+    assert loudness.true_peak(decoded) <= -2.0  # Alexa's limit; the encoder's overshoot included
 
 
 def test_pure_silence_is_refused() -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from itertools import accumulate
+
 import pytest
 
 from skill.routines import BandLevel, Exercise, Routine, Step
-from skill.timeline import Cue, Timeline, build_timeline, speech_seconds, worked
+from skill.timeline import TONE, TONE_SLOTS, Cue, Timeline, build_timeline, speech_seconds, with_tones, worked
 
 EXERCISES = {
     "squat": Exercise("squat", "Band squat", "above your knees", "Feet wide.", ("Knees out.",), reps=12),
@@ -190,3 +192,38 @@ def test_worked_shares_the_timelines_seconds_among_the_body_parts_its_exercises_
     squat, calf = (b.seconds / t.seconds for b in t.blocks)
     assert worked(t) == pytest.approx({"quads": squat, "glutes": squat, "calves": calf})
     assert worked(t, lambda e: e.reps is not None) == pytest.approx({"quads": squat, "glutes": squat})
+
+
+def test_tones_mark_the_start_of_work_each_count_and_a_rest() -> None:
+    cues = with_tones(timeline(Step("squat", sets=2, rest_seconds=20), Step("calf")).cues())
+    marked = [(c.params["tone"], cues[i + 1].kind) for i, c in enumerate(cues) if c.kind == TONE]
+    assert {kind for _, kind in marked} == {"go", "count", "rest", "hold"}
+    assert all(tone == {"hold": "go"}.get(kind, kind) for tone, kind in marked)
+    assert all(cues[i + 1].kind != TONE for i, c in enumerate(cues[:-1]) if c.kind == TONE)  # one tone per cue
+
+
+def starts(cues: list[Cue]) -> list[float]:
+    return [0.0, *accumulate(c.seconds for c in cues)][:-1]
+
+
+def test_a_tone_sounds_when_its_cue_was_planned_and_every_other_cue_keeps_its_start() -> None:
+    plain = timeline(Step("squat", sets=2, rest_seconds=20), Step("calf")).cues()
+    toned = with_tones(plain)
+    planned = iter(zip(plain, starts(plain), strict=True))
+    for i, (cue, start) in enumerate(zip(toned, starts(toned), strict=True)):
+        if cue.kind == TONE:
+            continue
+        original, planned_start = next(planned)
+        marked = i > 0 and toned[i - 1].kind == TONE
+        assert (starts(toned)[i - 1] if marked else start) == pytest.approx(planned_start)
+        assert cue.seconds + (toned[i - 1].seconds if marked else 0.0) == pytest.approx(original.seconds)
+    assert sum(c.seconds for c in toned) == pytest.approx(sum(c.seconds for c in plain))
+
+
+def test_a_cue_too_short_to_share_its_slot_gets_no_tone() -> None:
+    assert with_tones([Cue("rest", 0.8), Cue("count", TONE_SLOTS["count"])]) == [Cue("rest", 0.8),
+                                                                                   Cue("count", TONE_SLOTS["count"])]
+
+
+def test_a_timeline_itself_has_no_tones_so_spoken_coaching_never_sees_one() -> None:
+    assert TONE not in kinds(timeline(Step("squat"), Step("calf")))

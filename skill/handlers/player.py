@@ -90,7 +90,8 @@ class Player:
             raise Unavailable(prompts.audio_unavailable())
         timeline, place = self.timeline(stream), stream.place
         title = timeline.blocks[place.block].exercise.name
-        segment = self.deps.segments.find(block_cues(timeline, place.block), routine=place.routine,
+        segment = self.deps.segments.find(block_cues(timeline, place.block, tones=self.deps.settings.tones),
+                                           routine=place.routine,
                                            locale=stream.locale, index=place.block, title=title)
         if segment is None:
             logger.warning("hands-free unavailable: no segment for block %d of %s (%s); warm and publish the "
