@@ -18,8 +18,8 @@ from pathlib import Path
 import filelock
 
 from audio import profile
-from audio.engines import EngineIdentity, TTSEngine, identity
-from audio.manifest import COLUMNS, CacheStats, EngineStats, ManifestConnections, PruneResult
+from audio.engines import EngineIdentity, TTSEngine, describe, identity
+from audio.manifest import COLUMNS, CacheStats, EngineStats, ManifestConnections, PruneResult, VoiceStats
 from audio.manifest import Entry as Entry  # re-exported: the cache hands these out, so callers import them from here
 from audio.manifest import Prompt as Prompt
 from skill.errors import StorageError
@@ -258,6 +258,14 @@ class AudioCache:
                 return Prompt(key, data, seconds, None, created=True, error=exc)
             return Prompt(key, data, seconds, path, created=True)
 
+    def cached(self, engine: TTSEngine, text: str, locale: str) -> Prompt | None:
+        """The prompt for `text` when the cache holds it intact (size and sha256), else None; never synthesises.
+
+        A warm asks this first, so a warm with nothing to make starts no engine and no worker.
+        """
+        text = canonical_text(text)
+        return self._intact(prompt_key(identity(engine, locale), locale, text)) if text else None
+
     def _intact(self, key: str) -> Prompt | None:
         """The cached prompt when its file matches the manifest's size and sha256; else None."""
         try:
@@ -327,16 +335,26 @@ class AudioCache:
     # --- upkeep -----------------------------------------------------------------------------
 
     def stats(self) -> CacheStats:
-        """Count, bytes and seconds of audio, overall and per engine."""
+        """Count, bytes and seconds of audio, overall, per engine, and per voice (engine identity) with its locales."""
         with self._db() as conn:
             rows = conn.execute(
-                "SELECT engine, COUNT(*) AS n, COALESCE(SUM(size), 0) AS size, "
-                "COALESCE(SUM(duration), 0) AS seconds FROM prompts GROUP BY engine ORDER BY engine"
+                "SELECT engine, engine_version, voice, rate, GROUP_CONCAT(DISTINCT locale) AS locales, "
+                "COUNT(*) AS n, COALESCE(SUM(size), 0) AS size, COALESCE(SUM(duration), 0) AS seconds "
+                "FROM prompts GROUP BY engine, engine_version, voice, rate ORDER BY engine, voice, engine_version"
             ).fetchall()
-        per = {r["engine"]: EngineStats(r["n"], r["size"], r["seconds"]) for r in rows}
+        voices = [
+            VoiceStats(describe(ident), ident.engine, ident.version, ident.voice, ident.rate,
+                       sorted(r["locales"].split(",")), r["n"], r["size"], r["seconds"])
+            for r in rows
+            for ident in [EngineIdentity(r["engine"], r["engine_version"], r["voice"], r["rate"])]
+        ]
+        per: dict[str, EngineStats] = {}
+        for v in voices:
+            seen = per.get(v.engine, EngineStats(0, 0, 0.0))
+            per[v.engine] = EngineStats(seen.count + v.count, seen.size + v.size, seen.duration + v.duration)
         return CacheStats(
             sum(s.count for s in per.values()), sum(s.size for s in per.values()),
-            sum(s.duration for s in per.values()), per,
+            sum(s.duration for s in per.values()), per, voices,
         )
 
     def prune(self, max_bytes: int) -> PruneResult:

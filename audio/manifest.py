@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from audio.engines import EngineIdentity
 from skill.errors import StorageError
 
 SCHEMA = """
@@ -45,6 +46,11 @@ class Entry:
     created: float
     last_used: float
 
+    @property
+    def identity(self) -> EngineIdentity:
+        """The engine identity that made this prompt; `audio.engines.describe()` says it in words (ID3, feeds)."""
+        return EngineIdentity(self.engine, self.engine_version, self.voice, self.rate)
+
 
 @dataclass(frozen=True, slots=True)
 class Prompt:
@@ -66,13 +72,29 @@ class EngineStats:
 
 
 @dataclass(frozen=True, slots=True)
+class VoiceStats:
+    """The prompts one voice made (one engine identity), which locales they speak, and who made them in words."""
+
+    description: str  # audio.engines.describe(): "Piper en_US-joe-medium@1.0.0 (piper-tts 1.8.0)"
+    engine: str
+    engine_version: str
+    voice: str
+    rate: str
+    locales: list[str]
+    count: int
+    size: int
+    duration: float
+
+
+@dataclass(frozen=True, slots=True)
 class CacheStats:
-    """Totals for `bandcoach audio stats`, overall and per engine."""
+    """Totals for `bandcoach audio stats`: overall, per engine, and per voice."""
 
     count: int
     size: int
     duration: float
     per_engine: dict[str, EngineStats] = field(default_factory=dict)
+    voices: list[VoiceStats] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

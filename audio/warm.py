@@ -1,20 +1,23 @@
-"""Generate ahead of time every prompt the routines can speak, in parallel, keeping whatever is done."""
+"""Generate ahead of time every prompt the routines can speak, in threads or worker processes, keeping what is done."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import multiprocessing
 import os
 import signal
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from audio.cache import AudioCache, Prompt, canonical_text
 from audio.engines import TTSEngine, identity
 from skill.catalog import Catalog
 from skill.errors import StorageError, UnknownRoutine
-from skill.files import Terminated
+from skill.files import STOP_SIGNALS, Terminated
 from skill.routines import EXTRA_SETS_LIMIT, BandLevel, Variant
 from skill.timeline import Timeline
 
@@ -117,9 +120,15 @@ def cue_texts(
     return list(seen)
 
 
+def in_processes(engine: TTSEngine) -> bool:
+    """Whether the engine speaks in worker processes (`worker_pool = "processes"`, e.g. Piper) rather than threads."""
+    return getattr(engine, "worker_pool", "threads") == "processes"
+
+
 def worker_count(engine: TTSEngine) -> int:
-    """Threads for a warm: the engine's own cap, and no more than two per core."""
-    return max(1, min(int(getattr(engine, "max_workers", 1) or 1), 2 * (os.cpu_count() or 1)))
+    """Workers for a warm: the engine's own cap, and no more than two threads (or one process) per core."""
+    per_core = 1 if in_processes(engine) else 2
+    return max(1, min(int(getattr(engine, "max_workers", 1) or 1), per_core * (os.cpu_count() or 1)))
 
 
 def warm(
@@ -133,20 +142,28 @@ def warm(
 ) -> WarmReport:
     """Make sure every text is cached for `locale`; a text the engine fails is counted and the rest go on.
 
+    Texts the cache already holds are counted first, without starting a worker. The rest are made
+    on a thread pool, or a process pool for an engine that speaks in processes (each worker opens
+    the cache and loads its voice once; see `_start_worker`).
+
     Raises StorageError (one line, with the fix) before synthesising anything when the cache cannot
     be written at all (read-only, not ours). A prompt the cache cannot keep (the disk filled up)
     stops the warm: prompts in flight finish, the rest are skipped, and `storage_error` says why.
     On KeyboardInterrupt (Ctrl-C, or SIGTERM under skill.files.terminate_as_interrupt), prompts in
-    flight finish (each write is atomic), the rest are cancelled, and the report comes back with
-    `interrupted` set. A warm that was not interrupted records the engine's identity for the
-    locale (if any prompt is in the cache), which is what the request path looks prompts up by.
+    flight finish (each write is atomic; worker processes ignore the signals and leave stopping to
+    this one), the rest are cancelled, and the report comes back with `interrupted` set. A warm
+    that was not interrupted records the engine's identity for the locale (if any prompt is in the
+    cache), which is what the request path looks prompts up by.
     """
     cache.check_writable()
     report = WarmReport()
-    pool = ThreadPoolExecutor(max_workers=workers or worker_count(engine), thread_name_prefix="warm")
+    pool: Executor | None = None
     pending: dict[Future[Prompt], str] = {}
     try:
-        pending = {pool.submit(cache.ensure, engine, text, locale): text for text in texts}
+        missing = _count_cached(report, cache, engine, texts, locale, progress)
+        if missing:
+            pool, ensure = _pool(cache, engine, workers or worker_count(engine))
+            pending = {pool.submit(ensure, text, locale): text for text in missing}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -161,18 +178,73 @@ def warm(
         if isinstance(interrupt, Terminated):
             report.signum = interrupt.signum
         logger.warning("warm interrupted; finishing the %d prompt(s) in flight", len(pending))
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         for future, text in pending.items():
             _collect(report, text, future)
         return report
     finally:
-        pool.shutdown(wait=True)
+        if pool is not None:
+            pool.shutdown(wait=True)
     if report.new + report.cached:
         try:
             cache.remember_identity(locale, identity(engine, locale))
         except (OSError, sqlite3.Error) as exc:  # the prompts are there, but lookups would not find them
             report.storage_error = report.storage_error or cache.storage_error(exc)
     return report
+
+
+def _count_cached(report: WarmReport, cache: AudioCache, engine: TTSEngine, texts: Sequence[str], locale: str,
+                  progress: Callable[[int], None] | None) -> list[str]:
+    """Count the texts the cache holds intact as cached; return the others, in order."""
+    missing: list[str] = []
+    for text in texts:
+        found = cache.cached(engine, text, locale)
+        if found is None:
+            missing.append(text)
+            continue
+        report.add(text, found)
+        if progress is not None:
+            progress(1)
+    return missing
+
+
+def _pool(cache: AudioCache, engine: TTSEngine, workers: int) -> tuple[Executor, Callable[[str, str], Prompt]]:
+    """The executor for this engine and the function each text is handed to."""
+    if not in_processes(engine):
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="warm")
+        return pool, functools.partial(cache.ensure, engine)
+    # spawn, not fork: the parent may hold threads and SQLite connections that a forked child must not share.
+    context = multiprocessing.get_context("spawn")
+    processes = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                                    initargs=(cache.root, engine))
+    return processes, _ensure_in_worker
+
+
+_worker: tuple[AudioCache, TTSEngine] | None = None
+"""In a warm's worker process only: its cache and engine, set once by _start_worker."""
+
+
+def _start_worker(root: Path, engine: TTSEngine) -> None:
+    """Set up a worker process: signals left to the parent, its own cache connection, the voice loaded once."""
+    global _worker
+    for signum in (signal.SIGINT, *STOP_SIGNALS):
+        signal.signal(signum, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent decides
+    _worker = (AudioCache(root), engine)
+    prepare = getattr(engine, "prepare", None)
+    if callable(prepare):
+        try:
+            prepare()
+        except Exception:  # each prompt will fail with the real error, counted and reported by the parent
+            logger.exception("engine %r could not prepare in a worker process", engine.name)
+
+
+def _ensure_in_worker(text: str, locale: str) -> Prompt:
+    """`cache.ensure` for one text, in a worker process."""
+    if _worker is None:
+        raise RuntimeError("a warm worker was used before _start_worker set it up")
+    cache, engine = _worker
+    return cache.ensure(engine, text, locale)
 
 
 def _collect(report: WarmReport, text: str, future: Future[Prompt]) -> None:

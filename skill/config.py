@@ -50,8 +50,8 @@ class Settings:
     audio_dir: Path | None = _setting(
         "AUDIO_DIR", "Audio prompt cache. Default: <cache dir>/audio.", kind="path")
     export_dir: Path | None = _setting(
-        "EXPORT_DIR", "Exported routines (MP3, M3U, feed.xml) written by `bandcoach export` and served at "
-        "/feed.xml. Default: <cache dir>/exports.", kind="path")
+        "EXPORT_DIR", "Exported routines (MP3, playlists, covers, chapters, transcripts, feed.xml) written by "
+        "`bandcoach export` and served at /feed.xml and /exports/. Default: <data dir>/exports.", kind="path")
     cert_cache_dir: Path | None = _setting(
         "CERT_CACHE_DIR", "Cache of Alexa signing certificate chains. Default: <cache dir>/certs.",
         kind="path")
@@ -67,11 +67,6 @@ class Settings:
         "STATE", "State backend: sqlite (embedded) or dynamodb.", "sqlite")
     db: Path | None = _setting(
         "DB", "SQLite database file. Default: <data dir>/bandcoach.sqlite3.", kind="path")
-    state_cache_sessions: int = _setting(
-        "STATE_CACHE_SESSIONS", "History sessions the SQLite store keeps decoded in memory, per process "
-        "(about 260 bytes each, measured by bench/bench_state.py; the least recently used runners go first); "
-        "0 turns the cache off.",
-        20_000, kind="int")
     secret: str | None = _setting(
         "SECRET", "Key for hashing Alexa user ids; generated and kept in the data dir when unset.")
     dynamodb_table: str = _setting(
@@ -80,16 +75,30 @@ class Settings:
         "AWS_ENDPOINT_URL", "Endpoint for DynamoDB and S3 (a local stand-in); unset uses AWS.")
     aws_region: str = _setting("AWS_REGION", "AWS region for DynamoDB and S3.", "us-east-1")
     tts: str = _setting(
-        "TTS", "Speech engine: auto (gTTS when reachable, else espeak), espeak, gtts, or a "
-        "comma-separated order of preference.", "auto")
+        "TTS", "Speech engine: auto (Polly when configured, else Piper when installed, else gTTS when "
+        "reachable, else espeak), polly, piper, gtts, espeak, or a comma-separated order of preference.", "auto")
+    piper_voice: Path | None = _setting(
+        "PIPER_VOICE", "A Piper voice model (.onnx, its .onnx.json beside it) to speak with instead of the "
+        "installed voice packages.", kind="path")
+    polly: bool = _setting(
+        "POLLY", "1 lets Amazon Polly speak (billed per character; AWS credentials from boto3's usual "
+        "places, region BANDCOACH_AWS_REGION).", False, kind="bool")
     gtts_url: str = _setting(
         "GTTS_URL", "Where gTTS sends its requests; {tld} becomes the locale's accent domain "
         "(a mirror, or a local stand-in in tests).", "https://translate.google.{tld}")
     public_url: str | None = _setting(
         "PUBLIC_URL", "Public HTTPS base URL where /audio/ is reachable by Alexa; unset = text speech.")
+    feed_owner: str = _setting(
+        "FEED_OWNER", "The podcast feed's owner and author (itunes:owner, itunes:author).", "Band Coach")
+    feed_email: str | None = _setting(
+        "FEED_EMAIL", "The feed owner's email (itunes:owner): podcast directories such as Apple's require it to "
+        "list a feed.")
     audio_store: str = _setting(
         "AUDIO_STORE", "Where warmed audio is published: local (served by /audio/) or s3.", "local")
     s3_bucket: str | None = _setting("S3_BUCKET", "S3 bucket for audio (BANDCOACH_AUDIO_STORE=s3).")
+    tones: bool = _setting(
+        "TONES", "Tone cues (a beep for go, each of the last three seconds, and rest) in exports and hands-free "
+        "audio; 0 leaves only the voice. Alexa's own voice in a session never has them.", True, kind="bool")
     locale: str = _setting("LOCALE", "Default locale for CLI commands.", "en-US")
     log_level: str = _setting("LOG_LEVEL", "Logging level (DEBUG, INFO, WARNING, ERROR).", "INFO")
     log_format: str = _setting(
@@ -155,7 +164,7 @@ class Settings:
 
     @property
     def export_path(self) -> Path:
-        return self.export_dir or self.cache_path / "exports"
+        return self.export_dir or self.data_path / "exports"  # what phones subscribe to: not a cache
 
     @property
     def cert_cache_path(self) -> Path:

@@ -81,4 +81,9 @@ class StorageError(BandCoachError):
         self.place = place
         self.path = path
         self.reason = reason
+        self.fix = fix
         self.errno = errno
+
+    def __reduce__(self) -> tuple[type[StorageError], tuple[str, object, str, str, int | None]]:
+        """Pickle by the constructor's arguments, so the error crosses from a warm's worker process intact."""
+        return (type(self), (self.place, self.path, self.reason, self.fix, self.errno))

@@ -101,7 +101,7 @@ def bandcoach_tts_engines(settings: Settings) -> list[TTSEngine]:
     """Text-to-speech engines this plugin offers.
 
     ``BANDCOACH_TTS`` chooses among them by name; ``auto`` prefers the first that is available
-    in the order gtts, espeak, then any other.
+    in the order polly, piper, gtts, espeak, then any other.
 
     :param settings: the running configuration.
     :returns: a list of objects that satisfy :class:`skill.TTSEngine`.

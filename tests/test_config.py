@@ -34,18 +34,10 @@ def test_paths_derive_from_the_data_and_cache_dirs(tmp_path):
 @pytest.mark.parametrize(("name", "value"), [
     ("BANDCOACH_VERIFY", "perhaps"), ("BANDCOACH_STATE", "mysql"), ("BANDCOACH_LOCALE", "fr-FR"),
     ("BANDCOACH_PUBLIC_URL", "ftp://x"), ("BANDCOACH_LOG_LEVEL", "LOUD"),
-    ("BANDCOACH_STATE_CACHE_SESSIONS", "lots"), ("BANDCOACH_STATE_CACHE_SESSIONS", "-5"),
 ])
 def test_bad_values_name_the_variable(name, value):
     with pytest.raises(ConfigError, match=name):
         Settings.from_env({name: value})
-
-
-def test_state_cache_size_is_a_count_defaulting_to_the_caches_own_budget():
-    from skill.state.decoded import DEFAULT_BUDGET
-
-    assert Settings().state_cache_sessions == DEFAULT_BUDGET
-    assert Settings.from_env({"BANDCOACH_STATE_CACHE_SESSIONS": " 5000 "}).state_cache_sessions == 5000
 
 
 def test_configuration_docs_are_generated_from_the_settings():

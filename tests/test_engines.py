@@ -1,4 +1,4 @@
-"""Engines: espeak-ng for real, gTTS against a 127.0.0.1 stand-in, and the one-time engine choice."""
+"""Engines: espeak-ng for real, gTTS against a 127.0.0.1 stand-in, the engine choice, and voice descriptions."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from gtts.tts import gTTSError
 from support.gtts_standin import Behaviour, GttsStandin
 
 from audio import mp3
-from audio.engines import EngineIdentity, Speech, TTSEngine, choose_engine, collect_engines, identity
+from audio.engines import EngineIdentity, Speech, TTSEngine, choose_engine, collect_engines, describe, identity
 from audio.engines import espeak as espeak_module
 from audio.engines.espeak import EspeakEngine
 from audio.engines.gtts import GTTSEngine
+from audio.engines.piper import PiperEngine
+from audio.engines.polly import PollyEngine
 from skill import hookimpl
 from skill.config import LOCALES, Settings
 from skill.errors import NoEngineAvailable
@@ -162,6 +164,63 @@ def test_auto_falls_back_to_espeak_when_the_gtts_probe_fails() -> None:
     assert len(standin.seen) == 1  # one probe, no retries: the choice is quick
 
 
+def no_piper() -> PiperEngine:
+    """Piper as a fresh clone without the extra sees it: its availability seam finds no `piper` module."""
+    return PiperEngine(module="piper_is_not_installed")
+
+
+def test_auto_prefers_polly_when_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    from support.polly_standin import PollyStandin
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with PollyStandin() as polly, GttsStandin() as gtts:
+        chosen = choose_engine(Settings(tts="auto"), [EspeakEngine(), fast_gtts(gtts), PiperEngine(),
+                                                      PollyEngine(endpoint_url=polly.url)])
+    assert chosen.name == "polly"
+    assert gtts.seen == []
+
+
+@pytest.mark.skipif(not PiperEngine().available(), reason="the piper extra is not installed")
+def test_auto_prefers_piper_when_installed_and_polly_is_not_configured() -> None:
+    with GttsStandin() as standin:
+        chosen = choose_engine(Settings(tts="auto"), [EspeakEngine(), fast_gtts(standin), PiperEngine(),
+                                                      PollyEngine(enabled=False)])
+    assert chosen.name == "piper"
+    assert standin.seen == []  # gTTS is not even probed when Piper can speak
+
+
+def test_auto_without_the_piper_extra_uses_gtts_when_reachable() -> None:
+    with GttsStandin() as standin:
+        chosen = choose_engine(Settings(tts="auto"), [EspeakEngine(), fast_gtts(standin), no_piper(),
+                                                      PollyEngine(enabled=False)])
+    assert chosen.name == "gtts"
+
+
+def test_auto_without_the_piper_extra_or_network_uses_espeak() -> None:
+    with GttsStandin(Behaviour(always_fail=True, fail_status=500)) as standin:
+        chosen = choose_engine(Settings(tts="auto"), [EspeakEngine(), fast_gtts(standin), no_piper(),
+                                                      PollyEngine(enabled=False)])
+    assert chosen.name == "espeak"
+
+
+def test_no_engine_names_the_piper_extra_among_the_fixes() -> None:
+    with pytest.raises(NoEngineAvailable) as caught:
+        choose_engine(Settings(tts="piper,espeak"), [no_piper(), missing_espeak()])
+    assert "pip install 'bandcoach[piper]'" in str(caught.value)
+
+
+@pytest.mark.parametrize(("ident", "words"), [
+    (EngineIdentity("piper", "1.8.0", "en_US-joe-medium@1.0.0", "x"), "Piper en_US-joe-medium@1.0.0 (piper-tts 1.8.0)"),
+    (EngineIdentity("espeak", "1.51", "en-gb", "160"), "espeak-ng en-gb (espeak-ng 1.51)"),
+    (EngineIdentity("gtts", "2.5.4", "co.uk", "normal"), "Google Translate co.uk (gTTS 2.5.4)"),
+    (EngineIdentity("polly", "neural mp3", "Amy", "default"), "Amazon Polly Amy (neural mp3)"),
+    (EngineIdentity("chime", "1", "bell", "1"), "chime bell (chime 1)"),
+])
+def test_describe_says_which_voice_made_the_audio(ident: EngineIdentity, words: str) -> None:
+    assert describe(ident) == words
+
+
 def test_comma_separated_order_is_followed() -> None:
     with GttsStandin() as standin:
         chosen = choose_engine(Settings(tts="espeak,gtts"), [fast_gtts(standin), EspeakEngine()])
@@ -218,8 +277,8 @@ def test_hook_bandcoach_tts_engines_a_plugin_adds_an_engine() -> None:
     assert choose_engine(Settings(tts="chime"), engines).name == "chime"
 
 
-def test_builtin_entry_points_offer_espeak_and_gtts_pointed_at_the_configured_url() -> None:
+def test_builtin_entry_points_offer_every_engine_gtts_pointed_at_the_configured_url() -> None:
     settings = Settings(load_plugins=("bandcoach",), gtts_url="http://127.0.0.1:9/{tld}")
     engines = {e.name: e for e in collect_engines(make_plugin_manager(settings), settings)}
-    assert {"espeak", "gtts"} <= set(engines)
+    assert {"espeak", "gtts", "piper", "polly"} <= set(engines)
     assert engines["gtts"].base_url == "http://127.0.0.1:9/{tld}"  # type: ignore[attr-defined]

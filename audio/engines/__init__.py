@@ -1,11 +1,13 @@
-"""Engines at work: an engine's identity, collecting the plugins' engines, and choose_engine() for this run.
+"""Engines at work: an engine's identity (and its description), collecting the plugins' engines, choose_engine().
 
 The TTSEngine protocol and Speech belong to the plugin contract (skill.hookspecs).
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import wave
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,12 +19,21 @@ from skill.plugins import BandCoachPluginManager, call_each
 if TYPE_CHECKING:
     from skill.config import Settings
 
-__all__ = ["AUTO_ORDER", "EngineIdentity", "Speech", "TTSEngine", "choose_engine", "collect_engines", "identity"]
+__all__ = ["AUTO_ORDER", "EngineIdentity", "Speech", "TTSEngine", "choose_engine", "collect_engines", "describe",
+           "identity", "pcm_wav"]
 
 logger = logging.getLogger(__name__)
 
-AUTO_ORDER = ("gtts", "espeak")
-"""`BANDCOACH_TTS=auto` tries these first (network voice, then offline), then any plugin engine."""
+AUTO_ORDER = ("polly", "piper", "gtts", "espeak")
+"""`BANDCOACH_TTS=auto` tries these first, best voice first (docs/audio.md, "Choosing"), then any plugin engine."""
+
+TITLES = {
+    "polly": ("Amazon Polly", ""),  # its version is the voice engine type (neural): the service has no release
+    "piper": ("Piper", "piper-tts"),
+    "gtts": ("Google Translate", "gTTS"),
+    "espeak": ("espeak-ng", "espeak-ng"),
+}
+"""Built-in engine name -> (what a listener would call it, the software whose version the identity holds)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +50,29 @@ class EngineIdentity:
     rate: str
 
 
+def describe(ident: EngineIdentity) -> str:
+    """Which voice made the audio, for people: "Piper en_US-joe-medium@1.0.0 (piper-tts 1.8.0)".
+
+    For ID3 tags, feeds and `audio stats`; a plugin engine reads "<name> <voice> (<name> <version>)".
+    """
+    title, software = TITLES.get(ident.engine, (ident.engine, ident.engine))
+    return f"{title} {ident.voice} ({software} {ident.version})".replace("( ", "(")
+
+
 def identity(engine: TTSEngine, locale: str) -> EngineIdentity:
     """The identity of `engine` speaking `locale`."""
     return EngineIdentity(engine.name, engine.version, engine.voice(locale), engine.rate)
+
+
+def pcm_wav(pcm: bytes, rate: int) -> bytes:
+    """Mono 16-bit PCM as WAV bytes: what an engine that makes raw samples (Piper, Polly's pcm) hands on as Speech."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(pcm)
+    return buffer.getvalue()
 
 
 def collect_engines(pm: BandCoachPluginManager, settings: Settings) -> list[TTSEngine]:

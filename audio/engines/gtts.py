@@ -4,32 +4,27 @@ from __future__ import annotations
 
 import io
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from audio.engines.retry import RETRY_STATUSES, Transient, call_with_retries
 from skill import Speech, hookimpl
 from skill.config import Settings
-
-if TYPE_CHECKING:
-    import requests
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "https://translate.google.{tld}"
 ACCENTS = {"en-US": "com", "en-GB": "co.uk", "en-AU": "com.au", "en-CA": "ca", "en-IN": "co.in"}
 """gTTS picks the accent through the Google domain it asks (gTTS docs, "Localized accents")."""
-RETRY_STATUSES = {429, 500, 502, 503, 504}
-MAX_RETRY_AFTER = 30.0  # never sleep longer than this on a server's Retry-After
 
 
 class GTTSEngine:
     """Google Translate's text-to-speech through gTTS: natural voices, needs the network.
 
     At most `max_workers` requests run at once (a semaphore), each with a timeout; a 429, a 5xx or
-    a failed connection is retried with exponential backoff and jitter, honouring Retry-After.
+    a failed connection is retried with exponential backoff and jitter, honouring Retry-After
+    (`audio.engines.retry`, shared with Polly).
     """
 
     name = "gtts"
@@ -96,33 +91,25 @@ class GTTSEngine:
             text, base_url=self.base_url, default_url=DEFAULT_URL, tld=self.voice(locale), lang=locale.split("-")[0],
             lang_check=False, timeout=timeout,
         )
-        for attempt in range(attempts):
-            buffer = io.BytesIO()
-            try:
-                with self._slots:
-                    tts.write_to_fp(buffer)
-            except gTTSError as exc:
-                status = exc.rsp.status_code if exc.rsp is not None else None
-                transient = status is None or status in RETRY_STATUSES
-                if not transient or attempt + 1 >= attempts:
-                    raise
-                delay = self._delay(attempt, exc.rsp)
-                logger.warning("gTTS %s; retry %d/%d in %.2fs", status or "unreachable", attempt + 1,
-                               attempts - 1, delay)
-                self._sleep(delay)
-                continue
-            if not buffer.getvalue():
-                raise gTTSError(f"gTTS returned no audio for {text!r}")
-            return buffer.getvalue()
-        raise AssertionError("unreachable: the loop returns or raises")
 
-    def _delay(self, attempt: int, response: requests.Response | None) -> float:
-        """Exponential backoff with jitter, or the server's Retry-After when it says more."""
-        delay: float = self.backoff * (2**attempt) * (1 + random.random() / 4)
-        retry_after = response.headers.get("Retry-After") if response is not None else None
-        if retry_after and retry_after.strip().isdigit():
-            delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))
-        return delay
+        def once() -> bytes:
+            buffer = io.BytesIO()
+            tts.write_to_fp(buffer)
+            return buffer.getvalue()
+
+        def transient(exc: Exception) -> Transient | None:
+            if not isinstance(exc, gTTSError):
+                return None
+            if exc.rsp is None:  # no answer at all (a failed connection): worth another try
+                return Transient("unreachable")
+            status = exc.rsp.status_code  # (a Response is falsy when its status is an error: compare with None)
+            return Transient(str(status), exc.rsp.headers.get("Retry-After")) if status in RETRY_STATUSES else None
+
+        audio = call_with_retries(once, attempts=attempts, backoff=self.backoff, slots=self._slots,
+                                  transient=transient, sleep=self._sleep, service="gTTS")
+        if not audio:
+            raise gTTSError(f"gTTS returned no audio for {text!r}")
+        return audio
 
 
 @hookimpl

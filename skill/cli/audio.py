@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from skill.catalog import Catalog
+from skill.cli.params import BAND
 from skill.config import LOCALES, Settings
 from skill.files import exit_status, terminate_as_interrupt
 from skill.plugins import BandCoachPluginManager, make_plugin_manager
@@ -90,7 +91,7 @@ def audio_group() -> None:
 @click.option("--locale", "locales", multiple=True, type=click.Choice(LOCALES),
               help="Locale (repeatable). Default: BANDCOACH_LOCALE.")
 @click.option("--engine", help="Engine, or an order of preference like gtts,espeak. Default: BANDCOACH_TTS.")
-@click.option("--band", "bands", multiple=True, type=click.Choice([b.value for b in BandLevel]),
+@click.option("--band", "bands", multiple=True, type=BAND,
               help="Band level (repeatable). Default: every level.")
 @click.option("--variant", "variants", multiple=True, type=click.Choice([v.value for v in Variant]),
               help="Routine length (repeatable). Default: every length.")
@@ -107,7 +108,7 @@ def warm_command(ctx: click.Context, routines: tuple[str, ...], locales: tuple[s
     if engine:
         settings = replace(settings, tts=engine)
     from audio.cache import AudioCache
-    from audio.engines import choose_engine, collect_engines
+    from audio.engines import choose_engine, collect_engines, describe, identity
     from audio.warm import cue_texts, warm
 
     chosen = choose_engine(settings, collect_engines(pm, settings))
@@ -118,6 +119,7 @@ def warm_command(ctx: click.Context, routines: tuple[str, ...], locales: tuple[s
     for locale in locales or (settings.locale,):
         texts = cue_texts(catalog, locale=locale, routines=routines, bands=[BandLevel(b) for b in bands],
                           variants=[Variant(v) for v in variants])
+        click.echo(f"{locale} voice: {describe(identity(chosen, locale))}", err=True)
         with terminate_as_interrupt(), progress_bar(len(texts), f"warming {locale}") as bar:
             report = warm(cache, chosen, texts, locale, workers=workers, progress=bar.update)
         not_tried = f", {report.skipped} not tried" if report.skipped else ""
@@ -142,7 +144,7 @@ def warm_command(ctx: click.Context, routines: tuple[str, ...], locales: tuple[s
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def stats_command(ctx: click.Context, as_json: bool) -> None:
-    """How many prompts are cached, their size and length, per engine."""
+    """How many prompts are cached, their size and length, per engine and per voice (which voice made them)."""
     settings, _ = command_context(ctx)
     from audio.cache import AudioCache
 
@@ -153,6 +155,9 @@ def stats_command(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"{stats.count} prompts, {human_size(stats.size)}, {stats.duration / 60:.1f} min of audio")
     for name, each in stats.per_engine.items():
         click.echo(f"  {name}: {each.count} prompts, {human_size(each.size)}, {each.duration / 60:.1f} min")
+        for voice in (v for v in stats.voices if v.engine == name):
+            click.echo(f"    {voice.description}, {', '.join(voice.locales)}: {voice.count} prompts, "
+                       f"{human_size(voice.size)}, {voice.duration / 60:.1f} min")
 
 
 @audio_group.command("prune")
@@ -190,7 +195,8 @@ def publish_command(ctx: click.Context, bucket: str | None) -> None:
     click.echo("rendering the segments of the warmed routines...", err=True)
     try:
         with terminate_as_interrupt():
-            outcome = publish(store, AudioCache(settings.audio_path), Catalog.build(pm), progress=bar)
+            outcome = publish(store, AudioCache(settings.audio_path), Catalog.build(pm), progress=bar,
+                              tones=settings.tones)
     except KeyboardInterrupt as interrupt:
         click.echo("publish interrupted: uploaded files are kept and the index is written last; "
                    "run publish again to finish", err=True)
