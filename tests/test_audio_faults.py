@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 from support.handsfree_support import BAND, ROUTINE, VARIANT
 
 from audio.cache import AudioCache
@@ -171,8 +172,9 @@ def test_publish_rendering_on_a_full_cache_disk_stops_before_any_upload(
 
 def test_sigterm_during_export_removes_its_temp_files_and_exits_143(warm_dir: Path, tmp_path: Path) -> None:
     audio, out = copy_cache(warm_dir, tmp_path / "audio"), tmp_path / "out"
-    cover = tmp_path / "cover.jpg"
-    cover.write_bytes(os.urandom(16_000_000))  # every file carries it: each write takes long enough to catch
+    cover = tmp_path / "cover.png"
+    noise = Image.frombytes("RGB", (2300, 2300), os.urandom(2300 * 2300 * 3))  # a real picture, 16 MB as a PNG:
+    noise.save(cover, compress_level=0)  # every file carries it, so each write takes long enough to catch
     proc = subprocess.Popen([sys.executable, "-c", CLI, *EXPORT, "--out", str(out), "--cover", str(cover)], cwd=ROOT,
                             env={**os.environ, "BANDCOACH_AUDIO_DIR": str(audio)},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -1,4 +1,7 @@
-"""`bandcoach export`: chaptered MP3, per-exercise files, playlist and feed, checked with mutagen, decoder, XML."""
+"""`bandcoach export`: chaptered MP3, per-exercise files, playlist and feed, checked with mutagen, decoder, XML.
+
+What other people's players and parsers make of the files is in tests/test_export_players.py.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +15,14 @@ import mutagen.mp3
 import pytest
 from click.testing import CliRunner, Result
 from mutagen.id3 import ID3
-from support.builtin_catalog import ROUTINE_IDS
 from support.handsfree_support import BAND, ROUTINE, VARIANT
 
 from audio import mp3
 from audio.feed import ITUNES
 from skill.cli import cli
+from skill.config import Settings
 from skill.timeline import Timeline
+from skill.web.app import create_app
 
 NAME = f"{ROUTINE}-{VARIANT.value}-{BAND.value}"
 
@@ -63,7 +67,7 @@ def test_whole_routine_keeps_alexas_profile(exported: Path) -> None:
 
 def test_every_exercise_is_a_chapter_at_its_start_time(exported: Path, timeline: Timeline) -> None:
     tags = ID3(exported / f"{NAME}.mp3")
-    chapters = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
+    chapters = tags.getall("CHAP")  # in file order, which is what ffmpeg-based players list: never sorted here
     assert [c.sub_frames["TIT2"].text[0] for c in chapters] == [b.exercise.name for b in timeline.blocks]
     start = 0.0
     for chapter, block in zip(chapters, timeline.blocks, strict=True):
@@ -72,6 +76,7 @@ def test_every_exercise_is_a_chapter_at_its_start_time(exported: Path, timeline:
         start += block.seconds
     toc = tags.getall("CTOC")[0]
     assert toc.child_element_ids == [c.element_id for c in chapters]
+    assert toc.sub_frames["TIT2"].text == tags["TIT2"].text  # the table of contents is titled like the routine
 
 
 def test_tags_name_the_routine_and_the_coach(exported: Path, timeline: Timeline) -> None:
@@ -81,7 +86,7 @@ def test_tags_name_the_routine_and_the_coach(exported: Path, timeline: Timeline)
 
 
 def test_playlist_lists_each_exercise_file_with_its_length(exported: Path, timeline: Timeline) -> None:
-    lines = (exported / f"{NAME}.m3u8").read_text(encoding="utf-8").splitlines()
+    lines = (exported / f"{NAME}.m3u").read_text(encoding="utf-8").splitlines()
     assert lines[0] == "#EXTM3U"
     entries = [(lines[i], lines[i + 1]) for i, line in enumerate(lines) if line.startswith("#EXTINF:")]
     assert len(entries) == len(timeline.blocks)
@@ -92,7 +97,9 @@ def test_playlist_lists_each_exercise_file_with_its_length(exported: Path, timel
         assert mutagen.mp3.MP3(exported / name).info.length == pytest.approx(block.seconds, rel=0.01)
 
 
-def test_feed_lists_every_exported_routine_with_exact_sizes(exported: Path, out: Path) -> None:
+def test_feed_lists_every_exported_routine_with_exact_sizes(exported: Path, out: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BANDCOACH_PUBLIC_URL", "https://coach.example.org")
     result = export(ROUTINE, "--variant", VARIANT.value, "--band", BAND.value, "--extra-sets", "1", "--out", str(out))
     assert result.exit_code == 0, result.output  # warms the extra set's cues first
     root = ET.parse(out / "feed.xml").getroot()
@@ -119,6 +126,17 @@ def test_feed_uses_the_public_url(audio_dir: Path, out: Path, monkeypatch: pytes
     assert url == f"https://coach.example.org/exports/{NAME}.mp3"
 
 
+def test_the_server_lists_what_export_wrote_by_default(audio_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One folder for both: `bandcoach export` without --out writes where `bandcoach serve` reads (in the data dir)."""
+    assert export(ROUTINE, "--variant", VARIANT.value).exit_code == 0
+    monkeypatch.setenv("BANDCOACH_VERIFY", "0")
+    settings = Settings.from_env()
+    assert settings.export_path == settings.data_path / "exports"
+    reply = create_app(settings).test_client().get("/feed.xml", base_url="http://127.0.0.1:5000")
+    urls = [e.get("url") for e in ET.fromstring(reply.data).findall("channel/item/enclosure")]
+    assert urls == [f"http://127.0.0.1:5000/exports/{NAME}.mp3"]
+
+
 def test_re_export_of_an_unchanged_routine_rewrites_nothing(exported: Path) -> None:
     before = {p.name: p.stat().st_mtime_ns for p in exported.iterdir() if p.suffix in (".mp3", ".m3u8")}
     result = export(ROUTINE, "--variant", VARIANT.value, "--band", BAND.value, "--out", str(exported))
@@ -126,16 +144,57 @@ def test_re_export_of_an_unchanged_routine_rewrites_nothing(exported: Path) -> N
     assert {p: exported.joinpath(p).stat().st_mtime_ns for p in before} == before
 
 
+def test_without_an_address_no_feed_is_written_and_the_way_to_one_is_said(exported: Path) -> None:
+    result = export(ROUTINE, "--variant", VARIANT.value, "--band", BAND.value, "--out", str(exported))
+    assert result.exit_code == 0
+    assert not (exported / "feed.xml").exists()  # RSS needs absolute links; file:// ones work for nobody else
+    assert "no feed.xml written" in result.output and "bandcoach serve --lan" in result.output
+    assert "--base-url" in result.output
+
+
+def test_the_base_url_names_where_the_folder_is_hosted(exported: Path) -> None:
+    result = export(ROUTINE, "--variant", VARIANT.value, "--band", BAND.value, "--out", str(exported),
+                    "--base-url", "https://files.example.org/workouts/")
+    assert result.exit_code == 0, result.output
+    channel = ET.parse(exported / "feed.xml").getroot().find("channel")
+    assert channel.find("item/enclosure").get("url") == f"https://files.example.org/workouts/{NAME}.mp3"
+    assert channel.find(f"{{{ITUNES}}}image").get("href") == "https://files.example.org/workouts/podcast.png"
+    assert (exported / "podcast.png").is_file()
+
+
+def test_a_base_url_that_is_no_address_is_a_usage_error(audio_dir: Path, out: Path) -> None:
+    result = export(ROUTINE, "--out", str(out), "--base-url", "files.example.org")
+    assert result.exit_code == 2 and "https://host/path" in result.output
+
+
 def test_no_temporary_files_are_left_behind(exported: Path) -> None:
     assert not [p for p in exported.iterdir() if p.name.startswith(".")]
 
 
-def test_cover_image_is_embedded(audio_dir: Path, out: Path, tmp_path: Path) -> None:
+def test_cover_image_is_embedded_and_kept_beside_the_mp3(audio_dir: Path, out: Path, tmp_path: Path) -> None:
     cover = tmp_path / "cover.png"
     cover.write_bytes(_png())
-    assert export(ROUTINE, "--variant", VARIANT.value, "--cover", str(cover), "--out", str(out)).exit_code == 0
+    result = export(ROUTINE, "--variant", VARIANT.value, "--cover", str(cover), "--out", str(out))
+    assert result.exit_code == 0
+    assert "1x1 px; podcast apps want a square of 1400 to 3000 px" in result.output  # a warning, not a refusal
     picture = ID3(out / f"{NAME}.mp3").getall("APIC")[0]
     assert picture.mime == "image/png" and picture.data == cover.read_bytes()
+    assert (out / f"{NAME}.png").read_bytes() == cover.read_bytes()
+
+
+def test_without_a_cover_one_is_drawn_for_podcast_apps(exported: Path) -> None:
+    from PIL import Image
+
+    with Image.open(exported / f"{NAME}.png") as image:
+        assert image.format == "PNG" and image.size == (1400, 1400)  # Apple: square, 1400 to 3000 px
+    assert ID3(exported / f"{NAME}.mp3").getall("APIC")[0].data == (exported / f"{NAME}.png").read_bytes()
+
+
+def test_a_cover_that_is_no_image_is_refused_in_one_line(audio_dir: Path, out: Path, tmp_path: Path) -> None:
+    cover = tmp_path / "cover.png"
+    cover.write_text("not a picture")
+    result = export(ROUTINE, "--cover", str(cover), "--out", str(out))
+    assert result.exit_code == 2 and "give a PNG or JPEG file" in result.output
 
 
 def test_minutes_pick_the_nearest_variant(audio_dir: Path, out: Path) -> None:
@@ -151,15 +210,6 @@ def test_export_from_an_empty_cache_warms_first(out: Path, tmp_path: Path, monke
     assert (out / f"{NAME}.mp3").stat().st_size > 0
 
 
-def test_all_exports_every_routine_into_one_feed(out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BANDCOACH_AUDIO_DIR", str(tmp_path / "all-audio"))
-    result = export("--all", "--variant", "short", "--out", str(out))
-    assert result.exit_code == 0, result.output
-    items = ET.parse(out / "feed.xml").getroot().findall("channel/item")
-    assert sorted(Path(i.find("enclosure").get("url")).name.split("-")[0] for i in items) == \
-        sorted(ROUTINE_IDS)
-
-
 def test_unknown_routine_is_a_clean_error_with_the_choices(audio_dir: Path, out: Path) -> None:
     result = export("underwater-yoga", "--out", str(out))
     assert result.exit_code != 0
@@ -168,7 +218,7 @@ def test_unknown_routine_is_a_clean_error_with_the_choices(audio_dir: Path, out:
 
 def test_bad_band_is_a_usage_error(audio_dir: Path, out: Path) -> None:
     result = export(ROUTINE, "--band", "purple", "--out", str(out))
-    assert result.exit_code == 2 and "'light', 'medium', 'heavy'" in result.output
+    assert result.exit_code == 2 and "'purple' is no band: use light, medium, heavy or a colour" in result.output
 
 
 def test_routine_or_all_is_required(audio_dir: Path) -> None:

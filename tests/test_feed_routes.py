@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import io
+import shutil
 import threading
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -85,9 +87,56 @@ def test_exported_files_are_served_whole_and_by_range(client: FlaskClient, expor
         assert beyond.status_code == 416 and beyond.headers["Content-Range"] == f"bytes */{len(data)}"
 
 
-def test_the_playlist_is_served(client: FlaskClient) -> None:
-    with client.get(f"/exports/{NAME}.m3u8") as reply:
-        assert reply.status_code == 200 and reply.data.startswith(b"#EXTM3U")
+@pytest.mark.parametrize(("suffix", "mimetype"), [
+    (".m3u", "audio/x-mpegurl"), (".m3u8", "application/vnd.apple.mpegurl"), (".png", "image/png"),
+    (".json", "application/json"), (".vtt", "text/vtt")])
+def test_everything_an_export_writes_is_served_with_its_type(client: FlaskClient, exports: tuple[Path, Exported],
+                                                             suffix: str, mimetype: str) -> None:
+    with client.get(f"/exports/{NAME}{suffix}") as reply:
+        assert reply.status_code == 200 and reply.mimetype == mimetype
+        assert reply.data == (exports[0] / f"{NAME}{suffix}").read_bytes()
+
+
+def test_the_feed_names_only_files_the_server_serves(client: FlaskClient) -> None:
+    channel = ET.fromstring(client.get("/feed.xml", base_url="http://192.168.1.20:5000").data).find("channel")
+    urls = [v for e in channel.iter() for k, v in e.attrib.items() if k in ("url", "href")]
+    assert len(urls) >= 6  # self, show cover, enclosure, episode cover, chapters, transcript
+    for url in urls:
+        with client.get(url.removeprefix("http://192.168.1.20:5000"), base_url="http://192.168.1.20:5000") as reply:
+            assert reply.status_code == 200, url
+
+
+def test_the_shows_cover_is_served_before_anything_is_exported(settings: Settings, tmp_path: Path) -> None:
+    from PIL import Image
+
+    with client_for(dataclasses.replace(settings, export_dir=tmp_path / "none")).get("/exports/podcast.png") as reply:
+        assert reply.status_code == 200 and reply.mimetype == "image/png"
+        with Image.open(io.BytesIO(reply.data)) as image:
+            assert image.size == (1400, 1400)
+
+
+def test_an_unchanged_feed_is_not_modified_for_its_etag(client: FlaskClient) -> None:
+    first = client.get("/feed.xml")
+    assert first.headers["ETag"] and first.headers["Last-Modified"]
+    again = client.get("/feed.xml", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_an_unchanged_feed_is_not_modified_since_its_date(client: FlaskClient) -> None:
+    first = client.get("/feed.xml")
+    again = client.get("/feed.xml", headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert again.status_code == 304
+
+
+def test_a_new_export_changes_the_feeds_etag(settings: Settings, exports: tuple[Path, Exported],
+                                             tmp_path: Path) -> None:
+    out = tmp_path / "exports"
+    shutil.copytree(exports[0], out)
+    client = client_for(dataclasses.replace(settings, export_dir=out))
+    before = client.get("/feed.xml").headers["ETag"]
+    (out / f"{NAME}.mp3").rename(out / "copy-short-light.mp3")
+    reply = client.get("/feed.xml", headers={"If-None-Match": before})
+    assert reply.status_code == 200 and reply.headers["ETag"] != before
 
 
 @pytest.mark.parametrize("path", ["/exports/..%2F..%2Fetc%2Fpasswd.mp3", "/exports/../feed.mp3", "/exports/.hidden.mp3",
