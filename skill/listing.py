@@ -1,4 +1,4 @@
-"""Routines as plain data for `bandcoach routines --json` and the docs: steps, doses and durations."""
+"""Routines as plain data (steps, doses, durations) for `bandcoach routines --json`, the phone pages and the docs."""
 
 from __future__ import annotations
 
@@ -9,12 +9,18 @@ from skill.routines import Dose, Variant
 
 
 def dose_text(d: Dose) -> str:
-    """"2 sets of 12 reps each side, 20 s rest"."""
-    amount = (f"{d.reps} reps" if d.reps else f"{d.work_seconds} s timed" if d.work_seconds
-              else f"{d.hold_seconds} s hold")
+    """"2 sets of 12 reps each side, 20 s rest"; "3 min timed" when nothing follows it."""
+    amount = (f"{d.reps} reps" if d.reps else _seconds(d.work_seconds) + " timed" if d.work_seconds
+              else _seconds(d.hold_seconds) + " hold")
     sets = f"{d.sets} sets of {amount}" if d.sets > 1 else amount
     side = " each side" if d.per_side else ""
-    return f"{sets}{side}, {d.rest_seconds} s rest"
+    rest = f", {_seconds(d.rest_seconds)} rest" if d.rest_seconds else ""
+    return f"{sets}{side}{rest}"
+
+
+def _seconds(seconds: int) -> str:
+    """"45 s", or "3 min" for whole minutes from two minutes up (how a runner reads a long hold)."""
+    return f"{seconds // 60} min" if seconds >= 120 and seconds % 60 == 0 else f"{seconds} s"
 
 
 def describe_routines(catalog: Catalog, locale: str = "en-US") -> list[dict[str, Any]]:

@@ -139,7 +139,7 @@ CUSTOM_INTENTS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
         "(am i|have i been) (improving|making progress|getting stronger|getting better)",
         "how's my training going", "what band am i on", "when did i last work out",
         "how consistent have i been [lately]", "how many days in a row have i (done my bands|trained)",
-        "(for|give me|) my progress", "what my streak is",
+        "[give me] my progress", "what my streak is",
     )),
     "SetBandIntent": ({"band": "BAND_LEVEL", "routine": "ROUTINE"}, (
         "[(so|ok|um)] (i have|i've got|i only have|i'm using|i use|i'll use) (a|an|the|my) {band} band "
@@ -192,7 +192,7 @@ CUSTOM_INTENTS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
         "how many seconds do i hold [(it|the stretch|each side)]",
     )),
     "PainIntent": ({}, (
-        "[(ow|ouch)] (that|this|it|this one) (hurts|really hurts|is painful|is hurting|doesn't feel right)",
+        "[(ow|ouch|oh)] (that|this|it|this one) (hurts|really hurts|is painful|is hurting|doesn't feel right)",
         "[(ow|ouch)] my <body> (hurts|hurt|is hurting|are hurting|is painful|is killing me|doesn't feel right)",
         "i (feel|have|got|felt) [a] (pain|sharp pain|twinge) in my <body>",
         "(i|i've) (hurt|pulled|tweaked) my <body>", "i think i (pulled|tweaked|hurt) (something|a muscle)",
@@ -221,7 +221,7 @@ CUSTOM_INTENTS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
     )),
     "FeedbackIntent": ({"feeling": "FEELING"}, (
         "{feeling}", "[(um|honestly|i'd say|i think)] (it|that) (was|felt) [(pretty|quite|a bit|really)] {feeling}",
-        "[(it|that)] felt {feeling}", "(it's|that's) been {feeling}", "that workout (was|felt) {feeling}",
+        "[(it|that)] felt {feeling}", "(it's|that's) been {feeling}", "[(honestly|i think)] that workout (was|felt) {feeling}",
         "(the|my) (workout|session|last one) (was|felt) {feeling}", "i found it {feeling}",
     )),
     "SameAsLastTimeIntent": ({}, (
@@ -399,6 +399,30 @@ def render(model: dict[str, Any]) -> str:
 
 def model_path(folder: Path, locale: str) -> Path:
     return folder / f"{locale}.json"
+
+
+# Where a project keeps its models: `interaction_models/` (what the clients and tests read) and the ASK CLI's
+# skill-package layout (what `ask deploy` uploads). `model build` writes both, `model check` holds both.
+MODEL_FOLDERS = (Path("interaction_models"), Path("skill-package") / "interactionModels" / "custom")
+
+
+def project_root() -> Path:
+    """The checkout this package runs from (the folder holding pyproject.toml), whatever the working directory."""
+    return Path(__file__).resolve().parents[1]
+
+
+def write_project_models(catalog: Catalog, root: Path) -> list[Path]:
+    """Write every locale's model into both of the project's model folders under `root`; returns the folders."""
+    folders = [root / folder for folder in MODEL_FOLDERS]
+    for folder in folders:
+        write_models(catalog, folder)
+    return folders
+
+
+def stale_project_models(catalog: Catalog, root: Path) -> list[str]:
+    """The project's model files (relative to `root`) that are missing or differ from what the plugins produce."""
+    return [str(folder / f"{locale}.json") for folder in MODEL_FOLDERS
+            for locale in stale_models(catalog, root / folder)]
 
 
 def write_models(catalog: Catalog, folder: Path) -> list[Path]:

@@ -7,6 +7,15 @@ create-intents-utterances-and-slots.html): 250 intents, 350 intents and slot typ
 are letters with only possessive or contracting apostrophes, hyphens inside words and periods
 after spoken letters, and numbers are spelled out. Amazon documents no cap on a sample's length;
 MAX_SAMPLE_CHARS is this project's own, so that every sample stays one breath long.
+
+One-shot invocations put a connecting word between the invocation name and the request ("ask band
+coach *for* a stretch", "tell band coach *that* ...", "open band coach *and* ..."; custom-skills/
+understanding-how-users-invoke-custom-skills.html). Alexa takes that word as part of the launch
+phrase, so a sample that itself begins with one cannot be said in one breath with the invocation:
+CONNECTING_WORDS are refused at the start of any sample, except in IN_SESSION_INTENTS: what a runner
+says to the coach mid-workout or just after it ("that hurts", "that was hard"), never after an invocation
+name. Each of those intents also has samples without the word ("it felt hard", "this hurts"), which is
+what remains of a one-shot ("tell band coach that it felt hard").
 """
 
 from __future__ import annotations
@@ -22,6 +31,10 @@ MAX_MODEL_BYTES = 1_500_000
 MAX_SLOT_VALUE_CHARS = 140
 MAX_SLOT_VALUES = 50_000
 MAX_SAMPLE_CHARS = 120  # ours: Amazon sets none, and a longer sample is no longer something a runner says
+# Words Alexa's one-shot phrases put between the invocation name and the request (English locales).
+CONNECTING_WORDS = frozenset({"about", "and", "for", "if", "that", "to", "whether"})
+# Said inside a session, where no invocation name comes first: "that hurts" must keep working.
+IN_SESSION_INTENTS = frozenset({"PainIntent", "FeedbackIntent", "HarderIntent", "FinishWorkoutIntent"})
 _WORD = re.compile(r"^(?:[a-z]+(?:'[a-z]+)?(?:-[a-z]+)*|(?:[a-z]\.)+|\{[A-Za-z_]\w*\})$")
 _TYPE_NAME = re.compile(r"^(?:AMAZON\.)?[A-Za-z_]+$")
 
@@ -64,6 +77,10 @@ def _sample_problems(intents: list[dict[str, Any]]) -> list[str]:
                 found.append(f"{where} uses {{{slot}}}, which {intent['name']} does not declare")
             if len(used) != len(set(used)):
                 found.append(f"{where} uses a slot twice")
+            first = sample.split(" ", 1)[0]
+            if first in CONNECTING_WORDS and intent["name"] not in IN_SESSION_INTENTS:
+                found.append(f"{where} starts with {first!r}, a connecting word Alexa takes as part of a one-shot "
+                             f"(\"ask <invocation> {first} ...\"): start it with the request itself")
             if re.search(r"\}\s*\{", sample):
                 found.append(f"{where} puts two slots side by side with no word between them")
     for sample, names in owner.items():

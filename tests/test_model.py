@@ -7,7 +7,18 @@ from pathlib import Path
 import pytest
 
 from skill.config import LOCALES
-from skill.model import CUSTOM_INTENTS, build_model, render, stale_models, write_models
+from skill.model import (
+    CUSTOM_INTENTS,
+    MODEL_FOLDERS,
+    build_model,
+    project_root,
+    render,
+    stale_models,
+    stale_project_models,
+    write_models,
+)
+from skill.model_limits import CONNECTING_WORDS, IN_SESSION_INTENTS
+from skill.testing.utterances import UtteranceResolver
 
 REPO_MODELS = Path(__file__).parent.parent / "interaction_models"
 
@@ -67,6 +78,43 @@ def test_unknown_locale_is_refused(catalog):
 
 def test_checked_in_models_are_up_to_date(catalog):
     assert stale_models(catalog, REPO_MODELS) == []
+
+
+def test_the_skill_package_models_are_the_same_models(catalog):
+    """skill-package/interactionModels/custom/ (what `ask deploy` uploads) holds what interaction_models/ holds."""
+    assert stale_project_models(catalog, project_root()) == []
+    for locale in LOCALES:
+        assert (project_root() / MODEL_FOLDERS[1] / f"{locale}.json").read_bytes() == \
+            (REPO_MODELS / f"{locale}.json").read_bytes()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_one_shot_sample_starts_with_a_connecting_word(catalog, locale):
+    for intent in build_model(catalog, locale)["interactionModel"]["languageModel"]["intents"]:
+        if intent["name"] in IN_SESSION_INTENTS:
+            continue
+        starting = [s for s in intent.get("samples", []) if s.split(" ", 1)[0] in CONNECTING_WORDS]
+        assert starting == [], intent["name"]
+
+
+@pytest.mark.parametrize(("said", "slots"), [
+    ("ask band coach for a 15 minute glutes", {"routine": "glutes", "minutes": "15"}),
+    ("ask band coach for a fifteen minute glutes workout", {"routine": "glutes", "minutes": "15"}),
+    ("ask band coach to give me something for my hips", {"focus": "hips"}),
+    ("ask band coach about my progress", {}),
+])
+def test_a_one_shot_through_a_connecting_word_reaches_the_request(catalog, said, slots):
+    found = UtteranceResolver(build_model(catalog)).resolve(said)
+    assert found.launched and found.intent in {"StartRoutineIntent", "ProgressIntent"}
+    assert {name: s.resolved_id or s.value for name, s in found.slots.items()} == slots
+
+
+@pytest.mark.parametrize(("said", "intent"), [
+    ("that hurts", "PainIntent"), ("that was hard", "FeedbackIntent"), ("that is way too easy", "HarderIntent"),
+    ("that's enough for today", "FinishWorkoutIntent"),
+])
+def test_in_session_phrases_may_start_with_that(catalog, said, intent):
+    assert UtteranceResolver(build_model(catalog)).resolve(said).intent == intent
 
 
 def test_drift_is_detected(catalog, tmp_path):

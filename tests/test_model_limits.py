@@ -33,11 +33,18 @@ def test_a_model_within_the_rules_has_no_problems() -> None:
     ("{routine} {routine}", "uses a slot twice"),
     ("start {routine} {minutes}", "side by side"),
     ("x " * (MAX_SAMPLE_CHARS // 2 + 1), "characters"),
+    ("for a {routine}", "connecting word"),
+    ("to start the {routine}", "connecting word"),
+    ("that {routine} hurts", "connecting word"),
 ])
 def test_a_sample_breaking_a_rule_is_named_with_the_rule(sample: str, why: str) -> None:
     found = problems(model([intent("StartRoutineIntent", sample.strip() if why != "spacing" else sample,
                                    slots=("routine", "minutes"))]))
     assert found and why in found[0] and "StartRoutineIntent" in found[0]
+
+
+def test_an_in_session_intent_may_start_with_that() -> None:
+    assert problems(model([intent("PainIntent", "that hurts")])) == []
 
 
 def test_a_sample_in_two_intents_is_reported() -> None:

@@ -16,7 +16,7 @@ import pytest
 from support.browser import headless_chromium, phone, require_chromium
 from support.serve_process import Live, live_serve
 
-from skill.cli.listing import dose_text
+from skill.listing import dose_text
 from skill.config import Settings
 from skill.model import build_model
 from skill.routines import BandLevel, Place, Variant

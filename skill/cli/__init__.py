@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import textwrap
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -12,13 +13,13 @@ from typing import Any
 import click
 
 from skill.catalog import Catalog
+from skill.cli.params import project_dir, project_option
+from skill.cli.talk import SAY_USER
 from skill.config import LOCALES, Settings, settings_help
 from skill.errors import BandCoachError
 from skill.plugins import BandCoachPluginManager, call_each, make_plugin_manager
 
 logger = logging.getLogger("skill.cli")
-
-MODELS_DIR = Path("interaction_models")
 
 
 @dataclass
@@ -49,14 +50,26 @@ class AppContext:
         return self._catalog
 
 
+# Modules only an optional extra installs, and the extra (pyproject's optional-dependencies) that does.
+EXTRAS = {"boto3": "aws", "botocore": "aws", "piper": "piper"}
+
+
 class BandCoachGroup(click.Group):
-    """Turns a BandCoachError into a clean message and exit code, once, for every command."""
+    """Turns a BandCoachError, or a missing optional extra, into a clean message and exit code, once, for
+    every command."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except BandCoachError as exc:
             raise click.ClickException(str(exc)) from None
+        except ModuleNotFoundError as exc:
+            extra = EXTRAS.get((exc.name or "").split(".")[0])
+            if extra is None:
+                raise
+            raise click.ClickException(f"this needs the {extra} extra ({exc.name} is not installed): "
+                                       f"pip install -e '.[{extra}]' in a checkout, "
+                                       f"or pip install 'bandcoach[{extra}]'") from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *_plugin_commands(ctx)})
@@ -80,7 +93,19 @@ def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
     return cache
 
 
-@click.group(cls=BandCoachGroup, epilog="Environment variables:\n\n" + settings_help())
+def _environment_table() -> str:
+    """The environment variables as a table click prints as is (the \\b marker stops it rewrapping the
+    paragraph), each meaning wrapped under its name so it reads on an 80-column terminal."""
+    rows = []
+    for line in settings_help().splitlines():
+        if line.startswith("      "):
+            rows += textwrap.wrap(line.strip(), width=72, initial_indent="      ", subsequent_indent="      ")
+        else:
+            rows.append(line)
+    return "Environment variables:\n\n\b\n" + "\n".join(rows)
+
+
+@click.group(cls=BandCoachGroup, epilog=_environment_table())
 @click.version_option(package_name="bandcoach")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -105,7 +130,10 @@ LOCAL_MODE = ("--local: request verification is OFF (no signature, certificate o
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on: an address of this machine (phones on the network need its LAN address).")
+@click.option("--lan", is_flag=True,
+              help="Listen on this machine's local-network address and print the feed's URL and a QR code for phones.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
 # 4, waitress's own default: requests are CPU under one GIL with SQLite, and each extra thread adds
 # GIL hand-offs (docs/performance.md measures 8, 4 and 2). DynamoDB state waits on the network: raise it.
@@ -114,14 +142,24 @@ LOCAL_MODE = ("--local: request verification is OFF (no signature, certificate o
 @click.option("--local", is_flag=True,
               help="Try it out on this machine: no request verification, any skill id, loopback only.")
 @click.pass_obj
-def serve(obj: AppContext, host: str, port: int, threads: int, local: bool) -> None:
-    """Serve the skill (POST /alexa, GET /healthz) with the waitress WSGI server and production limits.
+def serve(obj: AppContext, host: str, lan: bool, port: int, threads: int, local: bool) -> None:
+    """Serve the skill (POST /alexa, GET /healthz) and the exports' podcast feed (GET /feed.xml) with the
+    waitress WSGI server and production limits.
 
     Verification is on and BANDCOACH_SKILL_ID is required; --local turns both off to try it without Alexa.
+    --lan serves the feed to phones on the same network (Alexa requests still need verification).
     """
     from skill.web.app import create_app
     from skill.web.server import create_server
 
+    if lan:
+        from skill.cli.lan import lan_address
+
+        if local:
+            raise click.UsageError("--lan and --local cannot go together: --local serves only this machine")
+        if click.get_current_context().get_parameter_source("host") is not click.core.ParameterSource.DEFAULT:
+            raise click.UsageError("give --lan or --host, not both: --lan finds the address itself")
+        host = lan_address()
     if local:
         if host not in LOOPBACK_HOSTS:
             raise click.UsageError(f"--local serves only this machine ({', '.join(LOOPBACK_HOSTS)}), not {host}: "
@@ -133,6 +171,14 @@ def serve(obj: AppContext, host: str, port: int, threads: int, local: bool) -> N
     app = create_app(obj.settings, pm=obj.pm)  # a store that cannot start stops here: one line, exit 1
     server = create_server(app, host=host, port=port, threads=threads)
     _announce(obj.settings, logging.INFO, f"Band Coach listening on http://{host}:{port}/alexa (health: /healthz)")
+    if lan:
+        feed_url = f"{(obj.settings.public_url or f'http://{host}:{port}').rstrip('/')}/feed.xml"
+        if obj.settings.log_format == "json":
+            _announce(obj.settings, logging.INFO, f"podcast feed for phones on this network: {feed_url}")
+        else:
+            from skill.cli.lan import print_subscribe
+
+            print_subscribe(feed_url)
     server.run()
 
 
@@ -170,13 +216,13 @@ def plugins(obj: AppContext, hook: str | None, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--locale", type=click.Choice(LOCALES), default="en-US", show_default=True)
+@click.option("--locale", type=click.Choice(LOCALES), help="Locale. Default: BANDCOACH_LOCALE.")
 @click.pass_obj
-def routines(obj: AppContext, as_json: bool, locale: str) -> None:
+def routines(obj: AppContext, as_json: bool, locale: str | None) -> None:
     """List routines with their steps and estimated duration."""
-    from skill.cli.listing import describe_routines
+    from skill.listing import describe_routines
 
-    listing = describe_routines(obj.catalog, locale)
+    listing = describe_routines(obj.catalog, locale or obj.settings.locale)
     if as_json:
         click.echo(json.dumps(listing, indent=2))
         return
@@ -189,19 +235,25 @@ def routines(obj: AppContext, as_json: bool, locale: str) -> None:
 
 @cli.group()
 def model() -> None:
-    """Build or check the interaction models in interaction_models/."""
+    """Build or check the interaction models (interaction_models/ and skill-package/interactionModels/custom/)."""
 
 
 @model.command("build")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=MODELS_DIR, show_default=True)
+@project_option
 @click.pass_obj
-def model_build(obj: AppContext, out: Path) -> None:
+def model_build(obj: AppContext, root: Path | None) -> None:
     """Write <locale>.json for every locale from the loaded plugins, refusing a model Alexa would reject."""
-    from skill.model import build_model, write_models
+    from skill.model import build_model, write_project_models
 
-    _refuse_broken(build_model(obj.catalog, LOCALES[0]))
-    for path in write_models(obj.catalog, out):
-        click.echo(f"wrote {path}")
+    root = project_dir(root)
+    for locale in LOCALES:
+        _refuse_broken(build_model(obj.catalog, locale))
+    try:
+        folders = write_project_models(obj.catalog, root)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the models under {root}: {exc.strerror or exc}; "
+                                   "pass --out DIR with a folder you can write") from None
+    click.echo(f"wrote {len(LOCALES)} locales ({', '.join(LOCALES)}) to " + " and ".join(f"{f}/" for f in folders))
 
 
 def _refuse_broken(model: dict[str, Any]) -> None:
@@ -215,79 +267,56 @@ def _refuse_broken(model: dict[str, Any]) -> None:
 
 
 @model.command("check")
-@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=MODELS_DIR,
-              show_default=True)
+@project_option
 @click.pass_obj
-def model_check(obj: AppContext, folder: Path) -> None:
-    """Exit non-zero when a model breaks Alexa's rules and limits, or differs from what the plugins produce."""
-    from skill.model import build_model, stale_models
+def model_check(obj: AppContext, root: Path | None) -> None:
+    """Exit non-zero when a model breaks Alexa's rules and limits, or differs from what the plugins produce
+    (in interaction_models/ or in skill-package/interactionModels/custom/)."""
+    from skill.model import build_model, stale_project_models
 
+    root = project_dir(root)
     for locale in LOCALES:
         _refuse_broken(build_model(obj.catalog, locale))
-    stale = stale_models(obj.catalog, folder)
+    stale = stale_project_models(obj.catalog, root)
     if stale:
-        raise click.ClickException(
-            f"interaction models out of date for {', '.join(stale)}: run 'bandcoach model build' and commit")
-    click.echo(f"interaction models up to date ({len(LOCALES)} locales)")
+        shown = ", ".join(stale[:4]) + (f" and {len(stale) - 4} more" if len(stale) > 4 else "")
+        raise click.ClickException(f"interaction models out of date in {root}: {shown}; "
+                                   "run 'bandcoach model build' and commit")
+    click.echo(f"interaction models up to date ({len(LOCALES)} locales, both folders under {root})")
 
 
 @cli.command()
 @click.argument("utterance", required=False)
-@click.option("--locale", type=click.Choice(LOCALES), default="en-US", show_default=True)
+@click.option("--locale", type=click.Choice(LOCALES), help="Locale. Default: BANDCOACH_LOCALE.")
 @click.option("--ssml", "show_ssml", is_flag=True, help="Print the SSML, not plain text.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole response envelope.")
-@click.option("--user", default="amzn1.ask.account.LOCALTERMINAL", show_default=True, help="Alexa user id to send.")
+@click.option("--user", default=SAY_USER, show_default=True, help="Alexa user id to send.")
+@click.option("--fresh", is_flag=True,
+              help="Talk as a new runner: a throwaway SQLite store in a temporary folder, deleted afterwards.")
 @click.pass_obj
-def say(obj: AppContext, utterance: str | None, locale: str, show_ssml: bool, as_json: bool, user: str) -> None:
+def say(obj: AppContext, utterance: str | None, locale: str | None, show_ssml: bool, as_json: bool, user: str,
+        fresh: bool) -> None:
     """Talk to the skill as Alexa would: resolve UTTERANCE, send it in-process, print the answer.
 
-    With no UTTERANCE, opens an interactive session (Ctrl-D or 'quit' to leave).
+    What you do is remembered like any runner's progress, in the real store (BANDCOACH_DATA_DIR, or the
+    user data dir); --fresh uses a throwaway one instead. With no UTTERANCE, opens an interactive session
+    (Ctrl-D or 'quit' to leave).
     """
-    from skill.model import build_model
-    from skill.testing.conversation import Conversation
-    from skill.testing.utterances import NoMatch
-    from skill.web.app import create_app
+    from skill.cli.talk import Reply, fresh_store, talk
 
-    settings = replace(obj.settings, verify=False)
-    logging.getLogger("skill.web.app").setLevel(logging.ERROR)
-    convo = Conversation(create_app(settings, pm=obj.pm), build_model(obj.catalog, locale), locale=locale,
-                         user_id=user)
-
-    def one(text: str) -> None:
-        turn = convo.say(text)
-        if as_json:
-            click.echo(json.dumps(turn.response, indent=2))
-        elif show_ssml:
-            click.echo(turn.ssml or "(no speech)")
-        else:
-            click.echo(f"Alexa: {turn.speech or '(no speech)'}")
-
-    if utterance is not None:
-        try:
-            one(utterance)
-        except NoMatch as exc:
-            raise click.ClickException(str(exc)) from None
-        return
-    click.echo("Talk to Band Coach (try: open band coach). Ctrl-D or 'quit' to leave.", err=True)
-    while True:
-        try:
-            text = input("You: ")
-        except EOFError:
-            break
-        if text.strip().lower() in {"quit", "exit"}:
-            break
-        try:
-            one(text)
-        except NoMatch as exc:
-            click.echo(str(exc), err=True)
+    with fresh_store(obj.settings, fresh=fresh) as settings:
+        talk(obj.pm, obj.catalog, settings, utterance, locale=locale or obj.settings.locale, user=user,
+             reply=Reply.JSON if as_json else Reply.SSML if show_ssml else Reply.TEXT)
 
 
 def _register_builtin_command_modules() -> None:
-    from skill.cli import audio, export, state
+    from skill.cli import audio, docs, export, package, state
 
     state.register(cli)
     audio.register(cli)
     export.register(cli)
+    package.register(cli)
+    docs.register(cli)
 
 
 _register_builtin_command_modules()

@@ -48,7 +48,7 @@ class ExerciseRow:
 
 def routine_cards(catalog: Catalog, locale: str) -> list[RoutineCard]:
     """Every routine as the list shows it, from `bandcoach routines`' plain data plus its focus and bands."""
-    from skill.cli.listing import describe_routines  # the CLI's data, loaded on the first list, not at start
+    from skill.listing import describe_routines  # loaded on the first list, not at start
 
     cards = []
     for listed in describe_routines(catalog, locale):
@@ -80,7 +80,7 @@ def bands_needed(timeline: Timeline) -> tuple[str, ...]:
 
 def exercise_rows(timeline: Timeline) -> list[ExerciseRow]:
     """The timeline's exercises with their chapter starts: the sum of the blocks before, as the audio is joined."""
-    from skill.cli.listing import dose_text
+    from skill.listing import dose_text
 
     rows, start = [], 0.0
     for block in timeline.blocks:
