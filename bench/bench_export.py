@@ -25,13 +25,15 @@ from audio import render
 from audio.cache import AudioCache, canonical_text
 from audio.engines.espeak import EspeakEngine
 from audio.export import export_timeline
-from audio.feed import write_feed
+from audio.feed import Channel, write_feed
 from audio.warm import warm
 from skill.catalog import Catalog
 from skill.config import Settings
 from skill.plugins import make_plugin_manager
 from skill.routines import Variant
 from skill.timeline import Timeline
+
+BENCH_SITE = Channel("https://bench.invalid/exports", "https://bench.invalid/feed.xml", "https://bench.invalid/")
 
 ROUTINE = "glutes"
 TARGET_SECONDS = 30 * 60
@@ -90,7 +92,7 @@ def main() -> None:
                     render_floor.append(copy_floor(size, root))
                 else:
                     exports.append(timed(lambda c=cache, o=out: (
-                        export_timeline(c, timeline, o, name="bench", title="Bench"), write_feed(o))))
+                        export_timeline(c, timeline, o, name="bench", title="Bench"), write_feed(o, BENCH_SITE))))
                     size = sum(p.stat().st_size for p in out.iterdir())
                     export_floor.append(copy_floor(size, root))
                 cache.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -11,9 +12,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +26,22 @@ sys.path.insert(0, str(ROOT / "tests"))  # starting and stopping servers is shar
 from support.live_server import bandcoach_command, free_port, server_env, stop  # noqa: E402
 
 from skill import testing  # noqa: E402
+from skill.config import Settings  # noqa: E402
 from skill.handlers.base import place_attributes  # noqa: E402
+from skill.progression import Rating, SessionRecord  # noqa: E402
 from skill.routines import (  # noqa: E402
     BandLevel,
     Place,
     Variant,
 )
+from skill.state import make_store  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 LUA_POST = BENCH / "post.lua"
+LUA_MIX = BENCH / "mix.lua"
 THREADS = 4  # waitress worker threads: bandcoach serve's default, used for the floor too
+USERS = 1000  # runners the load is spread over (bench/post.lua's BENCH_USERS default)
+MAX_HISTORY = 700  # finished workouts of the longest-serving runner: about a year of twice-daily use
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +73,60 @@ def spawn(kind: str, home: Path, threads: int = THREADS) -> tuple[subprocess.Pop
 
 
 @contextmanager
-def running(kind: str, threads: int = THREADS) -> Iterator[Server]:
-    """Start a server of `kind` with `threads` WSGI threads, wait until it answers, stop it afterwards."""
+def running(kind: str, threads: int = THREADS, *, seed: Callable[[Path], object] | None = None) -> Iterator[Server]:
+    """Start a server of `kind` with `threads` WSGI threads, wait until it answers, stop it afterwards.
+
+    `seed(home)` runs first, on the state directory the server will use (seed_runners fills it).
+    """
     with tempfile.TemporaryDirectory(prefix=f"bench-{kind}-") as home:
+        if seed is not None:
+            seed(Path(home))
         proc, url = spawn(kind, Path(home), threads)
         try:
             wait_answering(proc, url)
             yield Server(kind, url, proc)
         finally:
             stop(proc)
+
+
+def bench_user(number: int) -> str:
+    """The Alexa user id bench/post.lua sends for runner `number` (1..USERS)."""
+    return testing.DEFAULT_USER_ID.replace("TESTUSER", f"BENCH{number}")
+
+
+# A runner's week: a warm-up before each run, a stretch after it, strength on two other days.
+_WEEK = (("warmup", "recovery"), ("glutes",), ("warmup", "recovery"), ("desk",), ("treadmill", "recovery"), (),
+         ("warmup", "recovery"))
+
+
+def realistic_history(count: int, rng: random.Random, *, now: datetime) -> tuple[SessionRecord, ...]:
+    """`count` finished workouts ending yesterday, oldest first, in the rhythm of _WEEK: mostly completed,
+    some rated, the bands stepping up now and then (what progression and streaks read)."""
+    plan = [(day, routine) for day in range(MAX_HISTORY) for routine in _WEEK[day % 7]][:count]
+    last = plan[-1][0] if plan else 0
+    records, band = [], BandLevel.LIGHT
+    for day, routine in plan:
+        if rng.random() < 0.01:
+            band = {BandLevel.LIGHT: BandLevel.MEDIUM, BandLevel.MEDIUM: BandLevel.HEAVY}.get(band, band)
+        started = now - timedelta(days=last - day + 1, hours=rng.randint(0, 12))
+        records.append(SessionRecord(routine, Variant.STANDARD, band, rng.randint(0, 2), started,
+                                     rng.randint(300, 900), rng.random() < 0.9,
+                                     rng.choice((None, None, Rating.EASY, Rating.RIGHT, Rating.HARD))))
+    return tuple(records)
+
+
+def seed_runners(home: Path, *, users: int = USERS, most: int = MAX_HISTORY, seed: int = 18) -> int:
+    """Give each of the bench runners a history of 0..`most` finished workouts (uniform, fixed seed) in the
+    store a server with state in `home` will open; returns the workouts written."""
+    rng, now = random.Random(seed), datetime.now(UTC)
+    store = make_store(Settings.from_env(server_env(home)))
+    written = 0
+    for number in range(1, users + 1):
+        history = realistic_history(rng.randint(0, most), rng, now=now)
+        if history:
+            store.update(bench_user(number), lambda s, h=history: replace(s, history=h))
+            written += len(history)
+    return written
 
 
 def python_seconds(code: str, env: dict[str, str], *args: str) -> float:
@@ -120,8 +173,14 @@ def envelopes() -> dict[str, dict[str, Any]]:
         "launch": testing.launch_request(),
         "start": testing.intent_request("StartRoutineIntent", {"routine": ("post-run stretch", "recovery")}),
         "next": testing.intent_request("AMAZON.NextIntent", session_attributes=position),
+        "stop": testing.intent_request("AMAZON.StopIntent", session_attributes=position),
         "floor_intent": testing.intent_request("HelloIntent"),
     }
+
+
+# One pass of a workout as a runner talks it through, and the floor's pass of as many requests.
+MIX = ("launch", "start", "next", "next", "next", "next", "next", "stop")
+FLOOR_MIX = ("launch",) + ("floor_intent",) * (len(MIX) - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,17 +191,26 @@ class WrkResult:
     requests: int = 0  # answered in the whole run
 
 
-def wrk(url: str, body: dict[str, Any], *, seconds: float, connections: int, threads: int = 2) -> WrkResult:
-    """One wrk run that POSTs `body` to `url` (through bench/post.lua) and reports throughput and p99."""
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(body, handle)
+def wrk(url: str, body: dict[str, Any] | Sequence[dict[str, Any]], *, seconds: float, connections: int,
+        threads: int = 2) -> WrkResult:
+    """One wrk run that POSTs `body` to `url` (through bench/post.lua), or a sequence of bodies round and
+    round (bench/mix.lua), and reports throughput and p99."""
+    bodies = [body] if isinstance(body, dict) else list(body)
+    files = []
+    for one in bodies:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            json.dump(one, handle)
+        files.append(handle.name)
+    script, env = (LUA_POST, {"BENCH_BODY": files[0]}) if isinstance(body, dict) else \
+        (LUA_MIX, {"BENCH_MIX": ":".join(files)})
     try:
         out = subprocess.run(
             ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
-             "-s", str(LUA_POST), url],
-            env={**os.environ, "BENCH_BODY": handle.name}, capture_output=True, text=True, check=True).stdout
+             "-s", str(script), url],
+            env={**os.environ, **env}, capture_output=True, text=True, check=True).stdout
     finally:
-        Path(handle.name).unlink()
+        for name in files:
+            Path(name).unlink()
     return parse_wrk(out)
 
 

@@ -3,7 +3,9 @@
 Alexa calls the function itself, not a URL: there are no HTTP headers and no signature to check,
 and the Lambda permission lets only the configured skill id invoke it. The envelope then goes
 through the very same SkillEndpoint and ask-sdk skill as POST /alexa (skill.runtime builds both).
-This module imports no Flask and no audio pipeline, so a cold start pays only for the skill.
+This module imports no Flask and no audio pipeline, and the skill itself (ask-sdk, handlers, plugins,
+store) only on the first invocation: importing it costs what `import skill` does, so Lambda's init
+phase stays short and the first request builds the runtime once (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skill.config import Settings
 from skill.errors import BadRequest
-from skill.runtime import Runtime, build_runtime
+
+if TYPE_CHECKING:
+    from skill.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +42,8 @@ def make_runtime(settings: Settings | None = None) -> Runtime:
     logging.getLogger().setLevel(settings.log_level.upper())  # Lambda's runtime leaves the root at WARNING
     if not settings.skill_id:
         logger.warning("BANDCOACH_SKILL_ID is unset: any skill allowed by the Lambda permission is answered")
+    from skill.runtime import build_runtime  # ask-sdk, the handlers and the plugins: on first use
+
     return build_runtime(settings, migrate=settings.state != "dynamodb")
 
 

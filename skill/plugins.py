@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -17,6 +19,42 @@ logger = logging.getLogger(__name__)
 
 GROUP = "bandcoach"
 BUILTIN_DIST = "bandcoach"
+# Written by deploy/build-lambda beside the packages: every `bandcoach` entry point in the package, so a
+# Lambda cold start loads them without scanning the installed distributions (importlib.metadata).
+REGISTRY = Path(__file__).resolve().parent.parent / "bandcoach-entry-points.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """One entry point as the registry lists it: enough to load it and to say where it came from."""
+
+    name: str
+    value: str  # "module" or "module:attribute"
+    dist: str
+    version: str
+
+    def load(self) -> Any:
+        module, _, attribute = self.value.partition(":")
+        found: Any = importlib.import_module(module.strip())
+        for part in attribute.strip().split(".") if attribute.strip() else ():
+            found = getattr(found, part)
+        return found
+
+
+def installed_entry_points() -> list[Listed]:
+    """Every `bandcoach` entry point of the installed distributions (what the registry records)."""
+    from importlib import metadata  # a scan of site-packages: only where no registry was built
+
+    return [Listed(ep.name, ep.value, _dist_name(ep), ep.dist.version if ep.dist else "")
+            for ep in metadata.entry_points(group=GROUP)]
+
+
+def registered_entry_points(registry: Path = REGISTRY) -> list[Listed] | None:
+    """The entry points a build recorded in `registry`, or None when there is none (scan instead)."""
+    try:
+        return [Listed(**entry) for entry in json.loads(registry.read_text())]
+    except FileNotFoundError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,26 +140,29 @@ def make_plugin_manager(settings: Settings | None = None, *, load: bool = True) 
     return pm
 
 
-def load_entry_points(pm: BandCoachPluginManager, *, allow: tuple[str, ...] | None = None) -> None:
+def load_entry_points(pm: BandCoachPluginManager, *, allow: tuple[str, ...] | None = None,
+                      registry: Path = REGISTRY) -> None:
     """Load every `bandcoach` entry point, built-ins first; a failing one is recorded and skipped.
 
-    `allow` names the distributions that may load (None = all), like llm's LLM_LOAD_PLUGINS.
+    `allow` names the distributions that may load (None = all), like llm's LLM_LOAD_PLUGINS. A package
+    built with a registry (REGISTRY) loads the entry points it lists; otherwise they are scanned.
     """
-    eps = metadata.entry_points(group=GROUP)
-    ordered = sorted(eps, key=lambda ep: (_dist_name(ep) != BUILTIN_DIST, _dist_name(ep), ep.name))
-    for ep in ordered:
-        dist = _dist_name(ep)
-        if allow is not None and dist not in allow:
+    eps = registered_entry_points(registry)
+    if eps is None:
+        eps = installed_entry_points()
+    for ep in sorted(eps, key=lambda ep: (ep.dist != BUILTIN_DIST, ep.dist, ep.name)):
+        if allow is not None and ep.dist not in allow:
             continue
         try:
             obj = ep.load()
         except Exception as exc:  # an import error in someone else's package must not stop ours
-            pm.record_load_failure(ep.name, dist, f"{type(exc).__name__}: {exc}")
+            pm.record_load_failure(ep.name, ep.dist, f"{type(exc).__name__}: {exc}")
             continue
-        pm.register_plugin(obj, ep.name, dist=dist, version=ep.dist.version if ep.dist else "")
+        pm.register_plugin(obj, ep.name, dist=ep.dist, version=ep.version)
 
 
-def _dist_name(ep: metadata.EntryPoint) -> str:
+def _dist_name(ep: Any) -> str:
+    """The normalised name of the distribution an importlib.metadata EntryPoint comes from."""
     return (ep.dist.name if ep.dist else "?").lower().replace("_", "-")
 
 

@@ -79,7 +79,13 @@ def streak_days(history: Iterable[SessionRecord], *, today: date, tz: tzinfo = U
     `rest_weekdays` (0 = Monday) are days the runner's plan asks nothing of: one without a workout
     is stepped over, neither breaking the streak nor counting in it.
     """
-    days = {s.started_at.astimezone(tz).date() for s in history if s.completed}
+    return streak_from_days({s.started_at.astimezone(tz).date() for s in history if s.completed}, today=today,
+                            rest_weekdays=rest_weekdays)
+
+
+def streak_from_days(workout_days: Collection[date], *, today: date, rest_weekdays: Collection[int] = ()) -> int:
+    """streak_days over the calendar days that had a completed workout (the state store keeps them tallied)."""
+    days = set(workout_days)
     if not days:
         return 0
     day, earliest = (today if today in days else today - timedelta(days=1)), min(days)

@@ -18,7 +18,7 @@ from skill.handlers.memory import tell_when_unsaved
 from skill.handlers.voice import Voice
 from skill.plugins import BandCoachPluginManager, make_plugin_manager
 from skill.segments import SegmentSource
-from skill.state import make_store
+from skill.state import Store, make_store
 from skill.state.health import StoreHealth, WatchedStore
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ class Runtime:
     catalog: Catalog
     endpoint: SkillEndpoint
     store_health: StoreHealth = field(default_factory=StoreHealth)
+    store: Store | None = None  # the store the skill reads and writes (benchmarks and tests look inside it)
 
     def check_skill_id(self, envelope: dict[str, Any]) -> None:
         """Refuse (VerificationError) an envelope for another skill; both doors.
@@ -69,11 +70,12 @@ def build_runtime(
         store.migrate()  # a store that cannot start raises StateError here: one line with the fix, no server
     health = StoreHealth()
     segments = segment_source(settings)  # one per process: the S3 index is fetched once, not per handler
-    deps = Deps(catalog=catalog, settings=settings, store=WatchedStore(store, health),
+    watched = WatchedStore(store, health)
+    deps = Deps(catalog=catalog, settings=settings, store=watched,
                 speech=Voice.for_settings(settings, segments), segments=segments)
     skill = build_skill(deps)
     tell_when_unsaved(skill)  # a runner whose progress could not be kept this time hears so
-    return Runtime(settings, pm, catalog, SkillEndpoint(skill), health)
+    return Runtime(settings, pm, catalog, SkillEndpoint(skill), health, watched)
 
 
 def segment_source(settings: Settings) -> SegmentSource:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -70,13 +71,19 @@ def runner_session(url: str, user: str, blocks: int) -> None:
     def turn(name: str, slots: dict | None = None, attributes: dict | None = None) -> dict[str, Any]:
         return post(url, testing.intent_request(name, slots, user_id=user, session_attributes=attributes or {}))
 
+    def start() -> dict[str, Any]:
+        """A workout is known by its routine and the second it began: two may not begin in one second,
+        which skipping through five exercises can do here (no runner talks that fast)."""
+        time.sleep(1.0 - time.time() % 1.0)
+        return turn("StartRoutineIntent", {"routine": ROUTINE})
+
     turn("SetBandIntent", {"band": "heavy"})
     for _ in range(3):
-        data = turn("StartRoutineIntent", {"routine": ROUTINE})
+        data = start()
         for _ in range(blocks - 1):
             data = turn("AMAZON.NextIntent", attributes=data.get("sessionAttributes"))
         assert data["response"]["shouldEndSession"] is True
-    data = turn("StartRoutineIntent", {"routine": ROUTINE})
+    data = start()
     data = turn("AMAZON.NextIntent", attributes=data["sessionAttributes"])
     data = turn("AMAZON.NextIntent", attributes=data["sessionAttributes"])
     turn("AMAZON.StopIntent", attributes=data["sessionAttributes"])

@@ -313,13 +313,6 @@ def test_make_store_defaults_to_sqlite_at_the_configured_path(tmp_path: Path) ->
     assert isinstance(store, SQLiteStore) and store.path == tmp_path / "x" / "state.db"
 
 
-def test_make_store_sizes_the_decoded_state_cache_from_the_settings(tmp_path: Path) -> None:
-    store = make_store(Settings(data_dir=tmp_path, state_cache_sessions=0))
-    store.record_workout(ALEXA_ID, session())
-    assert store.load(ALEXA_ID).history == (session(),)
-    assert store.decoded.stats()["entries"] == 0
-
-
 def test_make_store_chooses_dynamodb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

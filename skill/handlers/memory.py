@@ -58,10 +58,10 @@ _REQUEST_KEY = "bandcoach.user_state"  # the state loaded once per request, kept
 
 
 def load(handler_input: HandlerInput, deps: Deps) -> UserState | None:
-    """The runner's state, read from the store at most once per request."""
+    """The runner's recent state (`Store.recent`: bounded whatever their history), read at most once per request."""
     cache = handler_input.attributes_manager.request_attributes
     if _REQUEST_KEY not in cache:
-        cache[_REQUEST_KEY] = _with_store(handler_input, deps, lambda store, uid: store.load(uid), None)
+        cache[_REQUEST_KEY] = _with_store(handler_input, deps, lambda store, uid: store.recent(uid), None)
     found = cache[_REQUEST_KEY]
     return found if isinstance(found, UserState) else None
 
@@ -140,7 +140,7 @@ def _end(handler_input: HandlerInput, deps: Deps, place: Place, record: SessionR
         same = kept is not None and (kept.place.routine, kept.place.started) == (place.routine, place.started)
         return replace(state, in_progress=None) if same else state
 
-    state = _change(handler_input, deps, lambda store, uid: store.update(uid, apply))
+    state = _change(handler_input, deps, lambda store, uid: store.update(uid, apply, durable=True))
     return (recorded(state, place) if state is not None else None) or record
 
 

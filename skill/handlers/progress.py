@@ -22,7 +22,6 @@ from skill.handlers.base import (
     slot,
 )
 from skill.handlers.routine import coach_block
-from skill.progression import streak_days, workouts_this_week
 from skill.routines import Place
 
 
@@ -80,9 +79,10 @@ class ProgressIntentHandler(Handler):
             return say(handler_input, prompts.no_progress_yet(self.catalog), reprompt=prompts.anything_else(),
                        attributes=attrs)
         today = datetime.now(UTC).date()
-        text = prompts.progress_report(workouts_this_week(state.history, today=today),
-                                       streak_days(state.history, today=today,
-                                                   rest_weekdays=memory.planned_rest_days(handler_input, self.deps)),
+        text = prompts.progress_report(state.workouts_this_week(today),
+                                       state.streak_days(today,
+                                                         rest_weekdays=memory.planned_rest_days(handler_input,
+                                                                                                self.deps)),
                                        {})
         # Per routine done: the level now and what comes next (the progression rule's own words).
         for routine in self.catalog.routines.values():

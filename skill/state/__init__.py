@@ -72,4 +72,4 @@ def make_store(settings: Settings) -> Store:
                              endpoint_url=settings.aws_endpoint_url, region=settings.aws_region)
     from skill.state.sqlite import SQLiteStore
 
-    return SQLiteStore(settings.db_path, secret=load_secret(settings), cache_sessions=settings.state_cache_sessions)
+    return SQLiteStore(settings.db_path, secret=load_secret(settings))

@@ -43,7 +43,8 @@ class DynamoDBStore(Store):
     def load(self, user_id: str) -> UserState:
         return self._get(self.key(user_id))[0]
 
-    def update(self, user_id: str, fn: Callable[[UserState], UserState]) -> UserState:
+    def update(self, user_id: str, fn: Callable[[UserState], UserState], *, durable: bool = False) -> UserState:
+        """Read, apply `fn`, write under the version condition; every DynamoDB write is durable."""
         key = self.key(user_id)
         deadline = time.monotonic() + CONFLICT_DEADLINE_S
         for attempt in range(CONFLICT_RETRIES):

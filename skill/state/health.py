@@ -127,8 +127,11 @@ class WatchedStore(Store):
     def load(self, user_id: str) -> UserState:
         return self._watch("read", lambda: self.inner.load(user_id))
 
-    def update(self, user_id: str, fn: Callable[[UserState], UserState]) -> UserState:
-        return self._watch("write", lambda: self.inner.update(user_id, fn), reads=True)
+    def recent(self, user_id: str) -> UserState:
+        return self._watch("read", lambda: self.inner.recent(user_id))
+
+    def update(self, user_id: str, fn: Callable[[UserState], UserState], *, durable: bool = False) -> UserState:
+        return self._watch("write", lambda: self.inner.update(user_id, fn, durable=durable), reads=True)
 
     def forget(self, user_id: str) -> bool:
         return self._watch("write", lambda: self.inner.forget(user_id))

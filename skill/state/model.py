@@ -6,13 +6,14 @@ import abc
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from skill.errors import BandCoachError
-from skill.progression import Rating, SessionRecord
+from skill.progression import Rating, SessionRecord, streak_from_days
 from skill.routines import BandLevel, Place
+from skill.state.recent import DayTally, tally, window
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,12 @@ class InProgress:
 
 @dataclass(frozen=True, slots=True)
 class UserState:
-    """Everything remembered about one runner; a new runner gets these defaults."""
+    """Everything remembered about one runner; a new runner gets these defaults.
+
+    From `Store.recent` (what requests read) `history` holds only the newest sessions of each routine
+    (skill/state/recent.py) and `days` tallies completed workouts per day; from `Store.load`, the whole
+    history. `days` derives from the history, so it takes no part in comparing states.
+    """
 
     preferences: Preferences = field(default_factory=Preferences)
     in_progress: InProgress | None = None
@@ -60,6 +66,20 @@ class UserState:
     owned: tuple[BandLevel, ...] = ()  # the bands the runner has, lightest first; () = not asked yet
     running_days: tuple[int, ...] = ()  # the weekdays the runner runs, 0 = Monday; () = no plan yet
     reminders: tuple[str, ...] = ()  # the Alexa reminders this skill made for the runner (alert tokens)
+    days: DayTally = field(default_factory=DayTally, compare=False)  # completed workouts per UTC day (the store's)
+
+    def workout_days(self) -> dict[date, int]:
+        """Completed workouts per UTC day: the store's tally, or counted from the history of a state built here."""
+        return (self.days.days() if self.days else tally(added=self.history)).workout_days()
+
+    def streak_days(self, today: date, *, rest_weekdays: Collection[int] = ()) -> int:
+        """Consecutive days with a completed workout, ending today or yesterday (skill.progression's rule)."""
+        return streak_from_days(self.workout_days().keys(), today=today, rest_weekdays=rest_weekdays)
+
+    def workouts_this_week(self, today: date) -> int:
+        """Completed workouts from Monday of this week up to and including `today` (UTC days)."""
+        monday = today - timedelta(days=today.weekday())
+        return sum(n for day, n in self.workout_days().items() if monday <= day <= today)
 
     def pain_since(self, cutoff: datetime) -> dict[str, datetime]:
         """The exercises that hurt at `cutoff` or later, with when: what progression must not push."""
@@ -117,9 +137,23 @@ class Store(abc.ABC):
     def load(self, user_id: str) -> UserState:
         """The runner's state; defaults for a runner never seen."""
 
+    def recent(self, user_id: str) -> UserState:
+        """What a request reads: the state with only the newest sessions of each routine, and the day tally.
+
+        Backends keep these as aggregates so the read is bounded whatever the history; this default
+        derives them from `load`.
+        """
+        state = self.load(user_id)
+        kept = window(tuple(enumerate(state.history)))
+        return replace(state, history=tuple(record for _, record in kept),
+                       days=DayTally(tally(added=state.history)))
+
     @abc.abstractmethod
-    def update(self, user_id: str, fn: Callable[[UserState], UserState]) -> UserState:
+    def update(self, user_id: str, fn: Callable[[UserState], UserState], *, durable: bool = False) -> UserState:
         """Apply `fn` to the current state and store the result atomically; return it.
+
+        `durable`: the change must survive a power cut once this returns (a finished workout); other
+        changes may be lost with the last moments before one (docs/state.md, "What a crash can cost").
 
         Concurrent updates of one user never lose each other: on a conflict `fn` runs again on
         the newer state, so it must be a pure function of its argument.
@@ -147,7 +181,7 @@ class Store(abc.ABC):
         def apply(s: UserState) -> UserState:
             s = s.with_session(record)
             return replace(s, in_progress=None) if clear_position else s
-        return self.update(user_id, apply)
+        return self.update(user_id, apply, durable=True)
 
     def set_band(self, user_id: str, routine: str | None, band: BandLevel) -> UserState:
         """Set the runner's default band (routine None) or one routine's band."""

@@ -1,8 +1,14 @@
-"""The embedded state backend: one SQLite file in WAL mode, forward migrations, one transaction per update."""
+"""The embedded state backend: one SQLite file in WAL mode, forward migrations, one transaction per update.
+
+Requests read one row per runner (`recent`): the newest sessions of each routine and the day tally
+are columns of the user row, kept up to date by every write; the session rows are the full history,
+read only by `load` (`bandcoach progress`, exports).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -10,16 +16,25 @@ import random
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from skill.progression import SessionRecord
-from skill.state.codec import decode_state, encode_in_progress, encode_pain, encode_session, session_from_values
-from skill.state.decoded import DEFAULT_BUDGET, DecodedStates, Stamp
+from skill.state import model
+from skill.state.codec import (
+    decode_in_progress,
+    decode_state,
+    encode_in_progress,
+    encode_pain,
+    encode_session,
+    session_from_values,
+)
 from skill.state.model import InProgress, StateError, Store, UserState
+from skill.state.recent import DayTally, Numbered, tally, window
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -28,9 +43,28 @@ BUSY_TIMEOUT_MS = 2_000  # how long SQLite itself waits for another writer
 DIR_MODE = 0o700  # directories the store creates: runners' progress is nobody else's to read
 FILE_MODE = 0o600  # the database file (SQLite gives its -wal and -shm files the same mode)
 LOCK_RETRIES = 2  # then we back off and try the whole transaction again: well inside Alexa's 8 s
+MMAP_BYTES = 256 * 1024 * 1024  # of the database file each connection may map (address space, not memory)
+DECODED_ROWS = 4096  # user rows' decoded recent state memoised by content (about 6 KB each, so ~25 MB at most)
+
+_SESSION_COLUMNS = "routine, variant, band, extra_sets, started_at, duration_seconds, completed, rating"
+_SESSION_NAMES = _SESSION_COLUMNS.split(", ")
+
+
+def _fill_recent(conn: sqlite3.Connection) -> None:
+    """Migration v5's data step: each runner's recent sessions and day tally, from their stored history."""
+    users = [row[0] for row in conn.execute("SELECT user FROM users")]
+    for user in users:
+        numbered = tuple((row[0], session_from_values(*row[1:])) for row in conn.execute(
+            f"SELECT seq, {_SESSION_COLUMNS} FROM sessions WHERE user = ? ORDER BY seq", (user,)))
+        conn.execute("UPDATE users SET recent = ?, days = ? WHERE user = ?",
+                     (_encode_recent(window(numbered)), DayTally(tally(added=(r for _, r in numbered))).text(),
+                      user))
+
+
+Step = str | Callable[[sqlite3.Connection], None]  # a statement, or a data step run in the same transaction
 
 # Forward migrations: MIGRATIONS[n] takes the schema from version n to n + 1. Only ever append.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     (  # v1: users with a band, per-routine bands and a position; sessions one row each
         """CREATE TABLE users (
             user TEXT PRIMARY KEY,
@@ -64,10 +98,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE users ADD COLUMN running_days TEXT NOT NULL DEFAULT '[]'",
         "ALTER TABLE users ADD COLUMN reminders TEXT NOT NULL DEFAULT '[]'",
     ),
+    (  # v5: what requests read, kept on the user row: the newest sessions of each routine, completed per day
+        "ALTER TABLE users ADD COLUMN recent TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE users ADD COLUMN days TEXT NOT NULL DEFAULT '{}'",
+        _fill_recent,
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-_SESSION_COLUMNS = "routine, variant, band, extra_sets, started_at, duration_seconds, completed, rating"
-_SESSION_NAMES = _SESSION_COLUMNS.split(", ")
 
 
 class SQLiteStore(Store):
@@ -78,46 +115,88 @@ class SQLiteStore(Store):
     own locking (busy timeout plus retries).
     """
 
-    def __init__(self, path: Path, *, secret: bytes, cache_sessions: int = DEFAULT_BUDGET) -> None:
+    def __init__(self, path: Path, *, secret: bytes) -> None:
         super().__init__(secret=secret)
         self.path = Path(path)
         self._migrated = False
         self._migrate_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._local = threading.local()
-        self.decoded = DecodedStates(cache_sessions)
+        self._pending: dict[str, tuple[str, str]] = {}  # positions waiting to be written: key -> (JSON, time)
+        self._pending_lock = threading.Lock()
+        self._submitted = self._committed = 0  # positions handed to set_in_progress, and written, so far
 
     def load(self, user_id: str) -> UserState:
-        key = self.key(user_id)
-        return self._run(lambda conn: self._read(conn, key)[0], write=False, single=True)
-
-    def update(self, user_id: str, fn: Callable[[UserState], UserState]) -> UserState:
+        """The whole state with the full history (the session rows): for `bandcoach progress` and exports."""
         key = self.key(user_id)
 
-        def transaction(conn: sqlite3.Connection) -> tuple[UserState, tuple[Stamp, tuple[int, ...]] | None]:
-            old, seqs, version = self._read(conn, key)
+        def read(conn: sqlite3.Connection) -> UserState:
+            state = _read(conn, key)[0]
+            rows = conn.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE user = ? ORDER BY seq", (key,))
+            return replace(state, history=tuple(session_from_values(*row) for row in rows))
+
+        return self._run(read, write=False)
+
+    def recent(self, user_id: str) -> UserState:
+        """One row, one statement: the user row carries the recent sessions and the day tally."""
+        key = self.key(user_id)
+        return self._run(lambda conn: _read(conn, key)[0], write=False, single=True)
+
+    def update(self, user_id: str, fn: Callable[[UserState], UserState], *, durable: bool = False) -> UserState:
+        """`fn` gets the recent state (as `recent` reads it); appended sessions, edits of kept ones (a rating)
+        and removals are written to the full history, and the aggregates follow.
+
+        `durable` commits with synchronous=FULL (the WAL is synced to disk before this returns); other writes
+        use NORMAL, which survives a crash of the process but may lose the last commits to a power cut.
+        """
+        key = self.key(user_id)
+
+        def transaction(conn: sqlite3.Connection) -> UserState:
+            old, numbered = _read(conn, key)
             new = fn(old)
-            return new, (_write(conn, key, old, new, seqs, version) if new != old else None)
+            return _write(conn, key, old, new, numbered) if new != old else new
 
-        new, written = self._run(transaction, write=True)
-        if written is not None:  # committed: what this process wrote is what the row now decodes to
-            stamp, seqs = written
-            self.decoded.put(key, stamp, new, seqs)
-        return new
+        if not durable:
+            return self._run(transaction, write=True)
+        return self._run(lambda conn: _synced(conn, lambda: self._transaction(conn, transaction, "BEGIN IMMEDIATE")),
+                         write=True, single=True)
 
     def set_in_progress(self, user_id: str, kept: InProgress) -> None:
-        """One upsert of the user row: the session rows are never read."""
-        key = self.key(user_id)
-        encoded, now = json.dumps(encode_in_progress(kept)), datetime.now(UTC).isoformat()
-        self.decoded.drop(key)
-        self._run(lambda conn: conn.execute(
-            """INSERT INTO users (user, position, version, updated_at) VALUES (?, ?, 1, ?)
-               ON CONFLICT (user) DO UPDATE SET position = excluded.position, version = users.version + 1,
-                   updated_at = excluded.updated_at""", (key, encoded, now)), write=True, single=True)
+        """An upsert of the user row's position (the session rows are never read), committed in a group.
+
+        Positions waiting for the write lock are written together by whichever request gets it first,
+        in one transaction: under load a "next" costs a share of one commit, not a commit of its own.
+        It returns once its position is committed, as before.
+        """
+        with self._pending_lock:
+            self._pending[self.key(user_id)] = (json.dumps(encode_in_progress(kept)), datetime.now(UTC).isoformat())
+            self._submitted += 1
+            ticket = self._submitted
+        self._run(lambda conn: self._write_positions(conn, ticket), write=True, single=True)
+
+    def _write_positions(self, conn: sqlite3.Connection, ticket: int) -> None:
+        """Under the write lock: write every waiting position unless one written already took `ticket`'s."""
+        with self._pending_lock:
+            if self._committed >= ticket:
+                return
+            batch, self._pending, upto = self._pending, {}, self._submitted
+        rows = [(key, encoded, now) for key, (encoded, now) in batch.items()]
+        try:
+            if len(rows) == 1:  # one statement: SQLite makes it its own transaction
+                conn.execute(_UPSERT_POSITION, rows[0])
+            else:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany(_UPSERT_POSITION, rows)
+                conn.execute("COMMIT")
+        except BaseException:
+            with self._pending_lock:  # not written: the next writer (or a retry) takes them again
+                for key, row in batch.items():
+                    self._pending.setdefault(key, row)
+            raise
+        self._committed = upto
 
     def forget(self, user_id: str) -> bool:
         key = self.key(user_id)
-        self.decoded.drop(key)
         return self._run(lambda conn: conn.execute("DELETE FROM users WHERE user = ?", (key,)).rowcount > 0,
                          write=True, single=True)
 
@@ -145,32 +224,13 @@ class SQLiteStore(Store):
         try:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL mode, and much faster
+            # Reads through the OS page cache without a copy into SQLite's own (2 MB) one: a store of
+            # many runners outgrows that, and every user-row lookup then paid for page copies.
+            conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         except sqlite3.Error:
             conn.close()
             raise  # the caller's sqlite3.Error handling names the cause and the fix
         return conn
-
-    def _read(self, conn: sqlite3.Connection, key: str) -> tuple[UserState, tuple[int, ...], int]:
-        """The user's state, the seq of each history row and the row's version (0: no row yet).
-
-        The history is decoded only when the row's stamp differs from what `decoded` holds.
-        """
-        row = conn.execute(_READ_USER, (key,)).fetchone()
-        if row is None:
-            return UserState(), (), 0
-        version, updated_at, default_band, locale, bands, pain, owned, running_days, reminders, position, sessions = row
-        kept = self.decoded.get(key, (version, updated_at))
-        if kept is not None:
-            return kept[0], kept[1], version
-        rows = sorted(json.loads(sessions))  # seq first and unique: sorts by seq alone
-        doc = {"preferences": {"default_band": default_band, "locale": locale},
-               "in_progress": json.loads(position) if position else None,
-               "bands": json.loads(bands), "pain": json.loads(pain), "owned": json.loads(owned),
-               "running_days": json.loads(running_days), "reminders": json.loads(reminders)}
-        history = tuple(session_from_values(*r[1:]) for r in rows)  # columns in SessionRecord's field order
-        state, seqs = replace(decode_state(doc), history=history), tuple(r[0] for r in rows)
-        self.decoded.put(key, (version, updated_at), state, seqs)
-        return state, seqs, version
 
     def _run(self, fn: Callable[[sqlite3.Connection], T], *, write: bool, single: bool = False,
              ensure: bool = True, wal: bool = False) -> T:
@@ -220,6 +280,10 @@ class SQLiteStore(Store):
         conn.execute("COMMIT")
         return result
 
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection: tests and benchmarks count the work SQLite does on it."""
+        return self._connection()
+
     def _connection(self) -> sqlite3.Connection:
         """This thread's connection, opened on first use (and again after an error dropped it)."""
         conn = getattr(self._local, "conn", None)
@@ -238,6 +302,15 @@ class SQLiteStore(Store):
                 pass  # the error being reported already says what is wrong with the file
             finally:
                 conn.close()
+
+
+def _synced(conn: sqlite3.Connection, commit: Callable[[], T]) -> T:
+    """Run `commit` (a whole transaction) with synchronous=FULL, then go back to NORMAL."""
+    conn.execute("PRAGMA synchronous = FULL")
+    try:
+        return commit()
+    finally:
+        conn.execute("PRAGMA synchronous = NORMAL")
 
 
 def private_dirs(folder: Path) -> None:
@@ -314,7 +387,10 @@ def _migrate(conn: sqlite3.Connection, target: int) -> int:
     conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
     for step in range(version, min(target, SCHEMA_VERSION)):
         for sql in MIGRATIONS[step]:
-            conn.execute(sql)
+            if isinstance(sql, str):
+                conn.execute(sql)
+            else:
+                sql(conn)
         logger.info("state database migrated to schema v%d", step + 1)
     reached = max(version, min(target, SCHEMA_VERSION))
     conn.execute("DELETE FROM schema_version")
@@ -322,64 +398,173 @@ def _migrate(conn: sqlite3.Connection, target: int) -> int:
     return reached
 
 
-# The user row and its whole history in one statement, so one step: a row-by-row fetch steps (and
-# releases the GIL) once per session. SQLite 3.40 cannot order inside json_group_array, so each
-# session carries its seq and _read sorts them.
-_READ_USER = f"""SELECT version, updated_at, default_band, locale, bands, pain, owned, running_days, reminders,
-    position,
-    (SELECT json_group_array(json_array(seq, {_SESSION_COLUMNS})) FROM sessions WHERE sessions.user = users.user)
+_UPSERT_POSITION = """INSERT INTO users (user, position, version, updated_at) VALUES (?, ?, 1, ?)
+    ON CONFLICT (user) DO UPDATE SET position = excluded.position, version = users.version + 1,
+        updated_at = excluded.updated_at"""
+_READ_USER = """SELECT default_band, locale, bands, pain, owned, running_days, reminders, position, recent, days
     FROM users WHERE user = ?"""
 
 
-def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState, seqs: Sequence[int],
-           version: int) -> tuple[Stamp, tuple[int, ...]]:
-    """Store `new` over `old` (read at `version`): the user row, then only the history rows that changed.
+def _read(conn: sqlite3.Connection, key: str) -> tuple[UserState, tuple[Numbered, ...]]:
+    """The runner's recent state from their user row alone, with the seq of each recent session.
 
-    Returns the row's new stamp and the seqs of `new`'s history rows: with `new`, what a read decodes.
-    Writers are serialised by BEGIN IMMEDIATE, so the version written is exactly `version + 1`.
+    One row whatever the history: the recent sessions and the day tally are kept on it by `_write`.
     """
-    prefs, now = new.preferences, datetime.now(UTC).isoformat()
-    position = encode_in_progress(new.in_progress)
-    conn.execute(
+    row = conn.execute(_READ_USER, (key,)).fetchone()
+    if row is None:
+        return UserState(), ()
+    state, numbered = _DECODED.get((row[:7], row[8]), _decode_row)
+    position = row[7]
+    return replace(state, in_progress=decode_in_progress(json.loads(position)) if position else None,
+                   days=DayTally(text=row[9])), numbered
+
+
+Decoded = tuple[UserState, tuple[Numbered, ...]]
+RowText = tuple[tuple[str | None, ...], str]  # a user row's preference columns and its `recent` column
+
+
+class DecodedRows:
+    """User rows' preferences and recent sessions, decoded, memoised by the stored text itself (an LRU).
+
+    Keyed by content, not by runner, so it can never answer for a row that changed (another process
+    included) and needs no invalidation; the position, which changes on every "next", and the day
+    tally are decoded apart. A write puts what it wrote, so the next read of that row decodes nothing.
+    """
+
+    def __init__(self, size: int = DECODED_ROWS) -> None:
+        self.size = size
+        self._rows: OrderedDict[RowText, Decoded] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: RowText, decode: Callable[[RowText], Decoded]) -> Decoded:
+        """The decoded row for `text`, decoding (and keeping) it when it is not kept."""
+        with self._lock:
+            found = self._rows.get(text)
+            if found is not None:
+                self._rows.move_to_end(text)
+                return found
+        decoded = decode(text)
+        self.put(text, decoded)
+        return decoded
+
+    def put(self, text: RowText, decoded: Decoded) -> None:
+        with self._lock:
+            self._rows[text] = decoded
+            self._rows.move_to_end(text)
+            while len(self._rows) > self.size:
+                self._rows.popitem(last=False)
+
+
+_DECODED = DecodedRows()
+
+
+def _decode_row(text: RowText, numbered: tuple[Numbered, ...] | None = None) -> Decoded:
+    """A user row's preference columns and recent sessions, decoded (what _DECODED keeps); a writer that
+    holds the recent sessions already passes them as `numbered`."""
+    preferences, recent = text
+    default_band, locale, bands, pain, owned, running_days, reminders = preferences
+    if numbered is None:
+        numbered = tuple((r[0], session_from_values(*r[1:])) for r in json.loads(recent))
+    doc = {"preferences": {"default_band": default_band, "locale": locale},
+           **{name: json.loads(text or "null") for name, text in (
+               ("bands", bands), ("pain", pain), ("owned", owned), ("running_days", running_days),
+               ("reminders", reminders))}}
+    return replace(decode_state(doc), history=tuple(r for _, r in numbered)), numbered
+
+
+def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState,
+           numbered: tuple[Numbered, ...]) -> UserState:
+    """Store `new` over `old` (the recent state read with `numbered`): the history rows that changed, the
+    history trimmed to HISTORY_LIMIT, then the user row with the new recent sessions and day tally.
+
+    Returns the state as `recent` now reads it. Bounded by the change, never by the history's length.
+    """
+    removed, edited, added = _history_change(old.history, new.history, numbered)
+    kept = dict(numbered)
+    for seq, _ in removed:
+        del kept[seq]
+    kept.update(edited)
+    next_seq = max(kept, default=-1) + 1
+    if added and not kept:  # nothing recent left: the rows may still hold older sessions
+        next_seq = conn.execute("SELECT coalesce(max(seq), -1) + 1 FROM sessions WHERE user = ?", (key,)).fetchone()[0]
+    numbered_added = [(next_seq + i, record) for i, record in enumerate(added)]
+    kept.update(numbered_added)
+    cutoff = next_seq + len(added) - model.HISTORY_LIMIT
+    recent = window([(seq, record) for seq, record in sorted(kept.items()) if seq >= cutoff])
+    days = DayTally(tally(old.days.days(), added=[*added, *(r for _, r in edited)],
+                          removed=[*(r for _, r in removed), *(_numbered_record(numbered, seq) for seq, _ in edited)])
+                    ) if removed or edited or added else old.days
+    prefs, position = new.preferences, encode_in_progress(new.in_progress)
+    stored = replace(new, history=tuple(record for _, record in recent), days=days)
+    columns = (prefs.default_band and prefs.default_band.value, prefs.locale,
+               json.dumps({r: b.value for r, b in new.bands}), json.dumps(encode_pain(new.pain)),
+               json.dumps([b.value for b in new.owned]), json.dumps(list(new.running_days)),
+               json.dumps(list(new.reminders)))
+    recent_text = _encode_recent(recent)
+    conn.execute(  # the user row first: the session rows reference it
         """INSERT INTO users (user, default_band, locale, bands, pain, owned, running_days, reminders, position,
-                              version, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                              recent, days, version, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
            ON CONFLICT (user) DO UPDATE SET default_band = excluded.default_band, locale = excluded.locale,
                bands = excluded.bands, pain = excluded.pain, owned = excluded.owned,
                running_days = excluded.running_days, reminders = excluded.reminders, position = excluded.position,
-               version = users.version + 1, updated_at = excluded.updated_at""",
-        (key, prefs.default_band and prefs.default_band.value, prefs.locale,
-         json.dumps({r: b.value for r, b in new.bands}), json.dumps(encode_pain(new.pain)),
-         json.dumps([b.value for b in new.owned]), json.dumps(list(new.running_days)), json.dumps(list(new.reminders)),
-         json.dumps(position) if position else None, now))
-    stamp = (version + 1, now)
-    if new.history is old.history:  # a change of position or preferences: no session row to touch
-        return stamp, tuple(seqs)
-    drop = _dropped_from_front(old.history, new.history)
-    if seqs and drop == len(seqs):
-        conn.execute("DELETE FROM sessions WHERE user = ?", (key,))
-    elif drop:
-        conn.execute("DELETE FROM sessions WHERE user = ? AND seq < ?", (key, seqs[drop]))
-    next_seq = (seqs[-1] + 1) if seqs else 0
-    added = new.history[len(old.history) - drop:]
+               recent = excluded.recent, days = excluded.days, version = users.version + 1,
+               updated_at = excluded.updated_at""",
+        (key, *columns, json.dumps(position) if position else None, recent_text, days.text(),
+         datetime.now(UTC).isoformat()))
+    conn.executemany("DELETE FROM sessions WHERE user = ? AND seq = ?", [(key, seq) for seq, _ in removed])
+    conn.executemany(f"UPDATE sessions SET {', '.join(f'{c} = ?' for c in _SESSION_NAMES)} WHERE user = ? AND seq = ?",
+                     [(*_session_row(record), key, seq) for seq, record in edited])
     conn.executemany(
         f"INSERT INTO sessions (user, seq, {_SESSION_COLUMNS}) VALUES (?, ?, {', '.join('?' * len(_SESSION_NAMES))})",
-        [(key, next_seq + i, *_session_row(s)) for i, s in enumerate(added)])
-    return stamp, (*seqs[drop:], *range(next_seq, next_seq + len(added)))
+        [(key, seq, *_session_row(record)) for seq, record in numbered_added])
+    if added:  # the history keeps the newest HISTORY_LIMIT: a range delete on the key, usually of one row
+        conn.execute("DELETE FROM sessions WHERE user = ? AND seq < ?", (key, cutoff))
+    _DECODED.put((columns, recent_text), _decode_row((columns, recent_text), tuple(recent)))
+    return stored
 
 
-def _session_row(s: SessionRecord) -> tuple:
-    """The session's values in _SESSION_COLUMNS order (encoded once, not once per column)."""
+def _numbered_record(numbered: Sequence[Numbered], seq: int) -> SessionRecord:
+    """The record `numbered` holds under `seq`."""
+    return next(record for s, record in numbered if s == seq)
+
+
+def _history_change(old: Sequence[SessionRecord], new: Sequence[SessionRecord], numbered: Sequence[Numbered]
+                    ) -> tuple[list[Numbered], list[Numbered], list[SessionRecord]]:
+    """How `new` differs from `old` (numbered by `numbered`): rows removed, rows edited in place, records added.
+
+    Appending (after dropping some of the oldest) and editing in place (a rating) are the changes the skill
+    makes; any other rewrite removes the recent rows from the first difference on and appends the rest.
+    """
+    if new is old or tuple(new) == tuple(old):
+        return [], [], []
+    if not old:
+        return [], [], list(new)
+    drop = _dropped_from_front(old, new)
+    if drop < len(old):
+        return list(numbered[:drop]), [], list(new[len(old) - drop:])
+    same = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
+    if len(old) == len(new):
+        return [], [(numbered[i][0], new[i]) for i in range(same, len(new)) if new[i] != old[i]], []
+    return list(numbered[same:]), [], list(new[same:])
+
+
+def _encode_recent(recent: Sequence[Numbered]) -> str:
+    """The recent sessions as the user row keeps them: [seq, values in _SESSION_COLUMNS order] each."""
+    return json.dumps([[seq, *_session_row(record)] for seq, record in recent])
+
+
+@functools.lru_cache(maxsize=DECODED_ROWS * 4)
+def _session_row(s: SessionRecord) -> tuple[Any, ...]:
+    """The session's values in _SESSION_COLUMNS order (encoded once, not once per column); memoised, since a
+    write re-encodes the recent sessions it keeps."""
     encoded = encode_session(s)
     return tuple(encoded[c] for c in _SESSION_NAMES)
 
 
 def _dropped_from_front(old: Sequence[SessionRecord], new: Sequence[SessionRecord]) -> int:
-    """How many of the oldest `old` sessions are gone, when `new` is the rest of `old` plus additions.
-
-    Appending and trimming the oldest (the usual changes) cost one small write; any other change
-    returns len(old): every row is rewritten.
-    """
+    """How many of the oldest `old` sessions are gone, when `new` is the rest of `old` plus additions
+    (len(old) when it is not)."""
     for drop in range(len(old)):
         kept = len(old) - drop
         if len(new) >= kept and tuple(new[:kept]) == tuple(old[drop:]):
