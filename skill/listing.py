@@ -11,7 +11,7 @@ from skill.routines import Dose, Variant
 def dose_text(d: Dose) -> str:
     """"2 sets of 12 reps each side, 20 s rest"; "3 min timed" when nothing follows it."""
     amount = (f"{d.reps} reps" if d.reps else _seconds(d.work_seconds) + " timed" if d.work_seconds
-              else _seconds(d.hold_seconds) + " hold")
+              else _seconds(d.hold_seconds or 0) + " hold")
     sets = f"{d.sets} sets of {amount}" if d.sets > 1 else amount
     side = " each side" if d.per_side else ""
     rest = f", {_seconds(d.rest_seconds)} rest" if d.rest_seconds else ""

@@ -221,7 +221,8 @@ CUSTOM_INTENTS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
     )),
     "FeedbackIntent": ({"feeling": "FEELING"}, (
         "{feeling}", "[(um|honestly|i'd say|i think)] (it|that) (was|felt) [(pretty|quite|a bit|really)] {feeling}",
-        "[(it|that)] felt {feeling}", "(it's|that's) been {feeling}", "[(honestly|i think)] that workout (was|felt) {feeling}",
+        "[(it|that)] felt {feeling}", "(it's|that's) been {feeling}",
+        "[(honestly|i think)] that workout (was|felt) {feeling}",
         "(the|my) (workout|session|last one) (was|felt) {feeling}", "i found it {feeling}",
     )),
     "SameAsLastTimeIntent": ({}, (

@@ -16,8 +16,8 @@ import pytest
 from support.browser import headless_chromium, phone, require_chromium
 from support.serve_process import Live, live_serve
 
-from skill.listing import dose_text
 from skill.config import Settings
+from skill.listing import dose_text
 from skill.model import build_model
 from skill.routines import BandLevel, Place, Variant
 from skill.testing.conversation import Conversation
