@@ -89,7 +89,7 @@ class RoutineAudio:
 
         try:
             self._speak_missing(timeline)
-            segments = render_timeline(self.cache, timeline)
+            segments = render_timeline(self.cache, timeline, tones=self.settings.tones)  # as exports and hands-free
             key = routine_key([s.key for s in segments])
             seconds = sum(s.seconds for s in segments)
             if self.cache.intact_entry(key) is None:
