@@ -152,9 +152,9 @@ class SQLiteStore(Store):
         key = self.key(user_id)
 
         def transaction(conn: sqlite3.Connection) -> UserState:
-            old, numbered = _read(conn, key)
+            old, numbered, text = _read_row(conn, key)
             new = fn(old)
-            return _write(conn, key, old, new, numbered) if new != old else new
+            return _write(conn, key, old, new, numbered, text) if new != old else new
 
         if not durable:
             return self._run(transaction, write=True)
@@ -401,6 +401,10 @@ def _migrate(conn: sqlite3.Connection, target: int) -> int:
 _UPSERT_POSITION = """INSERT INTO users (user, position, version, updated_at) VALUES (?, ?, 1, ?)
     ON CONFLICT (user) DO UPDATE SET position = excluded.position, version = users.version + 1,
         updated_at = excluded.updated_at"""
+_DELETE_SESSION = "DELETE FROM sessions WHERE user = ? AND seq = ?"
+_UPDATE_SESSION = f"UPDATE sessions SET {', '.join(f'{c} = ?' for c in _SESSION_NAMES)} WHERE user = ? AND seq = ?"
+_INSERT_SESSION = (f"INSERT INTO sessions (user, seq, {_SESSION_COLUMNS}) "
+                   f"VALUES (?, ?, {', '.join('?' * len(_SESSION_NAMES))})")
 _READ_USER = """SELECT default_band, locale, bands, pain, owned, running_days, reminders, position, recent, days
     FROM users WHERE user = ?"""
 
@@ -410,17 +414,24 @@ def _read(conn: sqlite3.Connection, key: str) -> tuple[UserState, tuple[Numbered
 
     One row whatever the history: the recent sessions and the day tally are kept on it by `_write`.
     """
+    return _read_row(conn, key)[:2]
+
+
+def _read_row(conn: sqlite3.Connection, key: str) -> tuple[UserState, tuple[Numbered, ...], Preferences | None]:
+    """`_read`, plus the row's preference columns as stored (None: no row), which a write reuses unchanged."""
     row = conn.execute(_READ_USER, (key,)).fetchone()
     if row is None:
-        return UserState(), ()
+        return UserState(), (), None
     state, numbered = _DECODED.get((row[:7], row[8]), _decode_row)
     position = row[7]
     return replace(state, in_progress=decode_in_progress(json.loads(position)) if position else None,
-                   days=DayTally(text=row[9])), numbered
+                   days=DayTally(text=row[9])), numbered, row[:7]
 
 
 Decoded = tuple[UserState, tuple[Numbered, ...]]
-RowText = tuple[tuple[str | None, ...], str]  # a user row's preference columns and its `recent` column
+Preferences = tuple[str | None, ...]  # a user row's preference columns (default_band ... reminders), as stored
+RowText = tuple[Preferences, str]  # a user row's preference columns and its `recent` column
+_PREFERENCE_FIELDS = ("preferences", "bands", "pain", "owned", "running_days", "reminders")  # what they hold
 
 
 class DecodedRows:
@@ -473,11 +484,13 @@ def _decode_row(text: RowText, numbered: tuple[Numbered, ...] | None = None) -> 
 
 
 def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState,
-           numbered: tuple[Numbered, ...]) -> UserState:
-    """Store `new` over `old` (the recent state read with `numbered`): the history rows that changed, the
-    history trimmed to HISTORY_LIMIT, then the user row with the new recent sessions and day tally.
+           numbered: tuple[Numbered, ...], old_columns: Preferences | None = None) -> UserState:
+    """Store `new` over `old` (the recent state read with `numbered`, from a row whose preference columns were
+    `old_columns`): the history rows that changed, the history trimmed to HISTORY_LIMIT, then the user row
+    with the new recent sessions and day tally.
 
-    Returns the state as `recent` now reads it. Bounded by the change, never by the history's length.
+    Returns the state as `recent` now reads it. Bounded by the change, never by the history's length. When
+    the preferences did not change (a start, a stop), their stored text and decoded form are reused as read.
     """
     removed, edited, added = _history_change(old.history, new.history, numbered)
     kept = dict(numbered)
@@ -494,12 +507,12 @@ def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState,
     days = DayTally(tally(old.days.days(), added=[*added, *(r for _, r in edited)],
                           removed=[*(r for _, r in removed), *(_numbered_record(numbered, seq) for seq, _ in edited)])
                     ) if removed or edited or added else old.days
-    prefs, position = new.preferences, encode_in_progress(new.in_progress)
+    position = encode_in_progress(new.in_progress)
     stored = replace(new, history=tuple(record for _, record in recent), days=days)
-    columns = (prefs.default_band and prefs.default_band.value, prefs.locale,
-               json.dumps({r: b.value for r, b in new.bands}), json.dumps(encode_pain(new.pain)),
-               json.dumps([b.value for b in new.owned]), json.dumps(list(new.running_days)),
-               json.dumps(list(new.reminders)))
+    unchanged = old_columns is not None and all(
+        getattr(new, name) is getattr(old, name) or getattr(new, name) == getattr(old, name)
+        for name in _PREFERENCE_FIELDS)
+    columns = old_columns if unchanged and old_columns is not None else _preference_columns(new)
     recent_text = _encode_recent(recent)
     conn.execute(  # the user row first: the session rows reference it
         """INSERT INTO users (user, default_band, locale, bands, pain, owned, running_days, reminders, position,
@@ -512,16 +525,27 @@ def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState,
                updated_at = excluded.updated_at""",
         (key, *columns, json.dumps(position) if position else None, recent_text, days.text(),
          datetime.now(UTC).isoformat()))
-    conn.executemany("DELETE FROM sessions WHERE user = ? AND seq = ?", [(key, seq) for seq, _ in removed])
-    conn.executemany(f"UPDATE sessions SET {', '.join(f'{c} = ?' for c in _SESSION_NAMES)} WHERE user = ? AND seq = ?",
-                     [(*_session_row(record), key, seq) for seq, record in edited])
-    conn.executemany(
-        f"INSERT INTO sessions (user, seq, {_SESSION_COLUMNS}) VALUES (?, ?, {', '.join('?' * len(_SESSION_NAMES))})",
-        [(key, seq, *_session_row(record)) for seq, record in numbered_added])
-    if added:  # the history keeps the newest HISTORY_LIMIT: a range delete on the key, usually of one row
-        conn.execute("DELETE FROM sessions WHERE user = ? AND seq < ?", (key, cutoff))
-    _DECODED.put((columns, recent_text), _decode_row((columns, recent_text), tuple(recent)))
+    if removed:  # each statement only when it has rows: a start adds one session and removes or edits none
+        conn.executemany(_DELETE_SESSION, [(key, seq) for seq, _ in removed])
+    if edited:
+        conn.executemany(_UPDATE_SESSION, [(*_session_row(record), key, seq) for seq, record in edited])
+    if numbered_added:
+        conn.executemany(_INSERT_SESSION, [(key, seq, *_session_row(record)) for seq, record in numbered_added])
+    if added and cutoff > 0:  # the newest HISTORY_LIMIT are kept: a range delete, usually of one row (seqs
+        conn.execute("DELETE FROM sessions WHERE user = ? AND seq < ?", (key, cutoff))  # start at 0: none below)
+    # What a read of this row decodes, kept so it decodes nothing; its position and day tally are read apart.
+    _DECODED.put((columns, recent_text), (replace(old, history=stored.history), tuple(recent)) if unchanged
+                 else _decode_row((columns, recent_text), tuple(recent)))
     return stored
+
+
+def _preference_columns(state: UserState) -> Preferences:
+    """The user row's preference columns for `state`, in _READ_USER's order."""
+    prefs = state.preferences
+    return (prefs.default_band and prefs.default_band.value, prefs.locale,
+            json.dumps({r: b.value for r, b in state.bands}), json.dumps(encode_pain(state.pain)),
+            json.dumps([b.value for b in state.owned]), json.dumps(list(state.running_days)),
+            json.dumps(list(state.reminders)))
 
 
 def _numbered_record(numbered: Sequence[Numbered], seq: int) -> SessionRecord:
