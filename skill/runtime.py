@@ -14,7 +14,6 @@ from skill.catalog import Catalog
 from skill.config import SKILL_ID_MISSING, Settings
 from skill.handlers import Deps, build_skill
 from skill.handlers.endpoint import SkillEndpoint, check_application_id
-from skill.handlers.memory import tell_when_unsaved
 from skill.handlers.voice import Voice
 from skill.plugins import BandCoachPluginManager, make_plugin_manager
 from skill.segments import SegmentSource
@@ -74,7 +73,6 @@ def build_runtime(
     deps = Deps(catalog=catalog, settings=settings, store=watched,
                 speech=Voice.for_settings(settings, segments), segments=segments)
     skill = build_skill(deps)
-    tell_when_unsaved(skill)  # a runner whose progress could not be kept this time hears so
     return Runtime(settings, pm, catalog, SkillEndpoint(skill), health, watched)
 
 

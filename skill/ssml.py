@@ -51,6 +51,15 @@ def wrap(body: str) -> str:
     return f"<speak>{body}</speak>"
 
 
+def said_first(document: str, sentence: str) -> str | None:
+    """`document` with `sentence` spoken before the rest; None when it is not one <speak> document or the
+    sentence would take it over MAX_CHARS (the answer is then left as it was)."""
+    if not (document.startswith("<speak>") and document.endswith("</speak>")):
+        return None
+    spoken = wrap(f"{escape(sentence)} {document.removeprefix('<speak>').removesuffix('</speak>')}")
+    return spoken if len(spoken) <= MAX_CHARS else None
+
+
 @functools.lru_cache(maxsize=4096)
 def _cue_piece(text: str, seconds: float) -> str:
     """One cue's words and the silence left in its slot (cues repeat a lot: memoised)."""

@@ -63,3 +63,16 @@ def test_cues_cut_to_fit_are_logged(caplog):
     with caplog.at_level("WARNING", logger="skill.ssml"):
         ssml.cues_to_ssml(cues)
     assert "of 500 cues" in caplog.text
+
+
+def test_a_sentence_said_first_comes_before_the_answer_escaped() -> None:
+    assert ssml.said_first("<speak>Next up.</speak>", "Saved & sound?") == "<speak>Saved &amp; sound? Next up.</speak>"
+
+
+def test_a_sentence_that_would_break_the_length_limit_is_not_said() -> None:
+    full = ssml.wrap("a" * (ssml.MAX_CHARS - len(ssml.wrap(""))))
+    assert ssml.said_first(full, "Your progress wasn't saved.") is None
+
+
+def test_a_sentence_is_not_spliced_into_something_other_than_one_speak_document() -> None:
+    assert ssml.said_first("Next up.", "Hello.") is None

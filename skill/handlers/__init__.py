@@ -48,6 +48,7 @@ from skill.handlers.safety import (
     PainIntentHandler,
     SafetyAnswerHandler,
 )
+from skill.handlers.unsaved import UnsavedNotice
 from skill.handlers.workout import (
     BandPlacementIntentHandler,
     DoseIntentHandler,
@@ -116,6 +117,7 @@ def build_skill(deps: Deps) -> CustomSkill:
     for handler in HANDLERS:
         builder.add_request_handler(handler(deps))
     builder.add_exception_handler(CatchAllExceptionHandler())
+    builder.add_global_response_interceptor(UnsavedNotice())  # a runner whose progress was not kept hears so
     return builder.create()
 
 

@@ -38,7 +38,7 @@ def _with_store(handler_input: HandlerInput, deps: Deps, action: Callable[[Store
     """Run `action(store, user_id)`; without a store, a user id, or on a store error, `default`.
 
     A store error marks the request, so the runner hears that their progress was not kept
-    (tell_when_unsaved); a watched store has already logged its cause, once, for /healthz.
+    (skill/handlers/unsaved.py); a watched store has already logged its cause, once, for /healthz.
     """
     uid = user_id(handler_input)
     if deps.store is None or uid is None:
@@ -46,7 +46,7 @@ def _with_store(handler_input: HandlerInput, deps: Deps, action: Callable[[Store
     try:
         return action(deps.store, uid)
     except Exception:  # the store is memory, not the coaching: carry on without it
-        handler_input.attributes_manager.request_attributes[_UNSAVED] = True
+        handler_input.attributes_manager.request_attributes[UNSAVED] = True
         if _watched(deps.store):
             logger.debug("state store failed; continuing without memory for this request", exc_info=True)
         else:
@@ -399,50 +399,12 @@ def set_reminder_tokens(handler_input: HandlerInput, deps: Deps, tokens: tuple[s
     return state is not None and state.reminders == tokens
 
 
-# --- a store failure the runner hears about (installed on the skill by skill/runtime.py) ------------
-# Imports are local below: this part of the module was added without touching its import block.
-
-_UNSAVED = "bandcoach.store_failed"  # request attribute: a store operation failed while answering
-TOLD_UNSAVED = "unsaved_told"  # session attribute: the runner has heard it once this session
+UNSAVED = "bandcoach.store_failed"  # request attribute: a store operation failed while answering (handlers/unsaved.py)
 
 
 def _watched(store: object) -> bool:
-    from skill.state.health import WatchedStore
+    """Whether `store` is the health-watching wrapper, which has already logged a failure's cause once."""
+    from skill.state.health import WatchedStore  # only checked after a failure
 
     return isinstance(store, WatchedStore)
 
-
-def _told_this_session(handler_input: HandlerInput) -> bool:
-    session = handler_input.request_envelope.session
-    return session is not None and (session.attributes or {}).get(TOLD_UNSAVED) is True
-
-
-def tell_when_unsaved(skill: object) -> None:
-    """Make `skill` (an ask-sdk CustomSkill) begin its spoken answer with prompts.progress_not_saved() when a
-    store operation failed during the request, once per session: the runner keeps the routine and learns
-    that it was not kept. AudioPlayer events may not speak; /healthz and the log still say it."""
-    from ask_sdk_core.dispatch_components import AbstractResponseInterceptor
-    from ask_sdk_core.skill import CustomSkill
-    from ask_sdk_model import Response
-    from ask_sdk_model.ui import SsmlOutputSpeech
-
-    from skill import ssml
-
-    class UnsavedNotice(AbstractResponseInterceptor):
-        def process(self, handler_input: HandlerInput, response: Response | None) -> None:
-            told = _told_this_session(handler_input)
-            failed = handler_input.attributes_manager.request_attributes.get(_UNSAVED) is True
-            speech = response.output_speech if response is not None else None
-            if failed and not told and isinstance(speech, SsmlOutputSpeech) and speech.ssml:
-                doc, note = speech.ssml, prompts.progress_not_saved()
-                if doc.startswith("<speak>") and doc.endswith("</speak>") and len(doc) + len(note) < ssml.MAX_CHARS:
-                    body = doc.removeprefix("<speak>").removesuffix("</speak>")
-                    speech.ssml = ssml.wrap(f"{ssml.escape(note)} {body}")
-                    told = True
-            if told and handler_input.request_envelope.session is not None:  # carried for the whole session
-                manager = handler_input.attributes_manager
-                manager.session_attributes = {**(manager.session_attributes or {}), TOLD_UNSAVED: True}
-
-    if not isinstance(skill, CustomSkill):
-        raise TypeError(f"tell_when_unsaved needs an ask-sdk CustomSkill, not {type(skill).__name__}")
-    skill.request_dispatcher.response_interceptors.append(UnsavedNotice())
