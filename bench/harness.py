@@ -38,7 +38,6 @@ from skill.state import make_store  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 LUA_POST = BENCH / "post.lua"
-LUA_MIX = BENCH / "mix.lua"
 THREADS = 4  # waitress worker threads: bandcoach serve's default, used for the floor too
 USERS = 1000  # runners the load is spread over (bench/post.lua's BENCH_USERS default)
 MAX_HISTORY = 700  # finished workouts of the longest-serving runner: about a year of twice-daily use
@@ -193,16 +192,15 @@ class WrkResult:
 
 def wrk(url: str, body: dict[str, Any] | Sequence[dict[str, Any]], *, seconds: float, connections: int,
         threads: int = 2) -> WrkResult:
-    """One wrk run that POSTs `body` to `url` (through bench/post.lua), or a sequence of bodies round and
-    round (bench/mix.lua), and reports throughput and p99."""
+    """One wrk run that POSTs `body` to `url`, or a sequence of bodies round and round (both through
+    bench/post.lua), and reports throughput and p99."""
     bodies = [body] if isinstance(body, dict) else list(body)
     files = []
     for one in bodies:
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
             json.dump(one, handle)
         files.append(handle.name)
-    script, env = (LUA_POST, {"BENCH_BODY": files[0]}) if isinstance(body, dict) else \
-        (LUA_MIX, {"BENCH_MIX": ":".join(files)})
+    script, env = LUA_POST, {"BENCH_MIX": ":".join(files)}
     try:
         out = subprocess.run(
             ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
