@@ -13,16 +13,15 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
-import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import lameenc
 import miniaudio
 
-from support.loopback import LoopbackServer
+from support.loopback import QuietLog, RecordingStandin, StateServer, Traffic
 
 RPC = "jQ1olc"
 PATH_SUFFIX = "/_/TranslateWebserverUi/data/batchexecute"
@@ -53,10 +52,7 @@ class Behaviour:
 @dataclass(slots=True)
 class _State:
     behaviour: Behaviour
-    seen: list[Seen] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    in_flight: int = 0
-    max_in_flight: int = 0
+    traffic: Traffic[Seen] = field(default_factory=Traffic)
 
 
 def google_like_mp3(text: str, lang: str) -> bytes:
@@ -78,8 +74,8 @@ def batchexecute_body(audio: bytes) -> bytes:
     return f")]}}'\n\n{len(payload)}\n{payload}\n".encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class _Handler(QuietLog, BaseHTTPRequestHandler):
+    server: StateServer
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -91,13 +87,8 @@ class _Handler(BaseHTTPRequestHandler):
         rpc = json.loads(form["f.req"][0])
         text, lang = json.loads(rpc[0][0][1])[:2]
         state = self.server.state
-        with state.lock:
-            failing = state.behaviour.always_fail or len(state.seen) < state.behaviour.fail_first
-            state.in_flight += 1
-            state.max_in_flight = max(state.max_in_flight, state.in_flight)
-        time.sleep(state.behaviour.delay)
-        with state.lock:
-            state.in_flight -= 1
+        failing = state.traffic.take(fail_first=state.behaviour.fail_first, delay=state.behaviour.delay,
+                                     always_fail=state.behaviour.always_fail)
         if failing:
             self._answer(state.behaviour.fail_status, b"try later", tld, text, lang)
         else:
@@ -105,8 +96,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, status: int, body: bytes, tld: str, text: str, lang: str) -> None:
         state = self.server.state
-        with state.lock:
-            state.seen.append(Seen(tld, text, lang, time.monotonic(), status))
+        state.traffic.record(Seen(tld, text, lang, time.monotonic(), status))
         self.send_response(status)
         if status != 200 and state.behaviour.retry_after is not None:
             self.send_header("Retry-After", state.behaviour.retry_after)
@@ -115,37 +105,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
-        pass
 
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    state: _State
-
-
-class GttsStandin(LoopbackServer):
+class GttsStandin(RecordingStandin[Seen]):
     """Run the stand-in on 127.0.0.1 for the length of a `with` block."""
 
-    server: _Server
-
     def __init__(self, behaviour: Behaviour | None = None) -> None:
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.state = _State(behaviour or Behaviour())
-        self.serve_in_background(server, "gtts-standin")
+        self.start(_Handler, _State(behaviour or Behaviour()), "gtts-standin")
 
     @property
     def url(self) -> str:
         """A `BANDCOACH_GTTS_URL` template for this server."""
         return f"http://127.0.0.1:{self.server.server_address[1]}/{{tld}}"
-
-    @property
-    def seen(self) -> list[Seen]:
-        with self.server.state.lock:
-            return list(self.server.state.seen)
-
-    @property
-    def max_in_flight(self) -> int:
-        """The most requests that were being answered at the same moment."""
-        return self.server.state.max_in_flight
 

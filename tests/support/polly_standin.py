@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import miniaudio
 
 from support.gtts_standin import google_like_mp3
-from support.loopback import LoopbackServer
+from support.loopback import QuietLog, RecordingStandin, StateServer, Traffic
 
 NEURAL_VOICES = [
     {"Id": "Joanna", "LanguageCode": "en-US"}, {"Id": "Amy", "LanguageCode": "en-GB"},
@@ -55,11 +54,8 @@ class Behaviour:
 @dataclass(slots=True)
 class _State:
     behaviour: Behaviour
-    seen: list[Seen] = field(default_factory=list)
+    traffic: Traffic[Seen] = field(default_factory=Traffic)
     probes: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    in_flight: int = 0
-    max_in_flight: int = 0
 
 
 def pcm_16k(text: str) -> bytes:
@@ -70,14 +66,14 @@ def pcm_16k(text: str) -> bytes:
                                   sample_rate=16000).samples)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class _Handler(QuietLog, BaseHTTPRequestHandler):
+    server: StateServer
 
     def do_GET(self) -> None:
         if not self.path.startswith("/v1/voices"):
             self._send(404, b'{"message": "unknown path"}', "application/json", "UnknownOperationException")
             return
-        with self.server.state.lock:
+        with self.server.state.traffic.lock:
             self.server.state.probes += 1
         voices = [{**v, "Gender": "Female", "Name": v["Id"], "SupportedEngines": ["neural"]} for v in NEURAL_VOICES]
         self._send(200, json.dumps({"Voices": voices}).encode(), "application/json")
@@ -89,18 +85,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, b'{"message": "unknown path"}', "application/json", "UnknownOperationException")
             return
         state = self.server.state
-        with state.lock:
-            failing = len(state.seen) < state.behaviour.fail_first
-            state.in_flight += 1
-            state.max_in_flight = max(state.max_in_flight, state.in_flight)
-        time.sleep(state.behaviour.delay)
-        with state.lock:
-            state.in_flight -= 1
+        failing = state.traffic.take(fail_first=state.behaviour.fail_first, delay=state.behaviour.delay)
         status = state.behaviour.fail_status if failing else 200
-        with state.lock:
-            state.seen.append(Seen(body.get("VoiceId", ""), body.get("LanguageCode", ""), body.get("Engine", ""),
-                                   body.get("OutputFormat", ""), body.get("SampleRate", ""), body.get("Text", ""),
-                                   time.monotonic(), status))
+        state.traffic.record(Seen(body.get("VoiceId", ""), body.get("LanguageCode", ""), body.get("Engine", ""),
+                                  body.get("OutputFormat", ""), body.get("SampleRate", ""), body.get("Text", ""),
+                                  time.monotonic(), status))
         if failing:
             self._send(status, b'{"message": "Rate exceeded"}', "application/json", state.behaviour.error_type)
         elif body.get("OutputFormat") == "pcm":
@@ -120,24 +109,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
-        pass
 
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    state: _State
-
-
-class PollyStandin(LoopbackServer):
+class PollyStandin(RecordingStandin[Seen]):
     """Run the stand-in on 127.0.0.1 for the length of a `with` block."""
 
-    server: _Server
-
     def __init__(self, behaviour: Behaviour | None = None) -> None:
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.state = _State(behaviour or Behaviour())
-        self.serve_in_background(server, "polly-standin")
+        self.start(_Handler, _State(behaviour or Behaviour()), "polly-standin")
 
     @property
     def url(self) -> str:
@@ -145,16 +122,6 @@ class PollyStandin(LoopbackServer):
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     @property
-    def seen(self) -> list[Seen]:
-        with self.server.state.lock:
-            return list(self.server.state.seen)
-
-    @property
     def probes(self) -> int:
         """DescribeVoices requests answered (the engine's availability probe)."""
         return self.server.state.probes
-
-    @property
-    def max_in_flight(self) -> int:
-        """The most SynthesizeSpeech requests being answered at the same moment."""
-        return self.server.state.max_in_flight
