@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skill.catalog import Catalog
+from skill.listing import describe_routines, dose_text
 from skill.routines import RoutineKind
 from skill.timeline import Timeline, worked
 
@@ -48,8 +49,6 @@ class ExerciseRow:
 
 def routine_cards(catalog: Catalog, locale: str) -> list[RoutineCard]:
     """Every routine as the list shows it, from `bandcoach routines`' plain data plus its focus and bands."""
-    from skill.listing import describe_routines  # loaded on the first list, not at start
-
     cards = []
     for listed in describe_routines(catalog, locale):
         timeline = catalog.timeline(listed["id"], locale=locale)
@@ -80,8 +79,6 @@ def bands_needed(timeline: Timeline) -> tuple[str, ...]:
 
 def exercise_rows(timeline: Timeline) -> list[ExerciseRow]:
     """The timeline's exercises with their chapter starts: the sum of the blocks before, as the audio is joined."""
-    from skill.listing import dose_text
-
     rows, start = [], 0.0
     for block in timeline.blocks:
         exercise = block.exercise
