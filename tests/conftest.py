@@ -21,6 +21,8 @@ from skill.web.app import create_app
 if TYPE_CHECKING:
     from support.pki import TestPki
 
+pytest_plugins = ["support.browser"]  # the phone tests' shared server and browser fixtures
+
 ENVELOPES = Path(__file__).parent / "envelopes"
 PLUGIN_SOURCES = Path(__file__).parent / "plugin_sources"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from support.browser import PHONE_SIZE, headless_chromium, phone, require_chromium, wait_until
-from support.serve_process import Live, live_serve
+from support.browser import PHONE_SIZE, phone, wait_until
+from support.serve_process import Live
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -28,22 +28,9 @@ ROUTINE = "/routines/treadmill"  # two exercises, 18 cues: the quickest routine 
 FIRST_PAGE_LIMIT = 100 * 1024  # bytes transferred for the list page, everything but audio
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    require_chromium()  # skip before starting anything
-    with live_serve(tmp_path_factory.mktemp("phone")) as live:
-        yield live
-
-
-@pytest.fixture(scope="module")
-def browser(server: Live) -> Iterator[Browser]:
-    with headless_chromium() as chromium:
-        yield chromium
-
-
 @pytest.fixture
-def context(browser: Browser, server: Live) -> Iterator[BrowserContext]:
-    with phone(browser, server.url) as ctx:
+def context(phone_browser: Browser, phone_server: Live) -> Iterator[BrowserContext]:
+    with phone(phone_browser, phone_server.url) as ctx:
         yield ctx
 
 

@@ -8,13 +8,12 @@ the voice session started at.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from support.browser import headless_chromium, phone, require_chromium
-from support.serve_process import Live, live_serve
+from support.browser import phone
+from support.serve_process import Live
 
 from skill.config import Settings
 from skill.listing import dose_text
@@ -39,19 +38,6 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    require_chromium()
-    with live_serve(tmp_path_factory.mktemp("phone")) as live:
-        yield live
-
-
-@pytest.fixture(scope="module")
-def browser(server: Live) -> Iterator[Browser]:
-    with headless_chromium() as chromium:
-        yield chromium
-
-
-@pytest.fixture(scope="module")
 def skill_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     home = tmp_path_factory.mktemp("voice")
     return create_app(Settings(verify=False, load_plugins=("bandcoach",), data_dir=home / "data",
@@ -70,11 +56,11 @@ def voice_timeline(app: Flask, utterance: str, locale: str) -> Timeline:
 
 @pytest.mark.parametrize(("utterance", "locale", "picked"), CASES, ids=[c[0] for c in CASES])
 def test_page_choices_give_the_timeline_the_voice_skill_uses(
-    browser: Browser, server: Live, skill_app: Flask, utterance: str, locale: str, picked: tuple[str, str],
+    phone_browser: Browser, phone_server: Live, skill_app: Flask, utterance: str, locale: str, picked: tuple[str, str],
 ) -> None:
     expected = voice_timeline(skill_app, utterance, locale)
     band, length = picked
-    with phone(browser, server.url, java_script_enabled=False) as context:
+    with phone(phone_browser, phone_server.url, java_script_enabled=False) as context:
         page = context.new_page()
         page.goto(f"/routines/{expected.routine.id}")
         page.select_option("select[name=band]", band)

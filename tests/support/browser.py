@@ -19,6 +19,8 @@ from support.e2e_node import in_ci
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
+    from support.serve_process import Live
+
 INSTALL_HINT = "apt-get install chromium (CI: .ci/install)"
 PHONE_SIZE = {"width": 390, "height": 844}  # an iPhone 12-15's CSS pixels
 PHONE: dict[str, Any] = {"viewport": PHONE_SIZE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
@@ -77,3 +79,22 @@ def wait_until(page: Page, expression: str, *, timeout_ms: int = WAIT_MS) -> Any
             raise AssertionError(f"{expression} was still falsy after {timeout_ms} ms")
         time.sleep(POLL_SECONDS)
     return value
+
+
+# Fixtures the phone test modules share (tests/conftest.py loads this module as a pytest plugin).
+
+@pytest.fixture(scope="module")
+def phone_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """A real `bandcoach serve` on 127.0.0.1 for the module (after the Chromium check, so a skip starts nothing)."""
+    from support.serve_process import live_serve
+
+    require_chromium()
+    with live_serve(tmp_path_factory.mktemp("phone")) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def phone_browser(phone_server: Live) -> Iterator[Browser]:
+    """One headless Chromium for the module's phone pages."""
+    with headless_chromium() as chromium:
+        yield chromium
