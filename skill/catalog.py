@@ -94,6 +94,8 @@ class Catalog:
     exercise_owner: dict[str, str] = field(default_factory=dict)
     _timelines: Memo[tuple[Any, ...], Timeline] = field(default_factory=lambda: Memo(TIMELINE_MEMO))
     _fits: Memo[tuple[str, int, int], Fit] = field(default_factory=lambda: Memo(FIT_MEMO))
+    # (routine id, variant) -> (the routine derived from, its shape): at most one per routine and variant.
+    _shapes: dict[tuple[str, Variant], tuple[Routine, Routine]] = field(default_factory=dict)
     # Normalised spoken name -> item, built once: resolving a slot is a dict lookup per request.
     _routine_names: dict[str, Routine] = field(default_factory=dict)
     _exercise_names: dict[str, Exercise] = field(default_factory=dict)
@@ -219,7 +221,7 @@ class Catalog:
 
         def make() -> Timeline:
             shaped = self.fit(routine_id, minutes, extra_sets=extra_sets).routine if minutes > 0 \
-                else routine.derive(variant)
+                else self.shape(routine_id, variant)
             for block, step in enumerate(shaped.steps):
                 if step.exercise in easier:
                     shaped = swapped(shaped, block, self.exercises[step.exercise].easier)
@@ -264,8 +266,8 @@ class Catalog:
             raise ValueError(f"extra sets must be 0-{EXTRA_SETS_LIMIT}, not {extra_sets}")
 
         def make() -> Fit:
-            routine = self.routines[routine_id].derive(Variant.STANDARD)
-            long = self.routines[routine_id].derive(Variant.LONG)
+            routine = self.shape(routine_id, Variant.STANDARD)
+            long = self.shape(routine_id, Variant.LONG)
             # The plans a fit times share most of their cues, so their words are looked up once per fit;
             # the timeline a runner walks is built afresh from the plugins' words.
             said: dict[str, str] = {}
@@ -286,20 +288,39 @@ class Catalog:
         return self._fits.get((routine_id, minutes, extra_sets), make)
 
     def clamped(self, place: Place) -> Place | None:
-        """`place` made safe to use: None for a routine no longer offered, extra sets and block in range."""
+        """`place` made safe to use: None for a routine no longer offered, extra sets and block in range.
+
+        A place already in range is returned as it is (every "next" checks one; no copy is made).
+        """
         if place.routine not in self.routines:
             return None
         # Clamp before anything is memoised: a fit is kept per distinct extra-sets value and length.
-        place = replace(place, extra_sets=max(0, min(place.extra_sets, EXTRA_SETS_LIMIT)),
-                        minutes=max(0, min(place.minutes, MAX_MINUTES)))
-        return place.at(max(0, min(place.block, self.block_count(place) - 1)))
+        extra_sets = max(0, min(place.extra_sets, EXTRA_SETS_LIMIT))
+        minutes = max(0, min(place.minutes, MAX_MINUTES))
+        block = max(0, min(place.block, self._block_count(place.routine, place.variant, minutes, extra_sets) - 1))
+        if (extra_sets, minutes, block) == (place.extra_sets, place.minutes, place.block):
+            return place
+        return replace(place, extra_sets=extra_sets, minutes=minutes, block=block)
 
     def block_count(self, place: Place) -> int:
         """How many blocks the timeline at `place` has: one per exercise of its shape (fitted, or the variant's),
         whatever the band, locale, swaps or wording, so no worded timeline is built or memoised to count them."""
-        if place.minutes > 0:
-            return len(self.fit(place.routine, place.minutes, extra_sets=place.extra_sets).routine.steps)
-        return len(self.routines[place.routine].derive(place.variant).steps)
+        return self._block_count(place.routine, place.variant, place.minutes, place.extra_sets)
+
+    def _block_count(self, routine_id: str, variant: Variant, minutes: int, extra_sets: int) -> int:
+        if minutes > 0:
+            return len(self.fit(routine_id, minutes, extra_sets=extra_sets).routine.steps)
+        return len(self.shape(routine_id, variant).steps)
+
+    def shape(self, routine_id: str, variant: Variant) -> Routine:
+        """The routine's steps at `variant` (`Routine.derive`), kept per catalog: every request that checks a
+        place counts its blocks. One entry per routine and variant at most, remade if the routine was replaced."""
+        routine = self.routines[routine_id]
+        kept = self._shapes.get((routine_id, variant))
+        if kept is None or kept[0] is not routine:
+            kept = (routine, routine.derive(variant))
+            self._shapes[(routine_id, variant)] = kept
+        return kept[1]
 
     def is_last(self, place: Place) -> bool:
         """Whether `place` is at its timeline's last block."""

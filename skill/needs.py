@@ -56,6 +56,27 @@ LENGTH: dict[str, tuple[str, ...]] = {
 }
 
 
+VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {"focus": FOCUS, "equipment": EQUIPMENT, "length": LENGTH}
+
+
+def _by_words(vocabulary: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Spoken words -> value id, the first value listing them winning (as a scan in order would)."""
+    index: dict[str, str] = {}
+    for value, words in vocabulary.items():
+        for spoken in words:
+            index.setdefault(spoken, value)
+    return index
+
+
+# Built once: a need slot Alexa did not resolve is one dict lookup per request, not a scan of every phrase.
+_BY_WORDS = {slot: _by_words(vocabulary) for slot, vocabulary in VOCABULARIES.items()}
+
+
+def spoken_id(slot: str, spoken: str | None) -> str | None:
+    """The value id of need slot `slot` ("focus", "equipment", "length") whose words `spoken` is, else None."""
+    return _BY_WORDS[slot].get(" ".join((spoken or "").lower().split()))
+
+
 _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
           "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60}
@@ -78,14 +99,12 @@ def number(spoken: str | None) -> float | None:
 
 def focus_in(spoken: str | None) -> str | None:
     """The FOCUS id whose words these are ("after my run" -> "after_run"), else None."""
-    words = " ".join((spoken or "").lower().replace("-", " ").split())
-    return next((focus for focus, names in FOCUS.items() if words in names), None)
+    return spoken_id("focus", (spoken or "").replace("-", " "))
 
 
 def length_in(spoken: str | None) -> str | None:
     """The LENGTH id whose word a routine's spoken value starts with ("quick stretch" -> "quick"), else None."""
-    first = (spoken or "").lower().split(" ", 1)[0]
-    return next((length for length, words in LENGTH.items() if first in words), None)
+    return _BY_WORDS["length"].get((spoken or "").lower().split(" ", 1)[0])
 
 
 # A moment around a run asks for one kind of routine: static stretching after, activation before.

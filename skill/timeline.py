@@ -46,10 +46,11 @@ class Block:
     dose: Dose
     cues: tuple[Cue, ...]
     rest: tuple[Cue, ...] = ()
+    seconds: float = field(init=False, compare=False, repr=False)  # the block's length, rest included
 
-    @property
-    def seconds(self) -> float:
-        return sum(c.seconds for c in self.cues) + sum(c.seconds for c in self.rest)
+    def __post_init__(self) -> None:
+        # Summed once: a block is immutable, and its length is read on every start and end of a workout.
+        object.__setattr__(self, "seconds", sum(c.seconds for c in self.cues) + sum(c.seconds for c in self.rest))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +61,10 @@ class Timeline:
     band: BandLevel
     locale: str
     blocks: tuple[Block, ...]
+    seconds: float = field(init=False, compare=False, repr=False)  # the whole routine's length
 
-    @property
-    def seconds(self) -> float:
-        return sum(b.seconds for b in self.blocks)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "seconds", sum(b.seconds for b in self.blocks))  # once: the timeline is immutable
 
     def cues(self) -> list[Cue]:
         return [c for b in self.blocks for c in (*b.cues, *b.rest)]

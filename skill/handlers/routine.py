@@ -172,12 +172,12 @@ class StartRoutineIntentHandler(Handler):
 
     def need(self, handler_input: HandlerInput, unmatched_routine: str | None) -> needs.Need:
         """What the runner asked for besides a routine's name; a routine slot that holds a need counts too."""
-        focus = _slot_id(handler_input, "focus", needs.FOCUS)
+        focus = _slot_id(handler_input, "focus")
         if focus is None and unmatched_routine:  # "after my run" can arrive as an unknown routine name
             focus = needs.focus_in(unmatched_routine)
-        length = _slot_id(handler_input, "length", needs.LENGTH) or needs.length_in(slot(handler_input, "routine")[0])
+        length = _slot_id(handler_input, "length") or needs.length_in(slot(handler_input, "routine")[0])
         minutes = parse_minutes(slot(handler_input, "minutes")[0])
-        return needs.Need(focus=focus, equipment=_slot_id(handler_input, "equipment", needs.EQUIPMENT),
+        return needs.Need(focus=focus, equipment=_slot_id(handler_input, "equipment"),
                           length=length, minutes=max(1, round(minutes)) if minutes else None)
 
     def asked_before(self, handler_input: HandlerInput, need: needs.Need) -> needs.Need:
@@ -206,13 +206,10 @@ NEED_KEY = "need"  # session attribute: what was asked for before that question
 _NEED_FIELDS = ("focus", "equipment", "length", "minutes")
 
 
-def _slot_id(handler_input: HandlerInput, name: str, vocabulary: dict[str, tuple[str, ...]]) -> str | None:
+def _slot_id(handler_input: HandlerInput, name: str) -> str | None:
     """A need slot's value id: resolved by Alexa, else looked up in the vocabulary by its spoken words."""
     heard, resolved = slot(handler_input, name)
-    if resolved in vocabulary:
-        return resolved
-    spoken = " ".join((heard or "").lower().split())
-    return next((value for value, words in vocabulary.items() if spoken in words), None)
+    return resolved if resolved in needs.VOCABULARIES[name] else needs.spoken_id(name, heard)
 
 
 def kept_need(handler_input: HandlerInput) -> needs.Need:
