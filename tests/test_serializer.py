@@ -29,6 +29,14 @@ def outcome(serializer: DefaultSerializer, text: str) -> object:
         return type(exc)
 
 
+def read_outcome(text: str) -> object:
+    """What EnvelopeSerializer.read makes of the parsed text: the model object, or the type of the error."""
+    try:
+        return EnvelopeSerializer().read(json.loads(text), MODEL)
+    except SerializationException as exc:
+        return type(exc)
+
+
 def launch_at(stamp: str) -> str:
     """A LaunchRequest envelope whose request timestamp is `stamp`, as JSON text."""
     envelope = testing.launch_request()
@@ -40,6 +48,40 @@ def launch_at(stamp: str) -> str:
 def test_every_envelope_deserialises_to_what_the_stock_serializer_gives(path: Path) -> None:
     text = path.read_text()
     assert outcome(EnvelopeSerializer(), text) == outcome(DefaultSerializer(), text)
+
+
+@pytest.mark.parametrize("path", ENVELOPES, ids=lambda p: p.stem)
+def test_reading_parsed_data_gives_what_the_stock_serializer_gives_for_its_text(path: Path) -> None:
+    text = path.read_text()
+    assert read_outcome(text) == outcome(DefaultSerializer(), text)
+
+
+# Envelopes ask-sdk reads in odd ways: a wrong type where a model is expected, an unknown key (kept raw as an
+# attribute), a null, a value its primitive cast refuses or passes through, a bad enum or discriminator.
+ODD_ENVELOPES = {
+    "request is a string": {"version": "1.0", "request": "LaunchRequest"},
+    "request is a list": {"version": "1.0", "request": []},
+    "request is a number": {"version": "1.0", "request": 7},
+    "empty request type": {"version": "1.0", "request": {"type": ""}},
+    "unknown top-level key": {"version": "1.0", "shiny": {"a": [1, 2]}, "request": {"type": "LaunchRequest"}},
+    "null session": {"version": "1.0", "session": None, "request": {"type": "LaunchRequest"}},
+    "session new as a string": {"version": "1.0", "session": {"new": "yes"}, "request": {"type": "LaunchRequest"}},
+    "session attributes a list": {"version": "1.0", "session": {"attributes": [1]}},
+    "bad enum": {"version": "1.0", "request": {"type": "IntentRequest", "dialogState": "DANCING"}},
+    "slots not a mapping": {"version": "1.0", "request": {"type": "IntentRequest", "intent": {"slots": 3}}},
+    "version a number": {"version": 1.5, "request": {"type": "SessionEndedRequest", "reason": "USER_INITIATED"}},
+    "nested unknown keys": {"context": {"System": {"device": {"supportedInterfaces": {"Zap": {}}, "x": 1}}}},
+}
+
+
+@pytest.mark.parametrize("envelope", ODD_ENVELOPES.values(), ids=list(ODD_ENVELOPES))
+def test_reading_odd_envelopes_gives_what_the_stock_serializer_gives(envelope: dict[str, object]) -> None:
+    text = json.dumps(envelope)
+    assert read_outcome(text) == outcome(DefaultSerializer(), text)
+
+
+def test_reading_null_gives_none() -> None:
+    assert EnvelopeSerializer().read(None, MODEL) is None
 
 
 @pytest.mark.parametrize("stamp", ["2026-11-28T07:43:47Z", "2026-11-28T07:43:47.123Z", "2026-11-28T08:43:47+01:00",

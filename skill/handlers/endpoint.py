@@ -169,18 +169,17 @@ class SkillEndpoint:
         self.skill = skill
         self.serializer = EnvelopeSerializer()
 
-    def handle(self, envelope: dict[str, Any], *, raw: str | None = None) -> dict[str, Any]:
+    def handle(self, envelope: dict[str, Any], *, strict: bool = False) -> dict[str, Any]:
         """Answer one parsed envelope; malformed envelopes raise BadRequest, unknown types get no words.
 
-        `raw` is the envelope's JSON text when the caller has it (saves serialising it again); it must come
-        from `parse_body`, which refuses non-finite numbers. Without it (the Lambda door, whose event the
-        runtime parsed) they are looked for here. The answer is strict JSON within Alexa's size limit
-        (`within_limits`).
+        `strict` says the envelope came from `parse_body`, which refuses non-finite numbers; otherwise (the
+        Lambda door, whose event the runtime parsed) they are looked for here. The answer is strict JSON
+        within Alexa's size limit (`within_limits`).
         """
         request = envelope.get("request")
         if not isinstance(request, dict) or not isinstance(request.get("type"), str):
             raise BadRequest("envelope has no request with a type")
-        if raw is None and not _finite(envelope):
+        if not strict and not _finite(envelope):
             raise BadRequest("envelope holds NaN or Infinity, which are not JSON numbers")
         if request["type"] not in KNOWN_REQUEST_TYPES:
             logger.info("unknown request type %r: answered with an empty response", request["type"][:100])
@@ -195,7 +194,7 @@ class SkillEndpoint:
             if not isinstance(name, str) or not 0 < len(name) <= MAX_INTENT_NAME:
                 # Alexa always names the intent; every intent handler reads the name, so refuse it here.
                 raise BadRequest(f"{request['type']} has no intent with a name")
-        response = self.skill.invoke(request_envelope=self._deserialize(envelope, raw), context=None)
+        response = self.skill.invoke(request_envelope=self._deserialize(envelope), context=None)
         return within_limits(self._serialize(response))
 
     def _serialize(self, response: ResponseEnvelope) -> dict[str, Any]:
@@ -203,10 +202,11 @@ class SkillEndpoint:
         # ask-sdk types serialize() for any value; a model object always becomes a dict of its attributes.
         return cast(dict[str, Any], self.serializer.serialize(response))
 
-    def _deserialize(self, envelope: dict[str, Any], raw: str | None = None) -> RequestEnvelope:
-        """ask-sdk's model of the envelope; a context we cannot read is narrowed to its System part."""
+    def _deserialize(self, envelope: dict[str, Any]) -> RequestEnvelope:
+        """ask-sdk's model of the parsed envelope (read once, not re-serialised and parsed again); a context we
+        cannot read is narrowed to its System part."""
         try:
-            model: RequestEnvelope = self.serializer.deserialize(raw or json.dumps(envelope), _ENVELOPE)
+            model: RequestEnvelope = self.serializer.read(envelope, _ENVELOPE)
             return model
         except _UNREADABLE as exc:
             first = exc
@@ -214,7 +214,7 @@ class SkillEndpoint:
         if isinstance(context, dict) and set(context) - {"System"}:
             narrowed = {**envelope, "context": {"System": context.get("System", {})}}
             try:
-                parsed: RequestEnvelope = self.serializer.deserialize(json.dumps(narrowed), _ENVELOPE)
+                parsed: RequestEnvelope = self.serializer.read(narrowed, _ENVELOPE)
             except _UNREADABLE:
                 pass
             else:

@@ -72,11 +72,7 @@ def create_app(
         if verifier is not None:
             verifier.verify(request.headers, body, envelope)
         runtime.check_skill_id(envelope)
-        try:
-            raw = body.decode("utf-8")  # Alexa sends UTF-8; any other encoding is re-serialised instead
-        except UnicodeDecodeError:
-            raw = None
-        return jsonify(runtime.endpoint.handle(envelope, raw=raw))
+        return jsonify(runtime.endpoint.handle(envelope, strict=True))
 
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:
