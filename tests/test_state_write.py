@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -40,7 +41,7 @@ def test_a_start_reads_back_the_same_state_after_the_decoded_rows_are_forgotten(
     assert remembered.bands == (("glutes", BandLevel.HEAVY),) and remembered.running_days == (0, 3)
 
 
-def test_a_start_below_the_history_limit_writes_the_user_row_and_one_session_only(store: SQLiteStore) -> None:
+def test_a_start_below_the_history_limit_reads_the_row_then_writes_it_and_one_session_only(store: SQLiteStore) -> None:
     statements: Counter[str] = Counter()
     conn = store.connection()
     conn.set_trace_callback(lambda sql: statements.update([" ".join(sql.split()[:2]).upper()]))
@@ -48,4 +49,53 @@ def test_a_start_below_the_history_limit_writes_the_user_row_and_one_session_onl
         store.update(RUNNER, start)
     finally:
         conn.set_trace_callback(None)
-    assert statements == Counter({"BEGIN IMMEDIATE": 1, "SELECT DEFAULT_BAND,": 1, "INSERT INTO": 2, "COMMIT": 1})
+    assert statements == Counter({"SELECT DEFAULT_BAND,": 1, "BEGIN IMMEDIATE": 1, "UPDATE USERS": 1, "INSERT INTO": 1,
+                                  "COMMIT": 1})
+
+
+def test_a_write_by_another_process_between_read_and_write_is_kept_and_the_change_made_again(
+        store: SQLiteStore) -> None:
+    other = SQLiteStore(store.path, secret=b"test")  # another process's store on the same file
+    calls = []
+
+    def start_while_another_adds_a_band(state: UserState) -> UserState:
+        if not calls:
+            other.update(RUNNER, lambda s: s.with_owned({*s.owned, BandLevel.MEDIUM}))
+        calls.append(state)
+        return start(state)
+
+    written = store.update(RUNNER, start_while_another_adds_a_band)
+    assert len(calls) == 2 and BandLevel.MEDIUM in calls[1].owned
+    assert store.recent(RUNNER) == written
+    assert BandLevel.MEDIUM in written.owned and written.history[-1] == workouts(11)[-1]
+
+
+def test_a_new_runners_first_write_loses_to_a_concurrent_first_write_and_runs_again(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "state.sqlite3", secret=b"test")
+    other = SQLiteStore(store.path, secret=b"test")
+    calls = []
+
+    def first(state: UserState) -> UserState:
+        if not calls:
+            other.set_in_progress(RUNNER, PLACE)
+        calls.append(state)
+        return state.with_owned({BandLevel.LIGHT})
+
+    written = store.update(RUNNER, first)
+    assert len(calls) == 2 and written.in_progress == PLACE and written.owned == (BandLevel.LIGHT,)
+
+
+def test_other_writers_are_not_held_up_while_an_update_works_out_its_change(store: SQLiteStore) -> None:
+    """The write lock covers the statements only: a position written from another thread while `fn` runs
+    does not wait for it (it would wait forever here if the lock were held)."""
+    written = threading.Event()
+
+    def start_after_another_runner_moves_on(state: UserState) -> UserState:
+        mover = threading.Thread(target=lambda: (store.set_in_progress("amzn1.ask.account.OTHER", PLACE),
+                                                 written.set()))
+        mover.start()
+        mover.join(timeout=10)
+        return start(state)
+
+    store.update(RUNNER, start_after_another_runner_moves_on)
+    assert written.is_set()

@@ -37,6 +37,36 @@ def window(numbered: Sequence[Numbered]) -> tuple[Numbered, ...]:
     return tuple(keep)
 
 
+def history_change(old: Sequence[SessionRecord], new: Sequence[SessionRecord], numbered: Sequence[Numbered]
+                   ) -> tuple[list[Numbered], list[Numbered], list[SessionRecord]]:
+    """How `new` differs from `old` (numbered by `numbered`): rows removed, rows edited in place, records added.
+
+    Appending (after dropping some of the oldest) and editing in place (a rating) are the changes the skill
+    makes; any other rewrite removes the recent rows from the first difference on and appends the rest.
+    """
+    if new is old or tuple(new) == tuple(old):
+        return [], [], []
+    if not old:
+        return [], [], list(new)
+    drop = _dropped_from_front(old, new)
+    if drop < len(old):
+        return list(numbered[:drop]), [], list(new[len(old) - drop:])
+    same = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
+    if len(old) == len(new):
+        return [], [(numbered[i][0], new[i]) for i in range(same, len(new)) if new[i] != old[i]], []
+    return list(numbered[same:]), [], list(new[same:])
+
+
+def _dropped_from_front(old: Sequence[SessionRecord], new: Sequence[SessionRecord]) -> int:
+    """How many of the oldest `old` sessions are gone, when `new` is the rest of `old` plus additions
+    (len(old) when it is not)."""
+    for drop in range(len(old)):
+        kept = len(old) - drop
+        if len(new) >= kept and tuple(new[:kept]) == tuple(old[drop:]):
+            return drop
+    return len(old)
+
+
 def day_of(record: SessionRecord) -> int:
     """The UTC calendar day a workout counts for (its start), as a date ordinal."""
     return record.started_at.astimezone(UTC).date().toordinal()

@@ -18,7 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,7 +34,7 @@ from skill.state.codec import (
     session_from_values,
 )
 from skill.state.model import InProgress, StateError, Store, UserState
-from skill.state.recent import DayTally, Numbered, tally, window
+from skill.state.recent import DayTally, Numbered, history_change, tally, window
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -43,6 +43,7 @@ BUSY_TIMEOUT_MS = 2_000  # how long SQLite itself waits for another writer
 DIR_MODE = 0o700  # directories the store creates: runners' progress is nobody else's to read
 FILE_MODE = 0o600  # the database file (SQLite gives its -wal and -shm files the same mode)
 LOCK_RETRIES = 2  # then we back off and try the whole transaction again: well inside Alexa's 8 s
+CONFLICT_RETRIES = 30  # optimistic updates of one runner tried at most this often (another writer won each time)
 MMAP_BYTES = 256 * 1024 * 1024  # of the database file each connection may map (address space, not memory)
 DECODED_ROWS = 4096  # user rows' decoded recent state memoised by content (about 6 KB each, so ~25 MB at most)
 
@@ -146,19 +147,46 @@ class SQLiteStore(Store):
         """`fn` gets the recent state (as `recent` reads it); appended sessions, edits of kept ones (a rating)
         and removals are written to the full history, and the aggregates follow.
 
-        `durable` commits with synchronous=FULL (the WAL is synced to disk before this returns); other writes
-        use NORMAL, which survives a crash of the process but may lose the last commits to a power cut.
+        Optimistic: the row is read and `fn` and the encoding run outside the write lock; under it, the
+        user row is written only if its `version` is still the one read (another thread or process may
+        have written it since), and the whole update runs again if it is not. The write lock is held
+        for the statements alone. `durable` commits with synchronous=FULL (the WAL is synced to disk
+        before this returns); other writes use NORMAL, which survives a crash of the process but may
+        lose the last commits to a power cut.
         """
         key = self.key(user_id)
+        for attempt in range(CONFLICT_RETRIES):
+            read = self._run(lambda conn: _read_row(conn, key), write=False, single=True)
+            new = fn(read.state)
+            if new == read.state:
+                return new
+            plan = _plan(key, read, new, lambda: self._run(lambda conn: _next_seq(conn, key), write=False, single=True))
+            if self._commit(plan, durable=durable):
+                _DECODED.put(plan.row_text, plan.decoded)
+                return plan.stored
+            logger.debug("state of %s changed underneath (attempt %d); retrying", key[:12], attempt + 1)
+            time.sleep(random.uniform(0, min(0.02, 0.0005 * 2**attempt)))
+        raise StateError(f"state update kept conflicting ({CONFLICT_RETRIES} attempts): too many requests for one "
+                         "user at once; try again")
 
-        def transaction(conn: sqlite3.Connection) -> UserState:
-            old, numbered, text = _read_row(conn, key)
-            new = fn(old)
-            return _write(conn, key, old, new, numbered, text) if new != old else new
+    def _commit(self, plan: _Plan, *, durable: bool) -> bool:
+        """Run `plan`'s statements in one transaction under the write lock; False (nothing written) when the
+        user row is no longer at the version the plan was made from."""
 
+        def transaction(conn: sqlite3.Connection) -> bool:
+            if conn.execute(plan.user_sql, plan.user_row).rowcount == 0:
+                return False  # the first statement: nothing to undo
+            for sql, rows in plan.session_writes:
+                conn.executemany(sql, rows)
+            if plan.trim is not None:
+                conn.execute("DELETE FROM sessions WHERE user = ? AND seq < ?", plan.trim)
+            return True
+
+        single = not plan.session_writes and plan.trim is None  # the user row alone: its own transaction
+        begin = None if single else "BEGIN IMMEDIATE"
         if not durable:
-            return self._run(transaction, write=True)
-        return self._run(lambda conn: _synced(conn, lambda: self._transaction(conn, transaction, "BEGIN IMMEDIATE")),
+            return self._run(transaction, write=True, single=single)
+        return self._run(lambda conn: _synced(conn, lambda: self._transaction(conn, transaction, begin)),
                          write=True, single=True)
 
     def set_in_progress(self, user_id: str, kept: InProgress) -> None:
@@ -401,12 +429,19 @@ def _migrate(conn: sqlite3.Connection, target: int) -> int:
 _UPSERT_POSITION = """INSERT INTO users (user, position, version, updated_at) VALUES (?, ?, 1, ?)
     ON CONFLICT (user) DO UPDATE SET position = excluded.position, version = users.version + 1,
         updated_at = excluded.updated_at"""
+_USER_COLUMNS = "default_band, locale, bands, pain, owned, running_days, reminders, position, recent, days, updated_at"
+# A write of the user row from a read of it: an update only while it is at the version read, an insert only
+# while there is still no row. Either changes no row when another writer got there first.
+_UPDATE_USER = (f"UPDATE users SET ({_USER_COLUMNS}, version) = ({', '.join('?' * 11)}, version + 1) "
+                "WHERE user = ? AND version = ?")
+_INSERT_USER = (f"INSERT INTO users (user, {_USER_COLUMNS}, version) VALUES (?, {', '.join('?' * 11)}, 1) "
+                "ON CONFLICT (user) DO NOTHING")
 _DELETE_SESSION = "DELETE FROM sessions WHERE user = ? AND seq = ?"
 _UPDATE_SESSION = f"UPDATE sessions SET {', '.join(f'{c} = ?' for c in _SESSION_NAMES)} WHERE user = ? AND seq = ?"
 _INSERT_SESSION = (f"INSERT INTO sessions (user, seq, {_SESSION_COLUMNS}) "
                    f"VALUES (?, ?, {', '.join('?' * len(_SESSION_NAMES))})")
-_READ_USER = """SELECT default_band, locale, bands, pain, owned, running_days, reminders, position, recent, days
-    FROM users WHERE user = ?"""
+_READ_USER = """SELECT default_band, locale, bands, pain, owned, running_days, reminders, position, recent, days,
+    version FROM users WHERE user = ?"""
 
 
 def _read(conn: sqlite3.Connection, key: str) -> tuple[UserState, tuple[Numbered, ...]]:
@@ -414,18 +449,31 @@ def _read(conn: sqlite3.Connection, key: str) -> tuple[UserState, tuple[Numbered
 
     One row whatever the history: the recent sessions and the day tally are kept on it by `_write`.
     """
-    return _read_row(conn, key)[:2]
+    read = _read_row(conn, key)
+    return read.state, read.numbered
 
 
-def _read_row(conn: sqlite3.Connection, key: str) -> tuple[UserState, tuple[Numbered, ...], Preferences | None]:
-    """`_read`, plus the row's preference columns as stored (None: no row), which a write reuses unchanged."""
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """A user row as read: the recent state, the seq of each recent session, the preference columns as
+    stored (None: no row), which a write that leaves them alone reuses, and the version a write is
+    conditioned on."""
+
+    state: UserState
+    numbered: tuple[Numbered, ...] = ()
+    columns: Preferences | None = None
+    version: int = 0
+
+
+def _read_row(conn: sqlite3.Connection, key: str) -> _Row:
+    """`_read`, plus the row's stored preference columns and its version."""
     row = conn.execute(_READ_USER, (key,)).fetchone()
     if row is None:
-        return UserState(), (), None
+        return _Row(UserState())
     state, numbered = _DECODED.get((row[:7], row[8]), _decode_row)
     position = row[7]
-    return replace(state, in_progress=decode_in_progress(json.loads(position)) if position else None,
-                   days=DayTally(text=row[9])), numbered, row[:7]
+    return _Row(replace(state, in_progress=decode_in_progress(json.loads(position)) if position else None,
+                        days=DayTally(text=row[9])), numbered, row[:7], row[10])
 
 
 Decoded = tuple[UserState, tuple[Numbered, ...]]
@@ -483,23 +531,45 @@ def _decode_row(text: RowText, numbered: tuple[Numbered, ...] | None = None) -> 
     return replace(decode_state(doc), history=tuple(r for _, r in numbered)), numbered
 
 
-def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState,
-           numbered: tuple[Numbered, ...], old_columns: Preferences | None = None) -> UserState:
-    """Store `new` over `old` (the recent state read with `numbered`, from a row whose preference columns were
-    `old_columns`): the history rows that changed, the history trimmed to HISTORY_LIMIT, then the user row
-    with the new recent sessions and day tally.
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The statements that store a new state over a row read at some version, and what they leave.
 
-    Returns the state as `recent` now reads it. Bounded by the change, never by the history's length. When
-    the preferences did not change (a start, a stop), their stored text and decoded form are reused as read.
+    `user_sql` writes the user row only if it is still at that version (an insert only if there is still
+    no row): its rowcount says whether the plan may go on. `stored` is the state as `recent` then reads
+    it; `row_text` and `decoded` prime the decoded-row memo so that read decodes nothing.
     """
-    removed, edited, added = _history_change(old.history, new.history, numbered)
+
+    user_sql: str
+    user_row: tuple[Any, ...]
+    session_writes: tuple[tuple[str, list[tuple[Any, ...]]], ...]
+    trim: tuple[str, int] | None
+    stored: UserState
+    row_text: RowText
+    decoded: Decoded
+
+
+def _next_seq(conn: sqlite3.Connection, key: str) -> int:
+    """The seq after the runner's newest session row (0 for none)."""
+    return int(conn.execute("SELECT coalesce(max(seq), -1) + 1 FROM sessions WHERE user = ?", (key,)).fetchone()[0])
+
+
+def _plan(key: str, read: _Row, new: UserState, stored_next_seq: Callable[[], int]) -> _Plan:
+    """The statements that store `new` over the row `read`: the user row with the new recent sessions and
+    day tally, the history rows that changed, the history trimmed to HISTORY_LIMIT.
+
+    Bounded by the change, never by the history's length; made outside the write lock (it writes nothing).
+    `stored_next_seq` reads the seq after the newest session row, asked only when sessions are added and no
+    recent one is left to number them from. When the preferences did not change (a start, a stop), their
+    stored text and decoded form are reused as read.
+    """
+    old, numbered = read.state, read.numbered
+    removed, edited, added = history_change(old.history, new.history, numbered)
     kept = dict(numbered)
     for seq, _ in removed:
         del kept[seq]
     kept.update(edited)
-    next_seq = max(kept, default=-1) + 1
-    if added and not kept:  # nothing recent left: the rows may still hold older sessions
-        next_seq = conn.execute("SELECT coalesce(max(seq), -1) + 1 FROM sessions WHERE user = ?", (key,)).fetchone()[0]
+    next_seq = max(kept, default=-1) + 1 if kept or not added else stored_next_seq()
     numbered_added = [(next_seq + i, record) for i, record in enumerate(added)]
     kept.update(numbered_added)
     cutoff = next_seq + len(added) - model.HISTORY_LIMIT
@@ -509,34 +579,24 @@ def _write(conn: sqlite3.Connection, key: str, old: UserState, new: UserState,
                     ) if removed or edited or added else old.days
     position = encode_in_progress(new.in_progress)
     stored = replace(new, history=tuple(record for _, record in recent), days=days)
-    unchanged = old_columns is not None and all(
+    unchanged = read.columns is not None and all(
         getattr(new, name) is getattr(old, name) or getattr(new, name) == getattr(old, name)
         for name in _PREFERENCE_FIELDS)
-    columns = old_columns if unchanged and old_columns is not None else _preference_columns(new)
+    columns = read.columns if unchanged and read.columns is not None else _preference_columns(new)
     recent_text = _encode_recent(recent)
-    conn.execute(  # the user row first: the session rows reference it
-        """INSERT INTO users (user, default_band, locale, bands, pain, owned, running_days, reminders, position,
-                              recent, days, version, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
-           ON CONFLICT (user) DO UPDATE SET default_band = excluded.default_band, locale = excluded.locale,
-               bands = excluded.bands, pain = excluded.pain, owned = excluded.owned,
-               running_days = excluded.running_days, reminders = excluded.reminders, position = excluded.position,
-               recent = excluded.recent, days = excluded.days, version = users.version + 1,
-               updated_at = excluded.updated_at""",
-        (key, *columns, json.dumps(position) if position else None, recent_text, days.text(),
-         datetime.now(UTC).isoformat()))
-    if removed:  # each statement only when it has rows: a start adds one session and removes or edits none
-        conn.executemany(_DELETE_SESSION, [(key, seq) for seq, _ in removed])
-    if edited:
-        conn.executemany(_UPDATE_SESSION, [(*_session_row(record), key, seq) for seq, record in edited])
-    if numbered_added:
-        conn.executemany(_INSERT_SESSION, [(key, seq, *_session_row(record)) for seq, record in numbered_added])
-    if added and cutoff > 0:  # the newest HISTORY_LIMIT are kept: a range delete, usually of one row (seqs
-        conn.execute("DELETE FROM sessions WHERE user = ? AND seq < ?", (key, cutoff))  # start at 0: none below)
-    # What a read of this row decodes, kept so it decodes nothing; its position and day tally are read apart.
-    _DECODED.put((columns, recent_text), (replace(old, history=stored.history), tuple(recent)) if unchanged
-                 else _decode_row((columns, recent_text), tuple(recent)))
-    return stored
+    values = (*columns, json.dumps(position) if position else None, recent_text, days.text(),
+              datetime.now(UTC).isoformat())
+    user_sql, user_row = (_UPDATE_USER, (*values, key, read.version)) if read.columns is not None else \
+        (_INSERT_USER, (key, *values))
+    session_writes = tuple((sql, rows) for sql, rows in (  # each only when it has rows: a start adds one session
+        (_DELETE_SESSION, [(key, seq) for seq, _ in removed]),
+        (_UPDATE_SESSION, [(*_session_row(record), key, seq) for seq, record in edited]),
+        (_INSERT_SESSION, [(key, seq, *_session_row(record)) for seq, record in numbered_added])) if rows)
+    # The newest HISTORY_LIMIT are kept: a range delete, usually of one row (seqs start at 0: none below).
+    trim = (key, cutoff) if added and cutoff > 0 else None
+    decoded = (replace(old, history=stored.history), tuple(recent)) if unchanged \
+        else _decode_row((columns, recent_text), tuple(recent))
+    return _Plan(user_sql, user_row, session_writes, trim, stored, (columns, recent_text), decoded)
 
 
 def _preference_columns(state: UserState) -> Preferences:
@@ -553,26 +613,6 @@ def _numbered_record(numbered: Sequence[Numbered], seq: int) -> SessionRecord:
     return next(record for s, record in numbered if s == seq)
 
 
-def _history_change(old: Sequence[SessionRecord], new: Sequence[SessionRecord], numbered: Sequence[Numbered]
-                    ) -> tuple[list[Numbered], list[Numbered], list[SessionRecord]]:
-    """How `new` differs from `old` (numbered by `numbered`): rows removed, rows edited in place, records added.
-
-    Appending (after dropping some of the oldest) and editing in place (a rating) are the changes the skill
-    makes; any other rewrite removes the recent rows from the first difference on and appends the rest.
-    """
-    if new is old or tuple(new) == tuple(old):
-        return [], [], []
-    if not old:
-        return [], [], list(new)
-    drop = _dropped_from_front(old, new)
-    if drop < len(old):
-        return list(numbered[:drop]), [], list(new[len(old) - drop:])
-    same = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
-    if len(old) == len(new):
-        return [], [(numbered[i][0], new[i]) for i in range(same, len(new)) if new[i] != old[i]], []
-    return list(numbered[same:]), [], list(new[same:])
-
-
 def _encode_recent(recent: Sequence[Numbered]) -> str:
     """The recent sessions as the user row keeps them: [seq, values in _SESSION_COLUMNS order] each."""
     return json.dumps([[seq, *_session_row(record)] for seq, record in recent])
@@ -584,13 +624,3 @@ def _session_row(s: SessionRecord) -> tuple[Any, ...]:
     write re-encodes the recent sessions it keeps."""
     encoded = encode_session(s)
     return tuple(encoded[c] for c in _SESSION_NAMES)
-
-
-def _dropped_from_front(old: Sequence[SessionRecord], new: Sequence[SessionRecord]) -> int:
-    """How many of the oldest `old` sessions are gone, when `new` is the rest of `old` plus additions
-    (len(old) when it is not)."""
-    for drop in range(len(old)):
-        kept = len(old) - drop
-        if len(new) >= kept and tuple(new[:kept]) == tuple(old[drop:]):
-            return drop
-    return len(old)
