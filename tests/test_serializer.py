@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from collections import OrderedDict
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import ResponseEnvelope
+from ask_sdk_model.interfaces.audioplayer import PlayBehavior
 
 from skill import testing
+from skill.config import Settings
+from skill.handlers.endpoint import KNOWN_REQUEST_TYPES
 from skill.handlers.serializer import EnvelopeSerializer
+from skill.runtime import build_runtime
 
 ENVELOPES = sorted((Path(__file__).parent / "envelopes").glob("*.json"))
 MODEL = "ask_sdk_model.request_envelope.RequestEnvelope"
@@ -78,6 +85,36 @@ ODD_ENVELOPES = {
 def test_reading_odd_envelopes_gives_what_the_stock_serializer_gives(envelope: dict[str, object]) -> None:
     text = json.dumps(envelope)
     assert read_outcome(text) == outcome(DefaultSerializer(), text)
+
+
+@pytest.fixture(scope="module")
+def answers(tmp_path_factory: pytest.TempPathFactory) -> list[ResponseEnvelope]:
+    """The skill's own answers (model objects) to every envelope it can model: what the endpoint serialises."""
+    home = tmp_path_factory.mktemp("answers")
+    runtime = build_runtime(Settings.from_env({"BANDCOACH_DATA_DIR": str(home), "BANDCOACH_CACHE_DIR": str(home),
+                                               "BANDCOACH_LOAD_PLUGINS": "bandcoach", "BANDCOACH_VERIFY": "0"}))
+    found = []
+    for path in ENVELOPES:
+        envelope = json.loads(path.read_text())
+        if envelope["request"]["type"] in KNOWN_REQUEST_TYPES:
+            found.append(runtime.endpoint.skill.invoke(request_envelope=EnvelopeSerializer().read(envelope, MODEL),
+                                                       context=None))
+    return found
+
+
+def test_every_answer_serialises_to_what_the_stock_serializer_gives(answers: list[ResponseEnvelope]) -> None:
+    assert len(answers) > 20
+    for answer in answers:
+        ours, stock = EnvelopeSerializer().serialize(answer), DefaultSerializer().serialize(answer)
+        assert json.dumps(ours) == json.dumps(stock)  # same keys in the same order, same values
+
+
+@pytest.mark.parametrize("value", [
+    (1, "a"), date(2026, 12, 7), datetime(2026, 12, 7, 6, 30, tzinfo=UTC), Decimal("2.5"), Decimal("3"),
+    PlayBehavior.ENQUEUE, {"nested": [Decimal("1.0"), {"deep": None}]}, OrderedDict(a=1), True, b"bytes",
+], ids=repr)
+def test_values_that_are_not_models_serialise_as_before(value: object) -> None:
+    assert EnvelopeSerializer().serialize(value) == DefaultSerializer().serialize(value)
 
 
 def test_reading_null_gives_none() -> None:
