@@ -99,3 +99,31 @@ def test_other_writers_are_not_held_up_while_an_update_works_out_its_change(stor
 
     store.update(RUNNER, start_after_another_runner_moves_on)
     assert written.is_set()
+
+
+def test_an_update_right_after_recent_writes_without_reading_the_row_again(store: SQLiteStore) -> None:
+    store.recent(RUNNER)  # what a request does first (memory.load)
+    statements: Counter[str] = Counter()
+    conn = store.connection()
+    conn.set_trace_callback(lambda sql: statements.update([" ".join(sql.split()[:2]).upper()]))
+    try:
+        store.update(RUNNER, start)
+    finally:
+        conn.set_trace_callback(None)
+    assert statements == Counter({"BEGIN IMMEDIATE": 1, "UPDATE USERS": 1, "INSERT INTO": 1, "COMMIT": 1})
+
+
+def test_a_row_remembered_from_recent_that_another_process_changed_since_is_not_written_over(
+        store: SQLiteStore) -> None:
+    store.recent(RUNNER)
+    SQLiteStore(store.path, secret=b"test").update(RUNNER, lambda s: s.with_owned({*s.owned, BandLevel.MEDIUM}))
+    written = store.update(RUNNER, start)
+    assert BandLevel.MEDIUM in written.owned and written.history[-1] == workouts(11)[-1]
+    assert store.recent(RUNNER) == written
+
+
+def test_an_update_that_changes_nothing_answers_with_the_stored_state_not_the_remembered_one(
+        store: SQLiteStore) -> None:
+    store.recent(RUNNER)
+    SQLiteStore(store.path, secret=b"test").update(RUNNER, lambda s: s.with_owned({*s.owned, BandLevel.MEDIUM}))
+    assert BandLevel.MEDIUM in store.update(RUNNER, lambda s: s).owned

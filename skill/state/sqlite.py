@@ -139,26 +139,39 @@ class SQLiteStore(Store):
         return self._run(read, write=False)
 
     def recent(self, user_id: str) -> UserState:
-        """One row, one statement: the user row carries the recent sessions and the day tally."""
+        """One row, one statement: the user row carries the recent sessions and the day tally.
+
+        The row is remembered on this thread, so an `update` of the same runner that follows (a start, a
+        stop) starts from it instead of reading it again: its version check makes a stale row harmless.
+        """
         key = self.key(user_id)
-        return self._run(lambda conn: _read(conn, key)[0], write=False, single=True)
+        read = self._run(lambda conn: _read_row(conn, key), write=False, single=True)
+        self._local.seen = (key, read)
+        return read.state
 
     def update(self, user_id: str, fn: Callable[[UserState], UserState], *, durable: bool = False) -> UserState:
         """`fn` gets the recent state (as `recent` reads it); appended sessions, edits of kept ones (a rating)
         and removals are written to the full history, and the aggregates follow.
 
-        Optimistic: the row is read and `fn` and the encoding run outside the write lock; under it, the
-        user row is written only if its `version` is still the one read (another thread or process may
-        have written it since), and the whole update runs again if it is not. The write lock is held
-        for the statements alone. `durable` commits with synchronous=FULL (the WAL is synced to disk
-        before this returns); other writes use NORMAL, which survives a crash of the process but may
-        lose the last commits to a power cut.
+        Optimistic: the row is read (or taken from `recent` just before), and `fn` and the encoding run,
+        outside the write lock; under it, the user row is written only if its `version` is still the one
+        read (another thread or process may have written it since), and the whole update runs again if
+        it is not. The write lock is held for the statements alone. `durable` commits with
+        synchronous=FULL (the WAL is synced to disk before this returns); other writes use NORMAL, which
+        survives a crash of the process but may lose the last commits to a power cut.
         """
         key = self.key(user_id)
+        seen = self._local.__dict__.pop("seen", None)  # the row `recent` read on this thread, if it was this one
         for attempt in range(CONFLICT_RETRIES):
-            read = self._run(lambda conn: _read_row(conn, key), write=False, single=True)
+            remembered = seen is not None and seen[0] == key
+            if seen is not None and remembered:
+                read, seen = seen[1], None
+            else:
+                read = self._run(lambda conn: _read_row(conn, key), write=False, single=True)
             new = fn(read.state)
             if new == read.state:
+                if remembered:  # nothing to write, so no version check: answer from a fresh read instead
+                    continue
                 return new
             plan = _plan(key, read, new, lambda: self._run(lambda conn: _next_seq(conn, key), write=False, single=True))
             if self._commit(plan, durable=durable):
