@@ -16,8 +16,8 @@ from support.dynamo_standin import dynamo_endpoint, dynamo_store, use_dummy_cred
 
 from skill.routines import BandLevel, Place, Variant
 from skill.state import InProgress, StateError, UserState, hash_user
-from skill.state.codec import FORMAT, encode_state
-from skill.state.dynamodb import CONFLICT_RETRIES, DynamoDBStore
+from skill.state.codec import encode_state
+from skill.state.dynamodb import CONFLICT_RETRIES, PAGED_FORMAT, DynamoDBStore
 
 ALEXA_ID = "amzn1.ask.account.AFAKEIDFORTESTS0123456789"
 START = datetime(2026, 3, 10, 18, 30, tzinfo=UTC)
@@ -67,7 +67,7 @@ def test_a_write_between_read_and_put_makes_the_update_retry_on_fresh_state(stor
 def test_ensure_table_creates_once(store: DynamoDBStore) -> None:
     assert store.ensure_table() is False
     fresh = DynamoDBStore(store.table + "-new", secret=b"k", client=store.client)
-    assert fresh.migrate() == FORMAT
+    assert fresh.migrate() == PAGED_FORMAT
     assert fresh.client.describe_table(TableName=fresh.table)["Table"]["KeySchema"] == [
         {"AttributeName": "user", "KeyType": "HASH"}]
 
