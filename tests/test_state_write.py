@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from test_state_bounded import workouts
 
+from skill.progression import Rating
 from skill.routines import BandLevel, Place, Variant
+from skill.state import model
 from skill.state import sqlite as sqlite_module
 from skill.state.model import InProgress, UserState
 from skill.state.sqlite import SQLiteStore
@@ -41,16 +43,37 @@ def test_a_start_reads_back_the_same_state_after_the_decoded_rows_are_forgotten(
     assert remembered.bands == (("glutes", BandLevel.HEAVY),) and remembered.running_days == (0, 3)
 
 
-def test_a_start_below_the_history_limit_reads_the_row_then_writes_it_and_one_session_only(store: SQLiteStore) -> None:
-    statements: Counter[str] = Counter()
+def statements_of(store: SQLiteStore, action: Callable[[], object]) -> list[str]:
+    """The statements `action` runs on this thread's connection, each by its first three words. A trigger's
+    steps are traced with the text of the statement that fired them, so a repeat in a row is one statement."""
+    traced: list[str] = []
     conn = store.connection()
-    conn.set_trace_callback(lambda sql: statements.update([" ".join(sql.split()[:2]).upper()]))
+    conn.set_trace_callback(traced.append)
     try:
-        store.update(RUNNER, start)
+        action()
     finally:
         conn.set_trace_callback(None)
-    assert statements == Counter({"SELECT DEFAULT_BAND,": 1, "BEGIN IMMEDIATE": 1, "UPDATE USERS": 1, "INSERT INTO": 1,
-                                  "COMMIT": 1})
+    return [" ".join(sql.split()[:3]).upper() for i, sql in enumerate(traced) if i == 0 or sql != traced[i - 1]]
+
+
+def test_a_start_below_the_history_limit_reads_the_row_then_writes_in_one_statement(store: SQLiteStore) -> None:
+    assert statements_of(store, lambda: store.update(RUNNER, start)) == [
+        "SELECT DEFAULT_BAND, LOCALE,", "INSERT INTO TEMP.BANDCOACH_WRITE"]
+
+
+def test_a_start_past_the_history_limit_is_one_statement_too(store: SQLiteStore,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model, "HISTORY_LIMIT", 9)  # the runner's 10 workouts and the new one: two go
+    assert statements_of(store, lambda: store.update(RUNNER, start)) == [
+        "SELECT DEFAULT_BAND, LOCALE,", "INSERT INTO TEMP.BANDCOACH_WRITE"]
+    assert store.load(RUNNER).history == (*workouts(10)[-8:], workouts(11)[-1])
+
+
+def test_a_rating_edits_the_session_row_in_the_same_one_statement(store: SQLiteStore) -> None:
+    assert statements_of(store, lambda: store.update(RUNNER, lambda s: s.with_rating(Rating.HARD))) == [
+        "SELECT DEFAULT_BAND, LOCALE,", "INSERT INTO TEMP.BANDCOACH_WRITE"]
+    assert store.load(RUNNER).history[-1].rating is Rating.HARD
+    assert len(store.load(RUNNER).history) == 10
 
 
 def test_a_write_by_another_process_between_read_and_write_is_kept_and_the_change_made_again(
@@ -103,14 +126,7 @@ def test_other_writers_are_not_held_up_while_an_update_works_out_its_change(stor
 
 def test_an_update_right_after_recent_writes_without_reading_the_row_again(store: SQLiteStore) -> None:
     store.recent(RUNNER)  # what a request does first (memory.load)
-    statements: Counter[str] = Counter()
-    conn = store.connection()
-    conn.set_trace_callback(lambda sql: statements.update([" ".join(sql.split()[:2]).upper()]))
-    try:
-        store.update(RUNNER, start)
-    finally:
-        conn.set_trace_callback(None)
-    assert statements == Counter({"BEGIN IMMEDIATE": 1, "UPDATE USERS": 1, "INSERT INTO": 1, "COMMIT": 1})
+    assert statements_of(store, lambda: store.update(RUNNER, start)) == ["INSERT INTO TEMP.BANDCOACH_WRITE"]
 
 
 def test_a_row_remembered_from_recent_that_another_process_changed_since_is_not_written_over(
