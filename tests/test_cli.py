@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import sys
@@ -233,3 +234,12 @@ def test_a_missing_extra_is_named_with_the_install_command(runner, monkeypatch):
     assert result.exit_code == 1
     assert "needs the aws extra" in result.output and "pip install -e '.[aws]'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_server_that_cannot_start_leaves_the_garbage_collector_running(runner, monkeypatch, tmp_path):
+    """serve pauses the collector while it builds the app; a store that fails there must not leave it paused."""
+    (tmp_path / "plain-file").write_text("not a directory")
+    monkeypatch.setenv("BANDCOACH_DATA_DIR", str(tmp_path / "plain-file" / "data"))
+    result = runner.invoke(cli, ["serve", "--local", "--port", "9"])
+    assert result.exit_code == 1 and "BANDCOACH_DATA_DIR" in result.output
+    assert gc.isenabled()

@@ -1,12 +1,13 @@
-"""The offline engine: Debian's espeak-ng binary, run once per prompt, WAV on stdout."""
+"""The offline engine: Debian's espeak-ng binary, run once per prompt, WAV on stdout.
+
+Loading this plugin costs nothing on a server's start: subprocess and shutil load when the binary is first asked.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 from skill import Speech, hookimpl
@@ -62,6 +63,9 @@ class EspeakEngine:
 
     def _read_version(self) -> str | None:
         """Ask the binary its release; None (with `unavailable_reason` set) when it is missing or fails."""
+        import shutil
+        import subprocess
+
         if shutil.which(self.binary) is None:
             where = "" if os.sep in self.binary else " on PATH"
             self.unavailable_reason = f"{self.binary} not found{where} (apt-get install espeak-ng)"
@@ -85,6 +89,8 @@ class EspeakEngine:
         return Speech(wav, "wav")
 
     def _run(self, args: list[str], *, timeout: float = TIMEOUT_SECONDS) -> bytes:
+        import subprocess
+
         done = subprocess.run([self.binary, *args], capture_output=True, timeout=timeout, check=False)
         if done.returncode != 0:
             err = done.stderr.decode("utf-8", "replace").strip()

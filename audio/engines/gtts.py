@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import logging
 import threading
@@ -15,6 +16,7 @@ from skill.config import Settings
 logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "https://translate.google.{tld}"
+INSTALL_HINT = "install the audio extra: pip install 'bandcoach[audio]'"
 ACCENTS = {"en-US": "com", "en-GB": "co.uk", "en-AU": "com.au", "en-CA": "ca", "en-IN": "co.in"}
 """gTTS picks the accent through the Google domain it asks (gTTS docs, "Localized accents")."""
 
@@ -67,7 +69,11 @@ class GTTSEngine:
         return ACCENTS.get(locale, "com")
 
     def available(self) -> bool:
-        """One short real request, made once per engine object (so once per run), never per cue."""
+        """One short real request, made once per engine object (so once per run), never per cue; refused without
+        a request when gTTS (the audio extra) is not installed."""
+        if self._probed is None and importlib.util.find_spec("gtts") is None:
+            self.unavailable_reason = f"gTTS is not installed ({INSTALL_HINT})"
+            self._probed = False
         if self._probed is None:
             from audio.engines.gtts_client import ERRORS
 

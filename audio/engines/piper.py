@@ -3,14 +3,14 @@
 piper-tts is GPL-3.0-or-later, so this module never imports it at load time: only `synthesize`
 (in the process that speaks) does, and only once this engine was chosen (docs/audio.md, "The GPL
 boundary"). Voices come from installed distributions named `*-piper-voice` (a `.onnx` model with
-its `.onnx.json` config) or from BANDCOACH_PIPER_VOICE.
+its `.onnx.json` config) or from BANDCOACH_PIPER_VOICE. The distributions' metadata (importlib.metadata)
+is read when a voice or the version is first asked, not when the plugin loads at a server's start.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.metadata
 import importlib.util
 import json
 import logging
@@ -80,8 +80,10 @@ def voice_at(model: Path, *, version: str | None = None) -> VoiceFiles:
 
 def installed_voices() -> list[VoiceFiles]:
     """Voices shipped by installed distributions named `*-piper-voice`, read from their file lists."""
+    from importlib import metadata
+
     found: list[VoiceFiles] = []
-    for dist in importlib.metadata.distributions():
+    for dist in metadata.distributions():
         name = (dist.metadata["Name"] or "").lower().replace("_", "-")
         if not name.endswith(VOICE_PACKAGE_SUFFIX):
             continue
@@ -153,9 +155,11 @@ class PiperEngine:
     @property
     def version(self) -> str:
         """piper-tts's release, read from its metadata without importing it; "unknown" when it is not installed."""
+        from importlib import metadata
+
         try:
-            return importlib.metadata.version(DISTRIBUTION)
-        except importlib.metadata.PackageNotFoundError:
+            return metadata.version(DISTRIBUTION)
+        except metadata.PackageNotFoundError:
             return UNKNOWN_VERSION
 
     def voices(self) -> list[VoiceFiles]:

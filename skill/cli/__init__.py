@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import importlib
 import json
 import logging
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -13,10 +17,10 @@ from typing import Any
 import click
 
 from skill.catalog import Catalog
-from skill.cli.params import project_dir, project_option
-from skill.cli.talk import SAY_USER
+from skill.cli.params import SAY_USER, project_dir, project_option
 from skill.config import LOCALES, Settings, settings_help
 from skill.errors import BandCoachError
+from skill.extras import missing_extra
 from skill.plugins import BandCoachPluginManager, call_each, make_plugin_manager
 
 logger = logging.getLogger("skill.cli")
@@ -50,13 +54,18 @@ class AppContext:
         return self._catalog
 
 
-# Modules only an optional extra installs, and the extra (pyproject's optional-dependencies) that does.
-EXTRAS = {"boto3": "aws", "botocore": "aws", "piper": "piper"}
+# Built-in commands that live in their own module, by name. A module is imported when one of its commands runs
+# or `--help` lists it, so `bandcoach serve` starts without the audio, export, packaging and state commands.
+COMMAND_MODULES = {
+    "progress": "skill.cli.state", "forget": "skill.cli.state", "db": "skill.cli.state",
+    "audio": "skill.cli.audio", "export": "skill.cli.export", "package": "skill.cli.package",
+    "docs": "skill.cli.docs",
+}
 
 
 class BandCoachGroup(click.Group):
     """Turns a BandCoachError, or a missing optional extra, into a clean message and exit code, once, for
-    every command."""
+    every command; loads the built-in command modules (COMMAND_MODULES) on first use."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -64,18 +73,24 @@ class BandCoachGroup(click.Group):
         except BandCoachError as exc:
             raise click.ClickException(str(exc)) from None
         except ModuleNotFoundError as exc:
-            extra = EXTRAS.get((exc.name or "").split(".")[0])
-            if extra is None:
+            fix = missing_extra(exc)
+            if fix is None:
                 raise
-            raise click.ClickException(f"this needs the {extra} extra ({exc.name} is not installed): "
-                                       f"pip install -e '.[{extra}]' in a checkout, "
-                                       f"or pip install 'bandcoach[{extra}]'") from None
+            raise click.ClickException(fix) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *_plugin_commands(ctx)})
+        return sorted({*super().list_commands(ctx), *COMMAND_MODULES, *_plugin_commands(ctx)})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMAND_MODULES and name not in self.commands:
+            importlib.import_module(COMMAND_MODULES[name]).register(self)
         return super().get_command(ctx, name) or _plugin_commands(ctx).get(name)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The environment-variable table, built only when help is shown (not on every start)."""
+        if self.epilog is None and ctx.parent is None:
+            self.epilog = _environment_table()
+        super().format_epilog(ctx, formatter)
 
 
 def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
@@ -105,7 +120,7 @@ def _environment_table() -> str:
     return "Environment variables:\n\n\b\n" + "\n".join(rows)
 
 
-@click.group(cls=BandCoachGroup, epilog=_environment_table())
+@click.group(cls=BandCoachGroup)  # its epilog, the environment variables, is made by format_epilog
 @click.version_option(package_name="bandcoach")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -149,9 +164,6 @@ def serve(obj: AppContext, host: str, lan: bool, port: int, threads: int, local:
     Verification is on and BANDCOACH_SKILL_ID is required; --local turns both off to try it without Alexa.
     --lan serves the feed to phones on the same network (Alexa requests still need verification).
     """
-    from skill.web.app import create_app
-    from skill.web.server import create_server
-
     if lan:
         from skill.cli.lan import lan_address
 
@@ -168,8 +180,12 @@ def serve(obj: AppContext, host: str, lan: bool, port: int, threads: int, local:
     _setup_logging(obj.settings)
     if local:
         _announce(obj.settings, logging.WARNING, LOCAL_MODE)
-    app = create_app(obj.settings, pm=obj.pm)  # a store that cannot start stops here: one line, exit 1
-    server = create_server(app, host=host, port=port, threads=threads)
+    with _built_for_good():
+        from skill.web.app import create_app
+        from skill.web.server import create_server
+
+        app = create_app(obj.settings, pm=obj.pm)  # a store that cannot start stops here: one line, exit 1
+        server = create_server(app, host=host, port=port, threads=threads)
     _announce(obj.settings, logging.INFO, f"Band Coach listening on http://{host}:{port}/alexa (health: /healthz)")
     if lan:
         feed_url = f"{(obj.settings.public_url or f'http://{host}:{port}').rstrip('/')}/feed.xml"
@@ -180,6 +196,18 @@ def serve(obj: AppContext, host: str, lan: bool, port: int, threads: int, local:
 
             print_subscribe(feed_url)
     server.run()
+
+
+@contextmanager
+def _built_for_good() -> Iterator[None]:
+    """Build what lives as long as the server with the cyclic collector paused (it would walk the modules and the
+    app again and again while they are made), then freeze it out of the collector's later passes (gc.freeze)."""
+    gc.disable()
+    try:
+        yield
+        gc.freeze()
+    finally:
+        gc.enable()
 
 
 def _announce(settings: Settings, level: int, text: str) -> None:
@@ -308,15 +336,3 @@ def say(obj: AppContext, utterance: str | None, locale: str | None, show_ssml: b
         talk(obj.pm, obj.catalog, settings, utterance, locale=locale or obj.settings.locale, user=user,
              reply=Reply.JSON if as_json else Reply.SSML if show_ssml else Reply.TEXT)
 
-
-def _register_builtin_command_modules() -> None:
-    from skill.cli import audio, docs, export, package, state
-
-    state.register(cli)
-    audio.register(cli)
-    export.register(cli)
-    package.register(cli)
-    docs.register(cli)
-
-
-_register_builtin_command_modules()

@@ -121,7 +121,8 @@ def conversation_page(settings: Settings) -> str:
 def replay(settings: Settings, lines: tuple[str, ...]) -> list[tuple[str, str]]:
     """What the skill answers to `lines` from a new runner: built-in plugins, a throwaway SQLite store,
     the same in-process conversation `bandcoach say` holds."""
-    from skill.cli.talk import SAY_USER, quiet_app_log
+    from skill.cli.params import SAY_USER
+    from skill.cli.talk import quiet_app_log
     from skill.model import build_model
     from skill.testing.conversation import Conversation
     from skill.web.app import create_app

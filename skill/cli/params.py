@@ -1,5 +1,5 @@
-"""Options shared by `bandcoach` commands: a band named the way a runner says it ("red", "heavy"), and the
-project folder the skill's generated files belong to."""
+"""Options shared by `bandcoach` commands: a band named the way a runner says it ("red", "heavy"), the
+project folder the skill's generated files belong to, and the runner the terminal speaks as."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from skill.catalog import Catalog
 from skill.config import Settings
 from skill.plugins import make_plugin_manager
 from skill.routines import BandLevel
+
+SAY_USER = "amzn1.ask.account.LOCALTERMINAL"  # the runner `bandcoach say` speaks as, unless --user
 
 
 class BandParam(click.ParamType):

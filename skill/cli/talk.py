@@ -16,10 +16,9 @@ from pathlib import Path
 import click
 
 from skill.catalog import Catalog
+from skill.cli.params import SAY_USER
 from skill.config import Settings
 from skill.plugins import BandCoachPluginManager
-
-SAY_USER = "amzn1.ask.account.LOCALTERMINAL"  # the runner `bandcoach say` speaks as, unless --user
 
 
 class Reply(enum.Enum):

@@ -23,6 +23,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from skill.config import Settings
 from skill.errors import BadRequest
+from skill.web.extras import answer_missing_extras
 from skill.web.files import send_inside
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,150}$")  # what audio.export.slugify and its part names produce
@@ -125,5 +126,5 @@ def feed_blueprint(settings: Settings) -> Blueprint:
             return Response(show_cover(), mimetype=TYPES[ext], headers={"Cache-Control": "public, max-age=300"})
         return _not_found(f"{name}.{ext}")
 
-    return blueprint
+    return answer_missing_extras(blueprint)  # the feed reads exports with mutagen
 
