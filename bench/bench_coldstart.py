@@ -12,7 +12,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import log, median, python_seconds, server_env, spawn, stop, table, verdict, wait_answering
+from harness import (
+    compile_project,
+    log,
+    median,
+    python_seconds,
+    server_env,
+    spawn,
+    stop,
+    table,
+    verdict,
+    wait_answering,
+)
 
 TARGET = 1.3
 # What each side imports before it can serve: the floor is Flask + ask-sdk-core + waitress alone.
@@ -44,6 +55,7 @@ def first_answer_seconds(kind: str, home: Path) -> float:
 
 def measure(rounds: int) -> dict[tuple[str, str], list[float]]:
     results: dict[tuple[str, str], list[float]] = {}
+    compile_project()
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as folder:
         home = Path(folder)
         for kind in ("floor", "bandcoach"):  # warm the OS file cache and .pyc files first

@@ -16,7 +16,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from harness import envelopes, log, median, python_seconds, server_env, table, verdict
+from harness import compile_project, envelopes, log, median, python_seconds, server_env, table, verdict
 
 TARGET = 1.1
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"  # the envelopes' id, checked like deployed
@@ -34,6 +34,7 @@ def measure(rounds: int) -> dict[str, list[float]]:
     """Seconds per command, `rounds` samples each, the order rotating every round."""
     results: dict[str, list[float]] = {name: [] for name in COMMANDS}
     names = list(COMMANDS)
+    compile_project()
     with tempfile.TemporaryDirectory(prefix="bench-lambda-") as folder:
         home = Path(folder)
         event = home / "launch.json"
