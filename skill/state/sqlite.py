@@ -458,8 +458,9 @@ def _migrate(conn: sqlite3.Connection, target: int) -> int:
                 sql(conn)
         logger.info("state database migrated to schema v%d", step + 1)
     reached = max(version, min(target, SCHEMA_VERSION))
-    conn.execute("DELETE FROM schema_version")
-    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (reached,))
+    if reached != version or not version:  # already there (every start after the first): nothing to write
+        conn.execute("DELETE FROM schema_version")
+        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (reached,))
     return reached
 
 
