@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import tomllib
 import types
 import typing
@@ -90,13 +91,19 @@ def _list_of_tables(path: Path, doc: dict[str, Any], key: str, where: str = "") 
     return items
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """The field types of a data class, resolved once per class (every exercise and routine row asks)."""
+    return typing.get_type_hints(cls)
+
+
 def _build(cls: type, table: dict[str, Any], path: Path, where: str) -> Any:
     """Check the keys and types of `table`, then construct `cls`; its own validation errors are located too."""
     allowed = _DATA_FIELDS[cls]
     unknown = sorted(set(table) - set(allowed))
     if unknown:
         raise DataFileError(path, f"{where}, field {unknown[0]!r}", f"unknown field; expected one of {list(allowed)}")
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     kwargs = {key: _convert(hints[key], value, path, f"{where}, field {key!r}")
               for key, value in table.items()}
     try:
