@@ -41,12 +41,26 @@ class Listed:
         return found
 
 
-def installed_entry_points() -> list[Listed]:
-    """Every `bandcoach` entry point of the installed distributions (what the registry records)."""
+def installed_entry_points(path: list[str] | None = None) -> list[Listed]:
+    """Every `bandcoach` entry point of the distributions installed on sys.path, or on `path` (what the
+    registry records); a distribution found twice counts once, the first found, as importlib.metadata has it."""
     from importlib import metadata  # a scan of site-packages: only where no registry was built
 
-    return [Listed(ep.name, ep.value, _dist_name(ep), ep.dist.version if ep.dist else "")
-            for ep in metadata.entry_points(group=GROUP)]
+    listed: list[Listed] = []
+    seen: set[str] = set()
+    for dist in metadata.distributions() if path is None else metadata.distributions(path=path):
+        ours = [ep for ep in dist.entry_points if ep.group == GROUP]
+        if not ours:
+            continue
+        # Each .name or .version parses the distribution's METADATA again (with its long description):
+        # read it once per distribution, not twice per entry point.
+        described = dist.metadata
+        name = (described["Name"] or "?").lower().replace("_", "-")
+        if name in seen:
+            continue
+        seen.add(name)
+        listed += [Listed(ep.name, ep.value, name, described["Version"] or "") for ep in ours]
+    return listed
 
 
 def registered_entry_points(registry: Path = REGISTRY) -> list[Listed] | None:
@@ -159,11 +173,6 @@ def load_entry_points(pm: BandCoachPluginManager, *, allow: tuple[str, ...] | No
             pm.record_load_failure(ep.name, ep.dist, f"{type(exc).__name__}: {exc}")
             continue
         pm.register_plugin(obj, ep.name, dist=ep.dist, version=ep.version)
-
-
-def _dist_name(ep: Any) -> str:
-    """The normalised name of the distribution an importlib.metadata EntryPoint comes from."""
-    return (ep.dist.name if ep.dist else "?").lower().replace("_", "-")
 
 
 def call_each(pm: BandCoachPluginManager, hook_name: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
