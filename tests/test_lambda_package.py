@@ -55,8 +55,9 @@ import json, sys
 from importlib import metadata
 sys.path.insert(0, sys.argv[1])
 scans = []
-scan = metadata.entry_points
-metadata.entry_points = lambda **kw: scans.append(kw) or scan(**kw)
+for name in ("entry_points", "distributions"):  # either way of scanning the installed distributions
+    scan = getattr(metadata, name)
+    setattr(metadata, name, lambda *a, scan=scan, name=name, **kw: scans.append(name) or scan(*a, **kw))
 import skill.lambda_handler as h
 answers = [h.handler(event) for event in json.loads(sys.argv[2])]
 outside = sorted(m.__name__ for m in list(sys.modules.values())
