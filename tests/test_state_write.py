@@ -44,8 +44,7 @@ def test_a_start_reads_back_the_same_state_after_the_decoded_rows_are_forgotten(
 
 
 def statements_of(store: SQLiteStore, action: Callable[[], object]) -> list[str]:
-    """The statements `action` runs on this thread's connection, each by its first three words. A trigger's
-    steps are traced with the text of the statement that fired them, so a repeat in a row is one statement."""
+    """The statements `action` runs on this thread's connection, each by its first three words."""
     traced: list[str] = []
     conn = store.connection()
     conn.set_trace_callback(traced.append)
@@ -53,25 +52,28 @@ def statements_of(store: SQLiteStore, action: Callable[[], object]) -> list[str]
         action()
     finally:
         conn.set_trace_callback(None)
-    return [" ".join(sql.split()[:3]).upper() for i, sql in enumerate(traced) if i == 0 or sql != traced[i - 1]]
+    return [" ".join(sql.split()[:3]).upper() for sql in traced]
 
 
-def test_a_start_below_the_history_limit_reads_the_row_then_writes_in_one_statement(store: SQLiteStore) -> None:
-    assert statements_of(store, lambda: store.update(RUNNER, start)) == [
-        "SELECT DEFAULT_BAND, LOCALE,", "INSERT INTO TEMP.BANDCOACH_WRITE"]
+WRITE_A_START = ["BEGIN IMMEDIATE", "UPDATE USERS SET", "INSERT INTO SESSIONS", "COMMIT"]
 
 
-def test_a_start_past_the_history_limit_is_one_statement_too(store: SQLiteStore,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_start_below_the_history_limit_reads_the_row_then_writes_it_and_one_session(store: SQLiteStore) -> None:
+    assert statements_of(store, lambda: store.update(RUNNER, start)) == ["SELECT DEFAULT_BAND, LOCALE,",
+                                                                         *WRITE_A_START]
+
+
+def test_a_start_past_the_history_limit_trims_in_the_same_transaction(store: SQLiteStore,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(model, "HISTORY_LIMIT", 9)  # the runner's 10 workouts and the new one: two go
     assert statements_of(store, lambda: store.update(RUNNER, start)) == [
-        "SELECT DEFAULT_BAND, LOCALE,", "INSERT INTO TEMP.BANDCOACH_WRITE"]
+        "SELECT DEFAULT_BAND, LOCALE,", *WRITE_A_START[:-1], "DELETE FROM SESSIONS", "COMMIT"]
     assert store.load(RUNNER).history == (*workouts(10)[-8:], workouts(11)[-1])
 
 
-def test_a_rating_edits_the_session_row_in_the_same_one_statement(store: SQLiteStore) -> None:
+def test_a_rating_edits_the_session_row_in_the_same_transaction(store: SQLiteStore) -> None:
     assert statements_of(store, lambda: store.update(RUNNER, lambda s: s.with_rating(Rating.HARD))) == [
-        "SELECT DEFAULT_BAND, LOCALE,", "INSERT INTO TEMP.BANDCOACH_WRITE"]
+        "SELECT DEFAULT_BAND, LOCALE,", "BEGIN IMMEDIATE", "UPDATE USERS SET", "UPDATE SESSIONS SET", "COMMIT"]
     assert store.load(RUNNER).history[-1].rating is Rating.HARD
     assert len(store.load(RUNNER).history) == 10
 
@@ -110,7 +112,7 @@ def test_a_new_runners_first_write_loses_to_a_concurrent_first_write_and_runs_ag
 
 def test_other_writers_are_not_held_up_while_an_update_works_out_its_change(store: SQLiteStore) -> None:
     """The write lock covers the statements only: a position written from another thread while `fn` runs
-    does not wait for it (it would wait forever here if the lock were held)."""
+    does not wait for it (were the lock held, it could not finish before the 10 s join gives up)."""
     written = threading.Event()
 
     def start_after_another_runner_moves_on(state: UserState) -> UserState:
@@ -126,7 +128,7 @@ def test_other_writers_are_not_held_up_while_an_update_works_out_its_change(stor
 
 def test_an_update_right_after_recent_writes_without_reading_the_row_again(store: SQLiteStore) -> None:
     store.recent(RUNNER)  # what a request does first (memory.load)
-    assert statements_of(store, lambda: store.update(RUNNER, start)) == ["INSERT INTO TEMP.BANDCOACH_WRITE"]
+    assert statements_of(store, lambda: store.update(RUNNER, start)) == WRITE_A_START
 
 
 def test_a_row_remembered_from_recent_that_another_process_changed_since_is_not_written_over(

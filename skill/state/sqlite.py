@@ -162,15 +162,14 @@ class SQLiteStore(Store):
         """
         key = self.key(user_id)
         seen = self._local.__dict__.pop("seen", None)  # the row `recent` read on this thread, if it was this one
+        remembered = seen[1] if seen is not None and seen[0] == key else None
         for attempt in range(CONFLICT_RETRIES):
-            remembered = seen is not None and seen[0] == key
-            if seen is not None and remembered:
-                read, seen = seen[1], None
-            else:
-                read = self._run(lambda conn: _read_row(conn, key), write=False, single=True)
+            from_recent = remembered is not None
+            read = remembered or self._run(lambda conn: _read_row(conn, key), write=False, single=True)
+            remembered = None  # used once: every retry reads afresh
             new = fn(read.state)
             if new == read.state:
-                if remembered:  # nothing to write, so no version check: answer from a fresh read instead
+                if from_recent:  # nothing to write, so no version check: answer from a fresh read instead
                     continue
                 return new
             plan = _plan(key, read, new, lambda: self._run(lambda conn: _next_seq(conn, key), write=False, single=True))
@@ -185,9 +184,6 @@ class SQLiteStore(Store):
     def _commit(self, plan: _Plan, *, durable: bool) -> bool:
         """Run `plan`'s statements in one transaction under the write lock; False (nothing written) when the
         user row is no longer at the version the plan was made from."""
-
-        if plan.one_write is not None:
-            return self._commit_one(plan.one_write, durable=durable)
 
         def transaction(conn: sqlite3.Connection) -> bool:
             if conn.execute(plan.user_sql, plan.user_row).rowcount == 0:
@@ -204,25 +200,6 @@ class SQLiteStore(Store):
             return self._run(transaction, write=True, single=single)
         return self._run(lambda conn: _synced(conn, lambda: self._transaction(conn, transaction, begin)),
                          write=True, single=True)
-
-    def _commit_one(self, row: tuple[Any, ...], *, durable: bool) -> bool:
-        """`_commit` of the common change (a start, a stop, a rating) as one statement: an insert into the
-        TEMP view `bandcoach_write`, whose trigger checks the version and writes the user row, the one
-        session and the trim. One statement is one step with the GIL released, where a transaction of
-        four was four hand-offs while holding the write lock. False when the version moved on."""
-
-        def write(conn: sqlite3.Connection) -> bool:
-            try:
-                conn.execute(_ONE_WRITE, row)
-            except sqlite3.IntegrityError as exc:
-                if _CHANGED not in str(exc):
-                    raise
-                return False  # the trigger aborted before writing anything
-            return True
-
-        if not durable:
-            return self._run(write, write=True, single=True)
-        return self._run(lambda conn: _synced(conn, lambda: write(conn)), write=True, single=True)
 
     def set_in_progress(self, user_id: str, kept: InProgress) -> None:
         """An upsert of the user row's position (the session rows are never read), committed in a group.
@@ -290,8 +267,6 @@ class SQLiteStore(Store):
             # Reads through the OS page cache without a copy into SQLite's own (2 MB) one: a store of
             # many runners outgrows that, and every user-row lookup then paid for page copies.
             conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-            for statement in _ONE_WRITE_SCHEMA:  # this connection's own (TEMP): nothing in the file changes
-                conn.execute(statement)
         except sqlite3.Error:
             conn.close()
             raise  # the caller's sqlite3.Error handling names the cause and the fix
@@ -475,28 +450,6 @@ _UPDATE_USER = (f"UPDATE users SET ({_USER_COLUMNS}, version) = ({', '.join('?' 
 _INSERT_USER = (f"INSERT INTO users (user, {_USER_COLUMNS}, version) VALUES (?, {', '.join('?' * 11)}, 1) "
                 "ON CONFLICT (user) DO NOTHING")
 _DELETE_SESSION = "DELETE FROM sessions WHERE user = ? AND seq = ?"
-# The common change as one statement: an INSERT into this TEMP view runs its trigger, which aborts (writing
-# nothing) unless the user row is still at the version read, then writes the user row, adds or edits one
-# session row and trims the history below `cutoff` (-1: nothing to trim). Created on each connection.
-_CHANGED = "bandcoach: the runner's row changed since it was read"
-_ONE_WRITE_FIELDS = ["user", "version", *_USER_COLUMNS.split(", "), "seq", *_SESSION_NAMES, "edit", "cutoff"]
-_ONE_WRITE_SCHEMA = (
-    f"CREATE TEMP VIEW IF NOT EXISTS bandcoach_write AS SELECT "
-    f"{', '.join(f'NULL AS {name}' for name in _ONE_WRITE_FIELDS)} WHERE 0",
-    f"""CREATE TEMP TRIGGER IF NOT EXISTS bandcoach_write_row INSTEAD OF INSERT ON bandcoach_write BEGIN
-        SELECT RAISE(ABORT, "{_CHANGED}")
-            WHERE NOT EXISTS (SELECT 1 FROM users WHERE user = NEW.user AND version = NEW.version);
-        UPDATE users SET {', '.join(f'{c} = NEW.{c}' for c in _USER_COLUMNS.split(', '))},
-            version = version + 1 WHERE user = NEW.user;
-        UPDATE sessions SET {', '.join(f'{c} = NEW.{c}' for c in _SESSION_NAMES)}
-            WHERE NEW.edit AND user = NEW.user AND seq = NEW.seq;
-        INSERT INTO sessions (user, seq, {_SESSION_COLUMNS})
-            SELECT NEW.user, NEW.seq, {', '.join(f'NEW.{c}' for c in _SESSION_NAMES)} WHERE NOT NEW.edit;
-        DELETE FROM sessions WHERE user = NEW.user AND seq < NEW.cutoff;
-    END""",
-)
-_ONE_WRITE = (f"INSERT INTO temp.bandcoach_write ({', '.join(_ONE_WRITE_FIELDS)}) "
-              f"VALUES ({', '.join('?' * len(_ONE_WRITE_FIELDS))})")
 _UPDATE_SESSION = f"UPDATE sessions SET {', '.join(f'{c} = ?' for c in _SESSION_NAMES)} WHERE user = ? AND seq = ?"
 _INSERT_SESSION = (f"INSERT INTO sessions (user, seq, {_SESSION_COLUMNS}) "
                    f"VALUES (?, ?, {', '.join('?' * len(_SESSION_NAMES))})")
@@ -507,7 +460,7 @@ _READ_USER = """SELECT default_band, locale, bands, pain, owned, running_days, r
 def _read(conn: sqlite3.Connection, key: str) -> tuple[UserState, tuple[Numbered, ...]]:
     """The runner's recent state from their user row alone, with the seq of each recent session.
 
-    One row whatever the history: the recent sessions and the day tally are kept on it by `_write`.
+    One row whatever the history: the recent sessions and the day tally are kept on it by every write (`_plan`).
     """
     read = _read_row(conn, key)
     return read.state, read.numbered
@@ -596,15 +549,12 @@ class _Plan:
     """The statements that store a new state over a row read at some version, and what they leave.
 
     `user_sql` writes the user row only if it is still at that version (an insert only if there is still
-    no row): its rowcount says whether the plan may go on. `one_write` is the whole plan as one statement
-    when it fits (`_ONE_WRITE`: an existing row, one session added or edited, none removed). `stored` is
-    the state as `recent` then reads it; `row_text` and `decoded` prime the decoded-row memo so that read
-    decodes nothing.
+    no row): its rowcount says whether the plan may go on. `stored` is the state as `recent` then reads
+    it; `row_text` and `decoded` prime the decoded-row memo so that read decodes nothing.
     """
 
     user_sql: str
     user_row: tuple[Any, ...]
-    one_write: tuple[Any, ...] | None  # the row for _ONE_WRITE when the change fits it (else None)
     session_writes: tuple[tuple[str, list[tuple[Any, ...]]], ...]
     trim: tuple[str, int] | None
     stored: UserState
@@ -659,12 +609,7 @@ def _plan(key: str, read: _Row, new: UserState, stored_next_seq: Callable[[], in
     trim = (key, cutoff) if added and cutoff > 0 else None
     decoded = (replace(old, history=stored.history), tuple(recent)) if unchanged \
         else _decode_row((columns, recent_text), tuple(recent))
-    one_write = None
-    if read.columns is not None and not removed and len(edited) + len(numbered_added) == 1:
-        seq, record = (*edited, *numbered_added)[0]
-        one_write = (key, read.version, *values, seq, *_session_row(record), 1 if edited else 0,
-                     cutoff if added and cutoff > 0 else -1)
-    return _Plan(user_sql, user_row, one_write, session_writes, trim, stored, (columns, recent_text), decoded)
+    return _Plan(user_sql, user_row, session_writes, trim, stored, (columns, recent_text), decoded)
 
 
 def _preference_columns(state: UserState) -> Preferences:
