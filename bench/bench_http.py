@@ -20,15 +20,13 @@ from harness import (
     FLOOR_MIX,
     MIX,
     THREADS,
-    cpu_seconds,
-    envelopes,
+    load,
     log,
     median,
     running,
     seed_runners,
     table,
     verdict,
-    wrk,
 )
 
 RPS_TARGET = 0.8
@@ -56,7 +54,6 @@ Result = tuple[float, float, float]  # requests/s, p99 ms, server CPU µs per re
 
 def measure(rounds: int, seconds: float, connections: int, threads: int = THREADS) -> dict[str, list[Result]]:
     """(requests/s, p99 ms, CPU µs per request) per case and round, the cases interleaved within each round."""
-    every = envelopes()
     results: dict[str, list[Result]] = defaultdict(list)
     log("seeding 1,000 runners with 0-700 workouts each...")
     with running("floor", threads) as floor, running("bandcoach", threads, seed=seed_runners) as realistic, \
@@ -64,15 +61,7 @@ def measure(rounds: int, seconds: float, connections: int, threads: int = THREAD
         servers = {"floor": floor, "realistic": realistic, "empty": empty}
 
         def run(label: str, server: str, names: tuple[str, ...], seconds: float) -> Result:
-            bodies = [every[n] for n in names]
-            pid = servers[server].proc.pid
-            cpu_before = cpu_seconds(pid)
-            result = wrk(servers[server].alexa_url, bodies[0] if len(bodies) == 1 else bodies, seconds=seconds,
-                         connections=connections)
-            if result.errors:
-                raise SystemExit(f"{label}: {result.errors} errors or non-2xx answers under load")
-            return result.requests_per_second, result.p99_ms, (cpu_seconds(pid) - cpu_before) * 1e6 / max(
-                1, result.requests)
+            return load(servers[server], names, seconds=seconds, connections=connections)
 
         for label, server, names, _ in CASES:  # warm-up: imports, caches, the SQLite pages of every runner
             run(label, server, names, 2)

@@ -64,27 +64,31 @@ def command(kind: str, port: int, threads: int = THREADS) -> list[str]:
     return [sys.executable, str(BENCH / "floor_skill.py"), "--port", str(port), "--threads", str(threads)]
 
 
-def spawn(kind: str, home: Path, threads: int = THREADS) -> tuple[subprocess.Popen[bytes], str]:
-    """Start a server of `kind` on a free loopback port with state in `home`; returns the process and its URL."""
+def spawn(kind: str, home: Path, threads: int = THREADS, env: dict[str, str] | None = None
+          ) -> tuple[subprocess.Popen[bytes], str]:
+    """Start a server of `kind` on a free loopback port with state in `home` (and `env` added to its environment);
+    returns the process and its URL."""
     port = free_port()
-    proc = subprocess.Popen(command(kind, port, threads), env=server_env(home), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, cwd=ROOT)
+    proc = subprocess.Popen(command(kind, port, threads), env=server_env(home, **(env or {})),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     return proc, f"http://127.0.0.1:{port}"
 
 
 @contextmanager
-def running(kind: str, threads: int = THREADS, *, seed: Callable[[Path], object] | None = None) -> Iterator[Server]:
+def running(kind: str, threads: int = THREADS, *, seed: Callable[[Path], object] | None = None,
+            env: dict[str, str] | None = None, name: str | None = None) -> Iterator[Server]:
     """Start a server of `kind` with `threads` WSGI threads, wait until it answers, stop it afterwards.
 
-    `seed(home)` runs first, on the state directory the server will use (seed_runners fills it).
+    `seed(home)` runs first, on the state directory the server will use (seed_runners fills it); `env` is
+    added to the server's environment; `name` labels it (default: `kind`).
     """
     with tempfile.TemporaryDirectory(prefix=f"bench-{kind}-") as home:
         if seed is not None:
             seed(Path(home))
-        proc, url = spawn(kind, Path(home), threads)
+        proc, url = spawn(kind, Path(home), threads, env)
         try:
             wait_answering(proc, url)
-            yield Server(kind, url, proc)
+            yield Server(name or kind, url, proc)
         finally:
             stop(proc)
 
@@ -214,6 +218,19 @@ def wrk(url: str, body: dict[str, Any] | Sequence[dict[str, Any]], *, seconds: f
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def load(server: Server, names: Sequence[str], *, seconds: float, connections: int) -> tuple[float, float, float]:
+    """One wrk run of the envelopes `names` (one, or a conversation round and round) against `server`:
+    (requests/s, p99 ms, the server's CPU µs per request); any error or non-2xx answer stops the benchmark."""
+    every = envelopes()
+    bodies = [every[name] for name in names]
+    before = cpu_seconds(server.proc.pid)
+    result = wrk(server.alexa_url, bodies[0] if len(bodies) == 1 else bodies, seconds=seconds, connections=connections)
+    if result.errors:
+        raise SystemExit(f"{server.name} {'/'.join(names)}: {result.errors} errors or non-2xx answers under load")
+    used = cpu_seconds(server.proc.pid) - before
+    return result.requests_per_second, result.p99_ms, used * 1e6 / max(1, result.requests)
 
 
 def parse_wrk(text: str) -> WrkResult:

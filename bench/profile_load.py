@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import MIX, envelopes, log, running, seed_runners, wrk
+from harness import MIX, load, log, running, seed_runners
 
 RATE_HZ = 250
 CONNECTIONS = 8
@@ -29,20 +29,18 @@ def sample(case: str, seconds: float, on_cpu: bool) -> Path:
     spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
     if spy is None:
         raise SystemExit("py-spy is not installed: pip install py-spy")
-    every = envelopes()
-    bodies = [every[name] for name in (MIX if case == "mix" else (case,))]
-    body = bodies[0] if len(bodies) == 1 else bodies
+    names = MIX if case == "mix" else (case,)
     out = Path(tempfile.mkdtemp(prefix="profile-load-")) / "samples.txt"
     log("seeding 1,000 runners with 0-700 workouts each...")
     with running("bandcoach", seed=seed_runners) as server:
-        wrk(server.alexa_url, body, seconds=2, connections=CONNECTIONS)  # warm: imports, caches, pages
+        load(server, names, seconds=2, connections=CONNECTIONS)  # warm: imports, caches, pages
         command = [spy, "record", "--format", "raw", "--output", str(out), "--duration", str(int(seconds)),
                    "--rate", str(RATE_HZ), "--pid", str(server.proc.pid), "--nonblocking",
                    *([] if on_cpu else ["--idle"])]
         with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as recorder:
-            result = wrk(server.alexa_url, body, seconds=seconds + 1, connections=CONNECTIONS)
+            rps, _, _ = load(server, names, seconds=seconds + 1, connections=CONNECTIONS)
             recorder.wait()
-    log(f"{case}: {result.requests_per_second:.0f} req/s while sampled")
+    log(f"{case}: {rps:.0f} req/s while sampled")
     return out
 
 
