@@ -107,9 +107,9 @@ def connection_limit() -> int:
 
 
 # How long a thread may hold the GIL while another waits (Python's default: 5 ms). Every SQLite statement
-# releases the GIL, and a request that wants it back then waits up to the whole interval behind a busy
-# thread: with 4 threads, 0.5 ms cut the server's CPU per "next" by about 10% and its latency tail (bench
-# numbers in docs/performance.md, "GIL hand-offs"). Process-wide, so set by the server, never on import.
+# and socket write releases the GIL, and a request that wants it back then waits up to the whole interval
+# behind a busy thread. Measured against 5 ms in docs/performance.md (issue 18, item 6). Process-wide, so
+# set by the server, never on import.
 SWITCH_INTERVAL_S = 0.0005
 
 
